@@ -1,0 +1,104 @@
+"""The ``corridor`` command: validate the bundled data, or serve the app."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from corridor.errors import DataError
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from corridor.catalog import Catalog
+    from corridor.validate import default_plan_path, validate_all
+
+    try:
+        catalog = Catalog.load(args.geodata)
+    except DataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    plan = args.plan or default_plan_path()
+    if plan is None:
+        print(
+            "warning: plan text not found beside the project; plan_text quotes not checked "
+            "(pass --plan PATH)",
+            file=sys.stderr,
+        )
+    elif not plan.exists():
+        print(f"error: --plan {plan}: no such file", file=sys.stderr)
+        return 2
+    checklist = args.geodata / "inventory" / "checklist.toml" if args.geodata else None
+    problems = validate_all(catalog, plan, checklist)
+    for p in problems:
+        print(f"error: {p}", file=sys.stderr)
+    counts = ", ".join(f"{cid} {len(c)}" for cid, c in catalog.collections.items())
+    total = sum(len(c) for c in catalog.collections.values())
+    status = "FAILED" if problems else "ok"
+    print(f"{status}: {total} features ({counts}); {len(catalog.indicators)} indicators")
+    return 1 if problems else 0
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from waitress import serve
+
+    from web import create_app
+
+    try:
+        app = create_app({"GEODATA_DIR": str(args.geodata)} if args.geodata else None)
+    except DataError as exc:
+        print(f"error: refusing to start: {exc}", file=sys.stderr)
+        return 1
+    print(f"Serving the corridor map on http://{args.host}:{args.port}/ (Ctrl+C to stop)")
+    serve(app, host=args.host, port=args.port, threads=args.threads)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="corridor",
+        description=(
+            "Qingdao bay-area S&T innovation corridor map service: validate the bundled "
+            "geodata, or serve the map and the OGC API - Features."
+        ),
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    val = sub.add_parser(
+        "validate",
+        help="check every feature of the geodata (structure, plan quotes, inventory)",
+        description=(
+            "Load the geodata and check every feature: valid geometry inside Qingdao, unique "
+            "ids, required properties, each plan_text quoted verbatim from the plan, every "
+            "inventory item and all ten parks present. Exit status 1 on any problem."
+        ),
+    )
+    val.add_argument("--geodata", type=Path, default=None, help="geodata directory (default: bundled)")
+    val.add_argument(
+        "--plan",
+        type=Path,
+        default=None,
+        help="plan text file (default: ../shared/plan/qingdao-sti-plan-2021.zh.txt if present)",
+    )
+    val.set_defaults(func=_cmd_validate)
+
+    srv = sub.add_parser(
+        "serve",
+        help="serve the map and API with waitress (a production WSGI server)",
+        description="Serve the web app on HOST:PORT with waitress. Refuses to start on bad data.",
+    )
+    srv.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
+    srv.add_argument("--port", type=int, default=8000, help="TCP port (default 8000)")
+    srv.add_argument("--threads", type=int, default=4, help="worker threads (default 4)")
+    srv.add_argument("--geodata", type=Path, default=None, help="geodata directory (default: bundled)")
+    srv.set_defaults(func=_cmd_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

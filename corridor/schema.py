@@ -1,0 +1,135 @@
+"""Structural rules every feature of the catalog obeys.
+
+Checked when the catalog loads (the service refuses to start on a bad file) and by
+``corridor validate``. Each failure is a :class:`~corridor.errors.DataError` naming the
+file, the feature and the field.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+from shapely.geometry import shape
+from shapely.validation import explain_validity
+
+from corridor.errors import DataError
+
+#: Generous lon/lat box around Qingdao's ten districts (119.5-121.0E, 35.6-37.1N) and its sea.
+QINGDAO_BOUNDS = (119.0, 35.2, 121.6, 37.4)
+
+ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+#: Properties every feature carries as non-empty strings.
+REQUIRED_TEXT = ("id", "name_zh", "name_en", "kind", "source")
+#: Collections whose features need not quote the plan (basemap), unless they have a plan_ref.
+BASEMAP_COLLECTIONS = frozenset({"land", "districts"})
+
+
+def validate_feature_collection(
+    doc: Any, path: str, cid: str, geometry_types: tuple[str, ...]
+) -> None:
+    """Check a GeoJSON FeatureCollection for collection ``cid``.
+
+    Raises
+    ------
+    DataError
+        On the first problem found, naming ``path``, the feature id and the field.
+    """
+    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
+        raise DataError(path, None, "type", "expected a GeoJSON FeatureCollection")
+    features = doc.get("features")
+    if not isinstance(features, list):
+        raise DataError(path, None, "features", "expected a list of features")
+    for i, feat in enumerate(features):
+        validate_feature(feat, path, cid, geometry_types, i)
+
+
+def validate_feature(
+    feat: Any, path: str, cid: str, geometry_types: tuple[str, ...], index: int = 0
+) -> None:
+    """Check one feature; see :func:`validate_feature_collection`."""
+    if not isinstance(feat, dict) or feat.get("type") != "Feature":
+        raise DataError(path, f"#{index}", "type", "expected a GeoJSON Feature")
+    props = feat.get("properties")
+    if not isinstance(props, dict):
+        raise DataError(path, f"#{index}", "properties", "expected an object")
+    fid = props.get("id")
+    name = fid if isinstance(fid, str) and fid else f"#{index}"
+
+    def fail(fld: str, problem: str) -> DataError:
+        return DataError(path, name, fld, problem)
+
+    for key in REQUIRED_TEXT:
+        value = props.get(key)
+        if not isinstance(value, str) or not value.strip():
+            raise fail(key, f"missing or empty (got {value!r}); expected a non-empty string")
+    if not ID_PATTERN.match(fid):
+        raise fail("id", f"{fid!r} is not a slug; expected lowercase words joined by '-'")
+    if feat.get("id") not in (None, fid):
+        raise fail("id", f"feature id {feat.get('id')!r} differs from properties.id {fid!r}")
+
+    _check_industries(props, fail, require=(cid == "parks"))
+
+    plan_ref = props.get("plan_ref")
+    plan_text = props.get("plan_text")
+    needs_plan = cid not in BASEMAP_COLLECTIONS or bool(plan_ref)
+    for key, value in (("plan_ref", plan_ref), ("plan_text", plan_text)):
+        if not isinstance(value, str):
+            raise fail(key, f"expected a string, got {value!r}")
+        if needs_plan and not value.strip():
+            raise fail(key, "empty; expected the plan's section reference and its verbatim words")
+
+    acc = props.get("accuracy_m")
+    if (
+        isinstance(acc, bool)
+        or not isinstance(acc, (int, float))
+        or not math.isfinite(acc)
+        or acc <= 0
+    ):
+        raise fail("accuracy_m", f"{acc!r}; expected a positive number of metres")
+    if not isinstance(props.get("approximate"), bool):
+        raise fail("approximate", f"{props.get('approximate')!r}; expected true or false")
+    note = props.get("position_note", "")
+    if not isinstance(note, str):
+        raise fail("position_note", f"{note!r}; expected a string")
+
+    _check_geometry(feat.get("geometry"), geometry_types, fail)
+
+
+def _check_industries(props: dict[str, Any], fail: Any, require: bool) -> None:
+    zh = props.get("industries_zh")
+    en = props.get("industries_en")
+    for key, value in (("industries_zh", zh), ("industries_en", en)):
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            raise fail(key, f"{value!r}; expected a list of non-empty strings")
+    assert isinstance(zh, list) and isinstance(en, list)
+    if len(zh) != len(en):
+        raise fail("industries_en", f"{len(en)} entries for {len(zh)} in industries_zh; expected pairs")
+    if require and not zh:
+        raise fail("industries_zh", "empty; a park must list the industries the plan names for it")
+
+
+def _check_geometry(geom: Any, geometry_types: tuple[str, ...], fail: Any) -> None:
+    if not isinstance(geom, dict):
+        raise fail("geometry", f"{geom!r}; expected a GeoJSON geometry")
+    gtype = geom.get("type")
+    if gtype not in geometry_types:
+        raise fail("geometry", f"type {gtype!r}; expected one of {', '.join(geometry_types)}")
+    try:
+        g = shape(geom)
+    except Exception as exc:  # shapely raises several types for malformed coordinates
+        raise fail("geometry", f"malformed coordinates ({exc})") from None
+    if g.is_empty:
+        raise fail("geometry", "empty geometry")
+    if not g.is_valid:
+        raise fail("geometry", f"invalid geometry: {explain_validity(g)}")
+    minx, miny, maxx, maxy = g.bounds
+    bx0, by0, bx1, by1 = QINGDAO_BOUNDS
+    if minx < bx0 or miny < by0 or maxx > bx1 or maxy > by1:
+        raise fail(
+            "geometry",
+            f"bounds ({minx:.4f}, {miny:.4f}, {maxx:.4f}, {maxy:.4f}) leave Qingdao's box "
+            f"{QINGDAO_BOUNDS} (lon, lat); is it lat/lon swapped or in another CRS?",
+        )

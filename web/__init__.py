@@ -1,0 +1,62 @@
+"""Flask application factory for the corridor map service.
+
+Configuration, in increasing precedence: defaults below, ``instance/config.py``,
+environment variables prefixed ``CORRIDOR_`` (e.g. ``CORRIDOR_TIANDITU_KEY``), then
+``test_config``. The catalog is loaded and validated once here; a bad data file stops
+start-up with a :class:`corridor.errors.DataError`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app
+
+from corridor.catalog import Catalog
+
+#: Settings: name -> (default, help). Documented in the README; a test checks that.
+SETTINGS: dict[str, tuple[Any, str]] = {
+    "GEODATA_DIR": (None, "Directory holding collections.toml and data/ (default: bundled geodata)."),
+    "TIANDITU_KEY": ("", "Tianditu (天地图) API key; when set, Tianditu tile layers are offered (off by default)."),
+    "ENABLE_OSM_TILES": (False, "Offer the OpenStreetMap tile layer (off by default; needs internet)."),
+    "DEFAULT_LANG": ("zh", "Language when neither ?lang= nor Accept-Language decides (zh or en)."),
+}
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the Flask app.
+
+    Parameters
+    ----------
+    test_config
+        Settings that override everything else (used by the tests).
+
+    Raises
+    ------
+    corridor.errors.DataError
+        If a geodata file is missing or invalid.
+    """
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping({name: default for name, (default, _) in SETTINGS.items()})
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("CORRIDOR")
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+
+    catalog = Catalog.load(app.config["GEODATA_DIR"])
+    app.extensions["corridor_catalog"] = catalog
+
+    from web.api import bp as api_bp
+    from web.pages import bp as pages_bp
+
+    app.register_blueprint(api_bp, url_prefix="/api")
+    app.register_blueprint(pages_bp)
+    return app
+
+
+def get_catalog() -> Catalog:
+    """The catalog of the current app (loaded once in :func:`create_app`)."""
+    catalog: Catalog = current_app.extensions["corridor_catalog"]
+    return catalog
