@@ -1,0 +1,58 @@
+"""The README's promises: its commands, its settings table, its CLI help."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def _sh_blocks(text: str) -> list[str]:
+    return [b.strip() for b in re.findall(r"```sh\n(.*?)```", text, flags=re.S)]
+
+
+def test_ci_runs_exactly_the_readme_test_command():
+    run_cmd, test_cmd = _sh_blocks(README)[:2]
+    assert "corridor serve" in run_cmd
+    assert "pytest" in test_cmd
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert test_cmd in ci.splitlines()
+
+
+def test_dockerfile_mirrors_the_readme_run_command():
+    docker = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    assert "pip install --no-cache-dir ." in docker
+    assert 'bin/corridor", "serve"' in docker
+
+
+def test_every_setting_is_documented():
+    from web import SETTINGS
+
+    for name in SETTINGS:
+        assert f"| `{name}` |" in README, name
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["-m", "corridor.cli", "--help"], ["-m", "corridor.cli", "validate", "--help"],
+     ["-m", "corridor.cli", "serve", "--help"]],
+)
+def test_cli_help_explains_itself(args):
+    out = subprocess.run([sys.executable, *args], capture_output=True, text=True, check=True).stdout
+    assert "usage:" in out and len(out) > 200
+
+
+def test_cli_bad_arguments_fail_clearly():
+    proc = subprocess.run(
+        [sys.executable, "-m", "corridor.cli", "serve", "--port", "eighty"],
+        capture_output=True, text=True,
+    )
+    assert proc.returncode == 2
+    assert "invalid int value: 'eighty'" in proc.stderr
+    assert "Traceback" not in proc.stderr
