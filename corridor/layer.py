@@ -1,0 +1,251 @@
+"""An indexed layer of geometries for fast geodesic "within N km" and "nearest k" queries.
+
+The same engine serves the catalog's collections (tens of features) and user point layers
+(hundreds of thousands of points). Building a :class:`Layer` projects every geometry once to
+Gauss-Kruger CM 120E (EPSG:4549) and builds a shapely STRtree on the metric geometries.
+
+A query then
+
+1. asks the STRtree for everything within ``r * k_max`` metres (plane) of the origin, where
+   ``k_max`` bounds the projection's scale factor over the query region
+   (:func:`corridor.geodesic.scale_bounds`); nothing truly within ``r`` is missed;
+2. accepts without further work every candidate whose plane distance ``dm`` satisfies
+   ``dm / k_min + slack <= r`` (the geodesic is at most that long);
+3. refines only the thin band in between with exact geodesic distances.
+
+Reported distances (``distances=True``) are always the exact geodesic ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import shapely
+from numpy.typing import ArrayLike, NDArray
+
+from corridor.crs import to_metric
+from corridor.geodesic import (
+    DENSIFY_DEG,
+    WINDOW_SLACK_M,
+    distances_to_geometries_m,
+    point_distances_m,
+    points_to_geometry_m,
+    scale_bounds,
+)
+
+IntArray = NDArray[np.intp]
+FloatArray = NDArray[np.float64]
+
+
+class Layer:
+    """Geometries in WGS84 lon/lat with their metric images and an STRtree over those.
+
+    Parameters
+    ----------
+    geometries
+        Shapely geometries in lon/lat (a GeoSeries, a GeoDataFrame's geometry, an array).
+
+    Raises
+    ------
+    ValueError
+        If a geometry is missing or empty, or a coordinate is not a valid lon/lat.
+    """
+
+    def __init__(self, geometries: Sequence[shapely.Geometry] | NDArray[np.object_]) -> None:
+        geoms = np.asarray(getattr(geometries, "values", geometries), dtype=object)
+        if len(geoms) and (shapely.is_missing(geoms).any() or shapely.is_empty(geoms).any()):
+            raise ValueError("a layer cannot hold missing or empty geometries")
+        self.geoms = geoms
+        self.points_only = bool(len(geoms) == 0 or (shapely.get_type_id(geoms) == 0).all())
+        if self.points_only:
+            self._init_points(shapely.get_x(geoms), shapely.get_y(geoms))
+        else:
+            _check_lonlat(shapely.get_coordinates(geoms))
+            dense = shapely.segmentize(geoms, DENSIFY_DEG)
+            self.metric = shapely.transform(
+                dense, lambda c: np.column_stack(to_metric(c[:, 0], c[:, 1]))
+            )
+            self.tree = shapely.STRtree(self.metric)
+
+    @classmethod
+    def from_lonlat(cls, lon: ArrayLike, lat: ArrayLike) -> Layer:
+        """Build a point layer straight from coordinate arrays (no lon/lat shapely objects).
+
+        Raises
+        ------
+        ValueError
+            If the arrays differ in shape or hold an invalid lon/lat.
+        """
+        lon_a = np.asarray(lon, dtype=float).ravel()
+        lat_a = np.asarray(lat, dtype=float).ravel()
+        if lon_a.shape != lat_a.shape:
+            raise ValueError(f"lon has {lon_a.size} values and lat {lat_a.size}; expected equal")
+        self = cls.__new__(cls)
+        self.geoms = None
+        self.points_only = True
+        self._init_points(lon_a, lat_a)
+        return self
+
+    def _init_points(self, lon: FloatArray, lat: FloatArray) -> None:
+        _check_lonlat(np.column_stack([lon, lat]))
+        self.lon, self.lat = lon, lat
+        self.x, self.y = to_metric(lon, lat)
+        self.metric = shapely.points(self.x, self.y)
+        self.tree = shapely.STRtree(self.metric)
+
+    def __len__(self) -> int:
+        return len(self.metric)
+
+    def distances_m(self, origin: shapely.Geometry, positions: ArrayLike | None = None) -> FloatArray:
+        """Exact geodesic distances in metres from ``origin`` to the layer's items.
+
+        Raises
+        ------
+        ValueError
+            If ``origin`` is empty.
+        """
+        pos = np.arange(len(self)) if positions is None else np.asarray(positions, dtype=np.intp)
+        if self.points_only:
+            return points_to_geometry_m(self.lon[pos], self.lat[pos], origin)
+        return distances_to_geometries_m(origin, self.geoms[pos])
+
+    def within(
+        self, origin: shapely.Geometry, meters: float, distances: bool = True
+    ) -> tuple[IntArray, FloatArray | None]:
+        """Positions of the items within ``meters`` (geodesic) of ``origin``.
+
+        Returns
+        -------
+        (positions, distances)
+            With ``distances=True`` both are sorted by the exact geodesic distance (metres);
+            otherwise positions come in no particular order (no sort is paid for) and
+            distances is None.
+
+        Raises
+        ------
+        ValueError
+            If ``origin`` is empty or ``meters`` is negative or not finite.
+        """
+        if not np.isfinite(meters) or meters < 0:
+            raise ValueError(f"distance {meters!r} m; expected a finite number >= 0")
+        if self.points_only and isinstance(origin, shapely.Point) and not origin.is_empty:
+            return self._within_point(origin.x, origin.y, float(meters), distances)
+        origin_m = _metric(origin)
+        try:
+            xmin, _, xmax, _ = shapely.bounds(origin_m)
+            k_min, k_max = scale_bounds(xmin - 1.01 * meters, xmax + 1.01 * meters)
+        except ValueError:
+            d = self.distances_m(origin)
+            pos = np.flatnonzero(d <= meters)
+            return _finish(pos, d[pos], distances)
+        outer = meters * k_max + WINDOW_SLACK_M
+        cand = self.tree.query(origin_m, predicate="dwithin", distance=outer)
+        if distances:
+            d = self.distances_m(origin, cand)
+            keep = d <= meters
+            return _finish(cand[keep], d[keep], True)
+        dm = shapely.distance(self.metric[cand], origin_m)
+        sure = dm / k_min + WINDOW_SLACK_M <= meters
+        band = cand[~sure]
+        band_d = self.distances_m(origin, band)
+        return _finish(np.concatenate([cand[sure], band[band_d <= meters]]), None, False)
+
+    def _within_point(
+        self, lon0: float, lat0: float, meters: float, distances: bool
+    ) -> tuple[IntArray, FloatArray | None]:
+        """:meth:`within` for a point layer and a point origin: the hot path, kept lean."""
+        ox, oy = (float(v) for v in to_metric(lon0, lat0))
+        try:
+            k_min, k_max = scale_bounds(ox - 1.01 * meters, ox + 1.01 * meters)
+        except ValueError:
+            d = point_distances_m(lon0, lat0, self.lon, self.lat)
+            pos = np.flatnonzero(d <= meters)
+            return _finish(pos, d[pos], distances)
+        outer = meters * k_max + WINDOW_SLACK_M
+        cand = self.tree.query(shapely.Point(ox, oy), predicate="dwithin", distance=outer)
+        if distances:
+            d = point_distances_m(lon0, lat0, self.lon[cand], self.lat[cand])
+            keep = d <= meters
+            return _finish(cand[keep], d[keep], True)
+        dx = self.x[cand] - ox
+        dy = self.y[cand] - oy
+        # Plane distance >= geodesic here (k_min = 1), so plane-inside is inside.
+        inner = max(meters * k_min - WINDOW_SLACK_M, 0.0)
+        sure = dx * dx + dy * dy <= inner * inner
+        band = cand[~sure]
+        if len(band) == 0:
+            return cand, None
+        bd = point_distances_m(lon0, lat0, self.lon[band], self.lat[band])
+        return np.concatenate([cand[sure], band[bd <= meters]]), None
+
+    def nearest(self, origin: shapely.Geometry, k: int) -> tuple[IntArray, FloatArray]:
+        """The ``k`` items nearest to ``origin`` (fewer if the layer is smaller), nearest first.
+
+        Returns
+        -------
+        (positions, distances)
+            Exact geodesic distances in metres; ties keep layer order.
+
+        Raises
+        ------
+        ValueError
+            If ``k`` < 1 or ``origin`` is empty.
+        """
+        if k < 1:
+            raise ValueError(f"k={k!r}; expected an integer >= 1")
+        n = len(self)
+        if n <= max(4 * k, 64):
+            d = self.distances_m(origin)
+            order = np.argsort(d, kind="stable")[:k]
+            return order, d[order]
+        origin_m = _metric(origin)
+        # Grow a plane radius until it holds k items, then take every item that could beat
+        # the k-th by the scale bound and rank those geodesically.
+        radius = 500.0
+        while True:
+            cand = self.tree.query(origin_m, predicate="dwithin", distance=radius)
+            if len(cand) >= k or radius > 4e7:
+                break
+            radius *= 4
+        dm = shapely.distance(self.metric[cand], origin_m)
+        kth = float(np.partition(dm, min(k, len(dm)) - 1)[min(k, len(dm)) - 1])
+        xmin, _, xmax, _ = shapely.bounds(origin_m)
+        try:
+            k_min, k_max = scale_bounds(xmin - 1.01 * kth, xmax + 1.01 * kth)
+            reach = kth * k_max / k_min + 2 * WINDOW_SLACK_M
+            cand = self.tree.query(origin_m, predicate="dwithin", distance=reach)
+        except ValueError:
+            cand = np.arange(n)
+        cand = np.sort(cand)
+        d = self.distances_m(origin, cand)
+        order = np.argsort(d, kind="stable")[:k]
+        return cand[order], d[order]
+
+
+def _finish(pos: IntArray, d: FloatArray | None, distances: bool) -> tuple[IntArray, FloatArray | None]:
+    if not distances:
+        return pos, None
+    assert d is not None
+    order = np.lexsort((pos, d))
+    return pos[order], d[order]
+
+
+def _metric(geom: shapely.Geometry) -> shapely.Geometry:
+    if shapely.is_empty(geom):
+        raise ValueError("the origin geometry is empty")
+    if isinstance(geom, shapely.Point):
+        return shapely.points(*to_metric(geom.x, geom.y))
+    dense = shapely.segmentize(geom, DENSIFY_DEG)
+    return shapely.transform(dense, lambda c: np.column_stack(to_metric(c[:, 0], c[:, 1])))
+
+
+def _check_lonlat(coords: FloatArray) -> None:
+    lon, lat = coords[:, 0], coords[:, 1]
+    bad = ~(np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"coordinate ({lon[i]!r}, {lat[i]!r}) is not a valid lon/lat; "
+            "expected -180 <= lon <= 180 and -90 <= lat <= 90"
+        )
