@@ -39,6 +39,26 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def _cmd_summary(args: argparse.Namespace) -> int:
+    from corridor.catalog import Catalog
+
+    try:
+        catalog = Catalog.load(args.geodata)
+    except DataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print("| collection | features | approximate | accuracy_m (min / median / max) |")
+    print("| --- | ---: | ---: | --- |")
+    for cid, coll in catalog.collections.items():
+        acc = coll.gdf["accuracy_m"]
+        approx = int(coll.gdf["approximate"].sum())
+        print(
+            f"| {cid} | {len(coll)} | {approx} | "
+            f"{acc.min():,.0f} / {acc.median():,.0f} / {acc.max():,.0f} |"
+        )
+    return 0
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     from waitress import serve
 
@@ -81,6 +101,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="plan text file (default: ../shared/plan/qingdao-sti-plan-2021.zh.txt if present)",
     )
     val.set_defaults(func=_cmd_validate)
+
+    summ = sub.add_parser(
+        "summary",
+        help="print a Markdown table of feature counts and positional accuracy per collection",
+        description=(
+            "Print, per collection, how many features it holds, how many are approximate and "
+            "the min/median/max accuracy_m (the honest error radius of their positions)."
+        ),
+    )
+    summ.add_argument("--geodata", type=Path, default=None, help="geodata directory (default: bundled)")
+    summ.set_defaults(func=_cmd_summary)
 
     srv = sub.add_parser(
         "serve",
