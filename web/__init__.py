@@ -52,6 +52,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web.pages import bp as pages_bp
 
     app.register_blueprint(api_bp, url_prefix="/api")
+    from web.api import init_app as init_api
+
+    init_api(app)  # compression and CORS
     app.register_blueprint(pages_bp)
     return app
 

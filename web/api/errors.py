@@ -1,0 +1,136 @@
+"""API errors: exception classes carrying HTTP status, OGC exception code and a message.
+
+Every 4xx/5xx answered under ``/api`` has one JSON body shape::
+
+    {"code": "<OGC exception code>", "description": "<what was wrong and what was expected>",
+     "status": <HTTP status>}
+
+and, when the client asked for HTML, a page rendered from ``api/error.html`` with the same
+three values. Domain errors (:mod:`corridor.errors`) map onto these classes here, in one place.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from corridor.errors import InvalidParameter, NotFound
+
+log = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    """Base of every error the API answers on purpose.
+
+    Parameters
+    ----------
+    description
+        Message for the user: name the bad value and say what was expected.
+    """
+
+    status = 500
+    code = "NoApplicableCode"
+
+    def __init__(self, description: str):
+        super().__init__(description)
+        self.description = description
+
+    def body(self) -> dict[str, Any]:
+        """The JSON error body (the one shape of every API error)."""
+        return {"code": self.code, "description": self.description, "status": self.status}
+
+
+class InvalidParameterValue(ApiError):
+    """A malformed or unknown query parameter (400)."""
+
+    status = 400
+    code = "InvalidParameterValue"
+
+
+class ResourceNotFound(ApiError):
+    """An unknown collection, feature or path (404)."""
+
+    status = 404
+    code = "NotFound"
+
+
+class NotAcceptable(ApiError):
+    """No representation the client accepts (406)."""
+
+    status = 406
+    code = "NotAcceptable"
+
+
+class MethodNotAllowed(ApiError):
+    """The API is read-only: GET, HEAD and OPTIONS only (405)."""
+
+    status = 405
+    code = "MethodNotAllowed"
+
+
+class ServerError(ApiError):
+    """An unexpected failure (500); logged with its traceback."""
+
+    status = 500
+    code = "NoApplicableCode"
+
+
+def from_exception(exc: BaseException) -> ApiError:
+    """Map any exception to the :class:`ApiError` the client sees."""
+    if isinstance(exc, ApiError):
+        return exc
+    if isinstance(exc, InvalidParameter):
+        return InvalidParameterValue(str(exc))
+    if isinstance(exc, NotFound):
+        return ResourceNotFound(str(exc))
+    if isinstance(exc, HTTPException):
+        status = exc.code or 500
+        for cls in (InvalidParameterValue, ResourceNotFound, NotAcceptable, MethodNotAllowed):
+            if cls.status == status:
+                if cls is ResourceNotFound:
+                    return cls(f"no API resource at {request.path!r}; see /api for the resources")
+                return cls(exc.description or exc.name)
+        err = ApiError(exc.description or exc.name)
+        err.status = status
+        err.code = exc.name.replace(" ", "")
+        return err
+    log.exception("unhandled error answering %s", request.full_path)
+    return ServerError("internal error; the request was logged")
+
+
+def _wants_html() -> bool:
+    fs = request.args.getlist("f")
+    if len(fs) == 1 and fs[0].strip().lower() in ("html", "json", "geojson"):
+        return fs[0].strip().lower() == "html"
+    accept = request.accept_mimetypes
+    return accept.quality("text/html") > max(
+        accept.quality("application/json"), accept.quality("application/geo+json")
+    )
+
+
+def error_response(exc: BaseException) -> Response:
+    """Render ``exc`` as the JSON error body, or as an HTML page for browsers."""
+    err = from_exception(exc)
+    if _wants_html():
+        html = render_template("api/error.html", error=err.body(), title=f"{err.status} {err.code}")
+        resp = Response(html, status=err.status, mimetype="text/html")
+    else:
+        resp = jsonify(err.body())
+        resp.status_code = err.status
+    resp.headers["Cache-Control"] = "no-store"
+    if err.status == 405:
+        resp.headers["Allow"] = "GET, HEAD, OPTIONS"
+    return resp
+
+
+def register(bp: Blueprint) -> None:
+    """Route every error raised inside the blueprint to :func:`error_response`."""
+    bp.register_error_handler(Exception, error_response)
+
+
+def is_api_path() -> bool:
+    """Whether the current request is for the API (so 404/405 for unknown paths use our body)."""
+    return request.path == "/api" or request.path.startswith("/api/")

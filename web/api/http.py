@@ -1,0 +1,67 @@
+"""HTTP behaviour of the API: ETag/304, Cache-Control, compression and CORS.
+
+Responses are a pure function of the loaded data and the request (path, query string,
+Accept), apart from ``timeStamp``. So the ETag is a weak validator computed from those
+inputs *before* the work is done: a matching ``If-None-Match`` is answered 304 at once.
+Compression is Flask-Compress (gzip/br/zstd, by Accept-Encoding); CORS is flask-cors.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+
+from flask import Blueprint, Flask, Response, current_app, request
+from flask_compress import Compress
+from flask_cors import CORS
+
+#: Seconds clients and proxies may reuse an API response.
+MAX_AGE = 300
+COMPRESS_MIMETYPES = [
+    "application/json", "application/geo+json", "application/schema+json",
+    "application/vnd.oai.openapi+json", "application/vnd.google-earth.kml+xml",
+    "text/html", "text/csv", "text/css", "application/javascript", "text/javascript",
+]
+
+
+def init_app(app: Flask) -> None:
+    """Register compression and CORS on the app (CORS only for ``/api/*``)."""
+    app.config.setdefault("COMPRESS_MIMETYPES", COMPRESS_MIMETYPES)
+    app.config.setdefault("COMPRESS_MIN_SIZE", 500)
+    Compress(app)
+    CORS(app, send_wildcard=True, resources={r"/api/*": {"origins": "*", "methods": ["GET", "HEAD", "OPTIONS"],
+                                      "expose_headers": ["ETag", "Content-Crs", "Link",
+                                                         "Content-Coord-Sys"]}})
+    app.extensions["corridor_api_version"] = f"{time.time_ns():x}"
+
+
+def _etag() -> str:
+    version = current_app.extensions.get("corridor_api_version", "0")
+    key = "\n".join((version, request.full_path, request.headers.get("Accept", "")))
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def register(bp: Blueprint) -> None:
+    """Answer matching If-None-Match with 304; tag successful GET responses."""
+
+    @bp.before_request
+    def _not_modified() -> Response | None:
+        if request.method in ("GET", "HEAD") and request.if_none_match:
+            tag = _etag()
+            if request.if_none_match.contains_weak(tag):
+                resp = Response(status=304)
+                resp.set_etag(tag, weak=True)
+                resp.headers["Cache-Control"] = f"public, max-age={MAX_AGE}"
+                resp.headers["Vary"] = "Accept"
+                return resp
+        return None
+
+    @bp.after_request
+    def _tag(resp: Response) -> Response:
+        if request.method in ("GET", "HEAD") and resp.status_code == 200:
+            if not resp.headers.get("ETag"):
+                resp.set_etag(_etag(), weak=True)
+            resp.headers.setdefault("Cache-Control", f"public, max-age={MAX_AGE}")
+            vary = resp.headers.get("Vary")
+            resp.headers["Vary"] = f"{vary}, Accept" if vary else "Accept"
+        return resp

@@ -1,0 +1,143 @@
+"""Landing page, conformance, the OpenAPI document and its HTML rendering, indicators."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Response, current_app, request
+
+from web import get_catalog
+from web.api import bp, params
+from web.api.errors import ResourceNotFound
+from web.api.features import lang
+from web.api.formats import DOC_FORMATS, html_response, json_response, negotiate
+from web.api.links import link, self_and_alternates, url
+from web.api.openapi import OPENAPI_MEDIA_TYPE, openapi_document
+
+#: OGC conformance classes the service implements (checked by the tests against behaviour).
+CONFORMANCE = [
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+    "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
+    "http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
+]
+
+#: Swagger UI files served for /api/docs (from the swagger-ui-bundle package, read once).
+_DOC_ASSETS = {
+    "swagger-ui-bundle.js": "application/javascript",
+    "swagger-ui-standalone-preset.js": "application/javascript",
+    "swagger-ui.css": "text/css",
+    "favicon-32x32.png": "image/png",
+}
+
+
+@bp.get("")
+@bp.get("/")
+def landing() -> Response:
+    params.args(request.args, ())
+    fmt = negotiate(DOC_FORMATS)
+    cat = get_catalog()
+    lg = lang()
+    links = self_and_alternates(fmt, DOC_FORMATS) + [
+        {"href": url("openapi", f="json"), "rel": "service-desc", "type": OPENAPI_MEDIA_TYPE,
+         "title": "the API definition (OpenAPI 3.0)"},
+        link(url("docs"), "service-doc", "html", "the API documentation"),
+        link(url("conformance"), "conformance", "json", "OGC conformance classes implemented"),
+        link(url("collections"), "data", "json", "the feature collections"),
+        link(url("indicators"), "http://www.opengis.net/def/rel/ogc/1.0/data-meta", "json",
+             "the plan's seven main indicators"),
+        link(url("near"), "describedby", "json", "extension: features within km of a place"),
+        link(url("nearest"), "describedby", "json", "extension: k nearest features"),
+        link(url("at"), "describedby", "json", "extension: features containing a point"),
+    ]
+    doc = {
+        "title": cat.title_zh if lg == "zh" else cat.title_en,
+        "description": "OGC API - Features service of the Qingdao 2021-2025 S&T innovation plan's "
+        "map: parks, universities, labs, facilities, platforms, incubators, zones and the corridor.",
+        "links": links,
+    }
+    if fmt == "html":
+        return html_response("landing.html", doc=doc, title=doc["title"])
+    return json_response(doc)
+
+
+@bp.get("/conformance")
+def conformance() -> Response:
+    params.args(request.args, ())
+    fmt = negotiate(DOC_FORMATS)
+    doc = {"conformsTo": CONFORMANCE, "links": self_and_alternates(fmt, DOC_FORMATS)}
+    if fmt == "html":
+        return html_response("conformance.html", doc=doc, title="Conformance")
+    return json_response(doc)
+
+
+@bp.get("/openapi")
+def openapi() -> Response:
+    params.args(request.args, ())
+    fmt = negotiate(DOC_FORMATS)
+    if fmt == "html":
+        return docs()
+    resp = Response(openapi_document(), mimetype="application/vnd.oai.openapi+json")
+    resp.headers["Content-Type"] = OPENAPI_MEDIA_TYPE
+    return resp
+
+
+@bp.get("/docs")
+def docs() -> Response:
+    params.args(request.args, ())
+    if "f" in request.args:
+        negotiate(("html",))  # this page is HTML only: any other f is a 406
+    return html_response("docs.html", title="API documentation", spec_url=url("openapi", f="json"))
+
+
+@bp.get("/docs/assets/<name>")
+def docs_asset(name: str) -> Response:
+    params.args(request.args, ())
+    cache = current_app.extensions.setdefault("corridor_doc_assets", {})
+    if name not in _DOC_ASSETS:
+        raise ResourceNotFound(f"no documentation asset {name!r}")
+    if name not in cache:
+        import swagger_ui_bundle
+
+        cache[name] = (Path(swagger_ui_bundle.swagger_ui_path) / name).read_bytes()
+    resp = Response(cache[name], mimetype=_DOC_ASSETS[name])
+    resp.headers["Cache-Control"] = "public, max-age=86400"
+    return resp
+
+
+@bp.get("/indicators")
+def indicators() -> Response:
+    params.args(request.args, ())
+    fmt = negotiate(DOC_FORMATS)
+    lg = lang()
+    rows = []
+    for ind in get_catalog().indicators:
+        rows.append({
+            "id": ind.id,
+            "number": ind.number,
+            "name": ind.name_zh if lg == "zh" else ind.name_en,
+            "name_zh": ind.name_zh,
+            "name_en": ind.name_en,
+            "unit": ind.unit_zh if lg == "zh" else ind.unit_en,
+            "baseline": {"value": ind.baseline, "text": ind.baseline_text, "year": ind.baseline_year},
+            "target": {"value": ind.target, "text": ind.target_text, "year": 2025},
+            "attribute_zh": ind.attribute_zh,
+            "plan_ref": ind.plan_ref,
+            "plan_text": ind.plan_text,
+        })
+    doc = {"indicators": rows, "links": self_and_alternates(fmt, DOC_FORMATS)}
+    if fmt == "html":
+        return html_response("indicators.html", doc=doc, title="Indicators")
+    return json_response(doc)

@@ -1,0 +1,264 @@
+"""The OpenAPI 3.0 document of the API, built once per app from the catalog and cached.
+
+Self-contained: every ``$ref`` points inside this document (no external hosts). Items paths
+are listed per collection so each can declare one equality parameter per queryable property.
+The corridor's own questions (near, nearest, at, coord-sys, q, industry) are declared here as
+extensions of OGC API - Features.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import current_app
+
+from web import get_catalog
+from web.api.cql import FILTER_LANGS
+from web.api.crs import CRS_URIS
+from web.api.formats import DOC_FORMATS, FEATURE_FORMATS, MEDIA_TYPES
+from web.api.params import DEFAULT_LIMIT, MAX_K, MAX_KM, MAX_LIMIT, queryables
+
+OPENAPI_MEDIA_TYPE = "application/vnd.oai.openapi+json;version=3.0"
+_REF = "#/components/"
+
+
+def openapi_document() -> bytes:
+    """The OpenAPI document as JSON bytes (built on first use, then cached on the app)."""
+    cached = current_app.extensions.get("corridor_openapi")
+    if cached is None:
+        cached = json.dumps(build(), ensure_ascii=False).encode()
+        current_app.extensions["corridor_openapi"] = cached
+    return cached
+
+
+def _p(name: str) -> dict[str, str]:
+    return {"$ref": f"{_REF}parameters/{name}"}
+
+
+def _q(name: str, description: str, schema: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "description": description,
+            "schema": schema, **extra}
+
+
+PARAMETERS: dict[str, dict[str, Any]] = {
+    "f-doc": _q("f", "Response format (overrides Accept).", {"type": "string", "enum": list(DOC_FORMATS)}),
+    "f-features": _q("f", "Response format (overrides Accept): GeoJSON (json/geojson), HTML, CSV "
+                     "(properties, two coordinate columns for points and WKT), GeoPackage, KML.",
+                     {"type": "string", "enum": ["json", *FEATURE_FORMATS]}),
+    "lang": _q("lang", "Language of titles (zh or en; default: the server's DEFAULT_LANG).",
+               {"type": "string", "enum": ["zh", "en"]}),
+    "bbox": _q("bbox", "Only features intersecting this box: minx,miny,maxx,maxy (or 6 numbers "
+               "with heights), in the axis order of bbox-crs (default CRS84 lon,lat). With coord-sys "
+               "gcj02/bd09 the box is in that system.",
+               {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}},
+               style="form", explode=False),
+    "bbox-crs": _q("bbox-crs", "CRS of bbox (OGC API - Features Part 2).",
+                   {"type": "string", "format": "uri", "enum": list(CRS_URIS)}),
+    "crs": _q("crs", "CRS of the output coordinates (Part 2). EPSG:4326 and EPSG:4490 are lat,lon; "
+              "EPSG:4549 is northing,easting in metres; CRS84 (default) is lon,lat.",
+              {"type": "string", "format": "uri", "enum": list(CRS_URIS)}),
+    "limit": _q("limit", f"Page size (default {DEFAULT_LIMIT}; values above {MAX_LIMIT} are "
+                f"clamped to {MAX_LIMIT}).", {"type": "integer", "minimum": 1, "default": DEFAULT_LIMIT}),
+    "offset": _q("offset", "Number of matching features to skip (follow the next link instead).",
+                 {"type": "integer", "minimum": 0, "default": 0}),
+    "datetime": _q("datetime", "RFC 3339 instant or interval. The features carry no time, so "
+                   "every feature matches; the value is only validated.",
+                   {"type": "string", "pattern": r"^(\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}))?|\.\.)?(/(\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}))?|\.\.)?)?$",
+                    "minLength": 10}),
+    "q": _q("q", "Extension: features whose Chinese or English name contains this text.",
+            {"type": "string", "minLength": 1}),
+    "industry": _q("industry", "Extension: features whose industries (zh or en) match this term.",
+                   {"type": "string", "minLength": 1}),
+    "near": _q("near", "Extension: only features within km of this place: a feature id or lon,lat "
+               "(in coord-sys); adds property distance_km and sorts by it.", {"type": "string", "minLength": 1}),
+    "km": _q("km", "Extension: distance in kilometres for near.",
+             {"type": "number", "exclusiveMinimum": True, "minimum": 0, "maximum": MAX_KM}),
+    "coord-sys": _q("coord-sys", "Extension: coordinate system of point inputs (near, of, lon/lat, "
+                    "bbox) AND of output coordinates: wgs84 (default), gcj02 (AMap, Tencent) or "
+                    "bd09 (Baidu), so features line up on those basemaps. Only with the default "
+                    "crs; not for GeoPackage/KML output.",
+                    {"type": "string", "enum": ["wgs84", "gcj02", "bd09"], "default": "wgs84"}),
+    "filter": _q("filter", "CQL2 filter (Part 3) over the queryables: comparison, logical, LIKE, "
+                 "IN, BETWEEN, IS NULL and spatial (S_INTERSECTS...) with the property geometry.",
+                 {"type": "string", "minLength": 1}),
+    "filter-lang": _q("filter-lang", "Language of filter.",
+                      {"type": "string", "enum": list(FILTER_LANGS), "default": "cql2-text"}),
+    "filter-crs": _q("filter-crs", "CRS of geometry literals in filter.",
+                     {"type": "string", "format": "uri", "enum": list(CRS_URIS)}),
+    "of": _q("of", "Origin: a feature id or lon,lat (in coord-sys).", {"type": "string", "minLength": 1},
+             required=True),
+    "collections": _q("collections", "Comma-separated collection ids (default: all).",
+                      {"type": "string", "minLength": 1}),
+    "k": _q("k", "Number of nearest features.", {"type": "integer", "minimum": 1,
+                                                   "maximum": MAX_K, "default": 1}),
+    "per-collection": _q("per-collection", "k nearest in each collection instead of overall.",
+                         {"type": "boolean", "default": False}),
+    "lon": _q("lon", "Longitude (in coord-sys).", {"type": "number", "minimum": -180, "maximum": 180},
+              required=True),
+    "lat": _q("lat", "Latitude (in coord-sys).", {"type": "number", "minimum": -90, "maximum": 90},
+              required=True),
+}
+
+_LINK = {"type": "object", "required": ["href", "rel"], "properties": {
+    "href": {"type": "string"}, "rel": {"type": "string"}, "type": {"type": "string"},
+    "title": {"type": "string"}, "hreflang": {"type": "string"}}}
+_GEOMETRY = {"type": "object", "required": ["type"], "properties": {
+    "type": {"type": "string", "enum": ["Point", "MultiPoint", "LineString", "MultiLineString",
+                                        "Polygon", "MultiPolygon", "GeometryCollection"]},
+    "coordinates": {"type": "array"}}}
+_FEATURE = {"type": "object", "required": ["type", "geometry", "properties"], "properties": {
+    "type": {"type": "string", "enum": ["Feature"]},
+    "id": {"oneOf": [{"type": "string"}, {"type": "integer"}]},
+    "geometry": {"nullable": True, "allOf": [{"$ref": f"{_REF}schemas/geometryGeoJSON"}]},
+    "properties": {"type": "object", "nullable": True},
+    "links": {"type": "array", "items": {"$ref": f"{_REF}schemas/link"}}}}
+_FEATURES = {"type": "object", "required": ["type", "features"], "properties": {
+    "type": {"type": "string", "enum": ["FeatureCollection"]},
+    "features": {"type": "array", "items": {"$ref": f"{_REF}schemas/featureGeoJSON"}},
+    "links": {"type": "array", "items": {"$ref": f"{_REF}schemas/link"}},
+    "timeStamp": {"type": "string", "format": "date-time"},
+    "numberMatched": {"type": "integer", "minimum": 0},
+    "numberReturned": {"type": "integer", "minimum": 0}}}
+_LINKS = {"type": "array", "items": {"$ref": f"{_REF}schemas/link"}}
+_COLLECTION = {"type": "object", "required": ["id", "links"], "properties": {
+    "id": {"type": "string"}, "title": {"type": "string"}, "description": {"type": "string"},
+    "links": _LINKS, "itemType": {"type": "string"},
+    "crs": {"type": "array", "items": {"type": "string"}}, "storageCrs": {"type": "string"},
+    "extent": {"type": "object"}}}
+SCHEMAS: dict[str, Any] = {
+    "exception": {"type": "object", "required": ["code", "description", "status"], "properties": {
+        "code": {"type": "string"}, "description": {"type": "string"}, "status": {"type": "integer"}}},
+    "link": _LINK,
+    "landingPage": {"type": "object", "required": ["links"], "properties": {
+        "title": {"type": "string"}, "description": {"type": "string"}, "links": _LINKS}},
+    "confClasses": {"type": "object", "required": ["conformsTo"], "properties": {
+        "conformsTo": {"type": "array", "items": {"type": "string"}}}},
+    "collection": _COLLECTION,
+    "collections": {"type": "object", "required": ["links", "collections"], "properties": {
+        "links": _LINKS, "collections": {"type": "array", "items": {"$ref": f"{_REF}schemas/collection"}}}},
+    "geometryGeoJSON": _GEOMETRY,
+    "featureGeoJSON": _FEATURE,
+    "featureCollectionGeoJSON": _FEATURES,
+    "queryables": {"type": "object", "required": ["type", "properties"], "properties": {
+        "type": {"type": "string"}, "properties": {"type": "object"}, "title": {"type": "string"}}},
+    "indicators": {"type": "object", "required": ["indicators"], "properties": {"links": _LINKS,
+        "indicators": {"type": "array", "items": {"type": "object", "required": [
+            "id", "name", "unit", "baseline", "target"], "properties": {
+            "id": {"type": "string"}, "number": {"type": "integer"}, "name": {"type": "string"},
+            "unit": {"type": "string"},
+            "baseline": {"type": "object", "properties": {"value": {"type": "number", "nullable": True},
+                                                          "text": {"type": "string"},
+                                                          "year": {"type": "integer"}}},
+            "target": {"type": "object", "properties": {"value": {"type": "number"},
+                                                        "text": {"type": "string"},
+                                                        "year": {"type": "integer"}}}}}}}},
+}
+
+_HTML = {"text/html": {"schema": {"type": "string"}}}
+_ERROR_CONTENT = {"application/json": {"schema": {"$ref": f"{_REF}schemas/exception"}}, **_HTML}
+RESPONSES = {
+    "400": {"description": "Bad parameter (unknown name, malformed value).", "content": _ERROR_CONTENT},
+    "404": {"description": "Unknown collection, feature or origin id.", "content": _ERROR_CONTENT},
+    "406": {"description": "None of the requested formats is offered.", "content": _ERROR_CONTENT},
+}
+
+
+def _ok(schema: str, json_type: str = "application/json", formats: bool = False) -> dict[str, Any]:
+    content: dict[str, Any] = {json_type: {"schema": {"$ref": f"{_REF}schemas/{schema}"}}, **_HTML}
+    if formats:
+        content["text/csv"] = {"schema": {"type": "string"}}
+        for f in ("gpkg", "kml"):
+            content[MEDIA_TYPES[f]] = {"schema": {"type": "string", "format": "binary"}}
+    return {"description": "OK", "content": content}
+
+
+def _op(op_id: str, summary: str, params: list[dict[str, Any]], ok: dict[str, Any],
+        tags: list[str], statuses: tuple[str, ...] = ("400", "406")) -> dict[str, Any]:
+    statuses = tuple(sorted({"400", *statuses}))
+    responses = {"200": ok, "304": {"description": "Not modified (If-None-Match matched the ETag)."}}
+    for s in statuses:
+        responses[s] = {"$ref": f"{_REF}responses/{s}"}
+    return {"get": {"operationId": op_id, "summary": summary, "tags": tags, "parameters": params,
+                    "responses": responses}}
+
+
+def _items_params(cid: str, qables: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    names = ["f-features", "lang", "bbox", "bbox-crs", "crs", "limit", "offset", "datetime",
+             "q", "industry", "near", "km", "coord-sys", "filter", "filter-lang", "filter-crs"]
+    out: list[dict[str, Any]] = [_p(n) for n in names]
+    for name, schema in qables.items():
+        if name == "geometry":
+            continue
+        out.append(_q(name, f"Features whose {name} equals this value (Part 3 queryables).",
+                      {"type": schema["type"]}))
+    return out
+
+
+def build() -> dict[str, Any]:
+    """Build the OpenAPI 3.0 document for the current app's catalog."""
+    cat = get_catalog()
+    doc_params = [_p("f-doc"), _p("lang")]
+    paths: dict[str, Any] = {
+        "/": _op("getLandingPage", "Landing page", doc_params, _ok("landingPage"), ["Capabilities"]),
+        "/conformance": _op("getConformance", "OGC conformance classes", doc_params,
+                            _ok("confClasses"), ["Capabilities"]),
+        "/openapi": _op("getOpenAPI", "This OpenAPI document", doc_params,
+                        {"description": "OK", "content": {OPENAPI_MEDIA_TYPE: {"schema": {
+                            "type": "object"}}, **_HTML}}, ["Capabilities"]),
+        "/docs": _op("getDocs", "This document rendered as HTML (Swagger UI)",
+                     [_q("f", "Response format: HTML only.", {"type": "string", "enum": ["html"]}),
+                      _p("lang")],
+                     {"description": "OK", "content": _HTML}, ["Capabilities"]),
+        "/collections": _op("getCollections", "The feature collections", doc_params,
+                            _ok("collections"), ["Data"]),
+        "/indicators": _op("getIndicators", "Extension: the plan's seven main indicators "
+                           "(unit, 2020 baseline with its year, 2025 target)", doc_params,
+                           _ok("indicators"), ["Plan"]),
+    }
+    feat_fmt = [_p("f-features"), _p("lang"), _p("coord-sys")]
+    paths["/near"] = _op("getNear", "Extension: features within km of a feature or point, by "
+                         "distance (distance_km)", [_p("of"), {**_p("km")}, _p("collections"),
+                                                    *feat_fmt],
+                         _ok("featureCollectionGeoJSON", "application/geo+json", True), ["Spatial"],
+                         ("400", "404", "406"))
+    paths["/near"]["get"]["parameters"][1] = {**PARAMETERS["km"], "required": True}
+    paths["/nearest"] = _op("getNearest", "Extension: the k features nearest to a feature or point",
+                            [_p("of"), _p("k"), _p("per-collection"), _p("collections"), *feat_fmt],
+                            _ok("featureCollectionGeoJSON", "application/geo+json", True),
+                            ["Spatial"], ("400", "404", "406"))
+    paths["/at"] = _op("getAt", "Extension: the features containing a point",
+                       [_p("lon"), _p("lat"), *feat_fmt],
+                       _ok("featureCollectionGeoJSON", "application/geo+json", True), ["Spatial"])
+    for cid, c in cat.collections.items():
+        title = c.title_en
+        paths[f"/collections/{cid}"] = _op(f"describe_{cid}", f"Describe {title}", doc_params,
+                                           _ok("collection"), [cid], ("404", "406"))
+        paths[f"/collections/{cid}/queryables"] = _op(
+            f"queryables_{cid}", f"Queryable properties of {title}", doc_params,
+            _ok("queryables", "application/schema+json"), [cid], ("400", "404", "406"))
+        paths[f"/collections/{cid}/items"] = _op(
+            f"items_{cid}", f"Features of {title}", _items_params(cid, queryables(c)),
+            _ok("featureCollectionGeoJSON", "application/geo+json", True), [cid],
+            ("400", "404", "406"))
+        paths[f"/collections/{cid}/items/{{featureId}}"] = _op(
+            f"item_{cid}", f"One feature of {title}",
+            [{"name": "featureId", "in": "path", "required": True, "schema": {"type": "string"},
+              "description": "Feature id"}, *feat_fmt[:2], _p("crs"), _p("coord-sys")],
+            _ok("featureGeoJSON", "application/geo+json", True), [cid], ("400", "404", "406"))
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": f"{cat.title_en} API",
+            "version": "1.0.0",
+            "description": "OGC API - Features (Parts 1, 2 and 3) over the features of the Qingdao "
+            "2021-2025 S&T innovation plan. Extensions: near/km on items, /near, /nearest, /at, "
+            "q (name search), industry, coord-sys (wgs84/gcj02/bd09 for inputs and outputs), "
+            "/indicators. Every 4xx has the body {code, description, status}.",
+            "license": {"name": "MIT"},
+        },
+        "servers": [{"url": "/api"}],
+        "tags": [{"name": t} for t in ("Capabilities", "Data", "Spatial", "Plan", *cat.collections)],
+        "paths": paths,
+        "components": {"parameters": PARAMETERS, "schemas": SCHEMAS, "responses": RESPONSES},
+    }
