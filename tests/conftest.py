@@ -41,3 +41,94 @@ def client(app):
 @pytest.fixture()
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture(scope="session")
+def mini_app():
+    """The app over the SYNTHETIC mini catalog (for exact expectations)."""
+    from web import create_app
+
+    return create_app({"TESTING": True, "GEODATA_DIR": str(MINI_GEODATA)})
+
+
+@pytest.fixture()
+def mini_client(mini_app):
+    return mini_app.test_client()
+
+
+# --- a live server and a headless Chromium, for the browser tests (tests/test_browser*.py) ---
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+ARTIFACTS = TESTS.parent / "test-artifacts"
+
+
+_SERVE = """
+import sys
+from werkzeug.serving import make_server
+from web import create_app
+server = make_server("127.0.0.1", 0, create_app({"TESTING": True}), threaded=True)
+print(server.server_port, flush=True)
+server.serve_forever()
+"""
+
+
+@pytest.fixture(scope="session")
+def live_server():
+    """The real-data app served by werkzeug on a free loopback port, in a child process.
+
+    Yields the base URL (``http://127.0.0.1:PORT``), for clients nobody here wrote (OWSLib,
+    GDAL's OAPIF driver). A process, not a thread: GDAL holds the GIL while it fetches.
+    """
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _SERVE], cwd=TESTS.parent, stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL, text=True,
+    )
+    try:
+        line = proc.stdout.readline() if proc.stdout else ""
+        if not line.strip().isdigit():
+            raise RuntimeError(f"live server did not start (exit code {proc.poll()})")
+        yield f"http://127.0.0.1:{int(line)}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        if proc.stdout:
+            proc.stdout.close()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One headless Chromium for the session (Playwright driving Debian's /usr/bin/chromium).
+
+    A missing Playwright or browser fails the run in CI (CI=true) and skips it elsewhere.
+    """
+    import os
+
+    in_ci = os.environ.get("CI", "").lower() == "true"
+    reason = None
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        reason = "playwright is not installed (pip install playwright)"
+    if reason is None and not os.path.exists(CHROMIUM):
+        reason = f"no Chromium at {CHROMIUM} (apt-get install chromium)"
+    if reason is not None:
+        if in_ci:
+            pytest.fail(f"browser tests cannot run in CI: {reason}")
+        pytest.skip(reason)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts():
+    """Directory for screenshots a person should look at (gitignored)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
