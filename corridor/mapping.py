@@ -1,0 +1,461 @@
+"""Build the corridor map with folium: one switchable, styled layer per collection, grouped
+(basemap, plan, institutions), with tooltips, bilingual popups, a categorical legend, a scale
+bar, measure and fullscreen controls, and every script and stylesheet served by the app.
+
+Nothing here does network I/O or imports Flask: the web layer passes in the URL prefix its
+vendored assets live under, the link patterns for popups, and which online tile layers are
+configured. The result is the map's header, body and script HTML, for the web layer's own
+Jinja template.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from html import escape
+from typing import Any
+
+import folium
+import pandas as pd
+from branca.element import Element, MacroElement
+from folium import plugins
+from folium.template import Template
+from shapely.geometry import mapping as shape_mapping
+from shapely.geometry.base import BaseGeometry
+
+from corridor.catalog import Catalog, Collection
+from corridor.i18n import Lang, t
+from corridor.mappopup import LinkTemplates, popup_html
+from corridor.mapstyle import HIGHLIGHT_COLOUR, SEA_COLOUR, style_for
+
+#: Properties the page's script needs on every feature (popups are pre-rendered HTML).
+CLIENT_PROPS = ("id", "name_zh", "name_en", "kind", "industries_zh", "industries_en")
+GROUPS = ("basemap", "plan", "institutions")
+POINT_TYPES = frozenset({"Point", "MultiPoint"})
+#: Basemap outlines are drawn simplified to about 10 m (queries use the full geometry):
+#: the full-resolution coastline would otherwise dominate the page's size.
+BASEMAP_TOLERANCE_DEG = 1e-4
+
+
+def latlon(lon: float, lat: float) -> list[float]:
+    """The one place a lon, lat pair becomes Leaflet's ``[lat, lon]``."""
+    return [float(lat), float(lon)]
+
+
+def bounds_latlon(extent: Sequence[float]) -> list[list[float]]:
+    """Leaflet bounds ``[[south, west], [north, east]]`` of a lon/lat ``(minx, miny, maxx, maxy)``."""
+    minx, miny, maxx, maxy = extent
+    return [latlon(minx, miny), latlon(maxx, maxy)]
+
+
+@dataclass(frozen=True)
+class TileSpec:
+    """An online tile layer: offered only when configured, never shown by default."""
+
+    id: str
+    title_zh: str
+    title_en: str
+    url: str
+    attribution: str
+    subdomains: str = "abc"
+    max_zoom: int = 18
+
+
+def osm_tiles() -> TileSpec:
+    return TileSpec(
+        "osm", "OpenStreetMap", "OpenStreetMap",
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+        subdomains="", max_zoom=19,
+    )
+
+
+def tianditu_tiles(key: str) -> list[TileSpec]:
+    """Tianditu vector map and labels. Its "_w" tiles are Web Mercator on CGCS2000, which
+    agrees with WGS84 to centimetres, so they line up with our data (unlike GCJ-02 tiles)."""
+    def url(layer: str) -> str:
+        return (
+            f"https://t{{s}}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile"
+            f"&VERSION=1.0.0&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
+            f"&TILEMATRIX={{z}}&TILEROW={{y}}&TILECOL={{x}}&tk={key}"
+        )
+    attribution = '&copy; <a href="https://www.tianditu.gov.cn/">天地图 Tianditu</a>'
+    return [
+        TileSpec("tianditu-vec", "天地图 矢量", "Tianditu map", url("vec"), attribution, "01234567"),
+        TileSpec("tianditu-cva", "天地图 注记", "Tianditu labels", url("cva"), attribution, "01234567"),
+    ]
+
+
+@dataclass(frozen=True)
+class MapOptions:
+    """What the web layer decides for a map.
+
+    Parameters
+    ----------
+    lang
+        Language of every label, legend entry and popup.
+    asset_base
+        URL prefix under which the app serves the vendored scripts and stylesheets; each asset
+        is requested as ``asset_base + <file name>`` (see :func:`asset_files`).
+    links
+        URL patterns for the popups' links.
+    tiles
+        Online tile layers to offer (switched off at start).
+    controls
+        Whether to add the layer control, measure and fullscreen tools (the small park maps
+        leave them out and keep only the legend).
+    """
+
+    lang: Lang = "zh"
+    asset_base: str = "/vendor/"
+    links: LinkTemplates = field(default_factory=LinkTemplates)
+    tiles: tuple[TileSpec, ...] = ()
+    controls: bool = True
+
+
+@dataclass(frozen=True)
+class MapParts:
+    """Rendered pieces of a folium map, to be placed in the page's own template."""
+
+    header: str
+    html: str
+    script: str
+    map_name: str
+    layer_names: dict[str, str]
+
+
+class LayerRegistry(MacroElement):
+    """Publishes the map and its layers to the page's script as ``window.corridorMaps[id]``."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        window.corridorMaps = window.corridorMaps || {};
+        window.corridorMaps[{{ this.key|tojson }}] = {
+            map: {{ this._parent.get_name() }},
+            layers: { {%- for cid, name in this.layers.items() %}
+                {{ cid|tojson }}: {{ name }},{% endfor %} },
+            tiles: { {%- for tid, name in this.tiles.items() %}
+                {{ tid|tojson }}: {{ name }},{% endfor %} },
+            highlight: {{ this.highlight|tojson }}
+        };
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, key: str, layers: dict[str, str], tiles: dict[str, str]):
+        super().__init__()
+        self._name = "LayerRegistry"
+        self.key = key
+        self.layers = layers
+        self.tiles = tiles
+        self.highlight = HIGHLIGHT_COLOUR
+
+
+class MetricScale(MacroElement):
+    """Leaflet's scale bar in kilometres only (folium's adds miles)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        L.control.scale({imperial: false, maxWidth: 150}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "MetricScale"
+
+
+class Legend(MacroElement):
+    """A categorical legend as a Leaflet control: a swatch and title per collection, by group."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var legend = L.control({position: "bottomright"});
+            legend.onAdd = function () {
+                var div = L.DomUtil.create("div", "corridor-legend leaflet-bar");
+                div.innerHTML = {{ this.html|tojson }};
+                L.DomEvent.disableClickPropagation(div);
+                L.DomEvent.disableScrollPropagation(div);
+                return div;
+            };
+            legend.addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, html: str):
+        super().__init__()
+        self._name = "Legend"
+        self.html = html
+
+
+def legend_html(
+    catalog: Catalog, lang: Lang, collections: Iterable[str] | None = None, counts: bool = True
+) -> str:
+    """HTML of the legend: groups, then a swatch, title and (optionally) count per collection."""
+    wanted = set(collections) if collections is not None else set(catalog.collections)
+    parts = [f'<div class="lg-title">{escape(t(lang, "legend"))}</div>']
+    sea = (
+        f'<i class="swatch" style="display:inline-block;width:16px;height:10px;'
+        f'background:{SEA_COLOUR};border:1px solid #9bb;margin-right:4px"></i>'
+    )
+    for group in GROUPS:
+        members = [c for c in catalog.collections.values() if c.group == group and c.id in wanted]
+        if not members:
+            continue
+        parts.append(f'<div class="lg-group">{escape(t(lang, "group_" + group))}</div>')
+        if group == "basemap":
+            parts.append(f'<div class="lg-item">{sea}{escape(t(lang, "sea"))}</div>')
+        for c in members:
+            sw = style_for(c.id).swatch(_is_point_collection(c))
+            count = f' <span class="lg-count">({len(c)})</span>' if counts else ""
+            parts.append(
+                f'<div class="lg-item" data-collection="{c.id}">{sw}{escape(c.title(lang))}'
+                f"{count}</div>"
+            )
+    parts.append(f'<div class="lg-note">{escape(t(lang, "legend_approx"))}</div>')
+    return "".join(parts)
+
+
+def _is_point_collection(c: Collection) -> bool:
+    return set(c.geometry_types) <= POINT_TYPES
+
+
+def collection_geojson(
+    c: Collection, lang: Lang, links: LinkTemplates, ids: Iterable[str] | None = None
+) -> dict[str, Any]:
+    """The collection as a GeoJSON FeatureCollection with the properties the page needs."""
+    gdf = c.gdf if ids is None else c.gdf.loc[[i for i in ids if i in c.gdf.index]]
+    simplify = c.group == "basemap"
+    features = []
+    for fid, row in gdf.iterrows():
+        props = {k: _plain(row.get(k)) for k in row.index if k != "geometry"}
+        out = {k: props.get(k) for k in CLIENT_PROPS}
+        out["collection"] = c.id
+        out["popup"] = popup_html(c.id, props, lang, links)
+        features.append(
+            {"type": "Feature", "id": str(fid), "properties": out,
+             "geometry": shape_mapping(
+                 row.geometry.simplify(BASEMAP_TOLERANCE_DEG, preserve_topology=True)
+                 if simplify else row.geometry)}
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _plain(value: Any) -> Any:
+    """pandas' missing values as None; everything else unchanged."""
+    if isinstance(value, (list, tuple, dict)):
+        return value
+    try:
+        return None if pd.isna(value) else value
+    except (TypeError, ValueError):
+        return value
+
+
+def _add_collection(
+    m: folium.Map, c: Collection, z_index: int, options: MapOptions,
+    ids: Iterable[str] | None, interactive: bool, show: bool,
+) -> folium.GeoJson:
+    lang = options.lang
+    style = style_for(c.id)
+    pane = f"pane-{c.id}"
+    folium.map.CustomPane(pane, z_index=z_index, pointer_events=True).add_to(m)
+    leaflet_style = style.leaflet()
+    if not _is_polygonal(c):
+        # folium's CircleMarker drops options it does not know; the styler's dict reaches
+        # Leaflet as is, so the pane (z-order above the land) and fill go there.
+        leaflet_style.update(pane=pane, fill=True, radius=style.radius)
+    data = collection_geojson(c, lang, options.links, ids)
+    # folium checks tooltip fields against the data, so an empty layer gets neither
+    interactive = interactive and bool(data["features"])
+    layer = folium.GeoJson(
+        data,
+        name=f'{style.swatch(_is_point_collection(c))}{escape(c.title(lang))}',
+        style_function=lambda _f, s=leaflet_style: dict(s),
+        marker=folium.CircleMarker(radius=style.radius, pane=pane) if not _is_polygonal(c) else None,
+        tooltip=folium.GeoJsonTooltip(fields=[f"name_{lang}"], labels=False) if interactive else None,
+        popup=folium.GeoJsonPopup(fields=["popup"], labels=False, max_width=380)
+        if interactive else None,
+        show=show,
+        pane=pane,
+        interactive=interactive,
+    )
+    layer.add_to(m)
+    return layer
+
+
+def _is_polygonal(c: Collection) -> bool:
+    return not (set(c.geometry_types) & POINT_TYPES)
+
+
+def build_map(
+    catalog: Catalog,
+    options: MapOptions,
+    *,
+    key: str = "main",
+    collections: Sequence[str] | None = None,
+    only_ids: dict[str, Iterable[str]] | None = None,
+    extra: Sequence[tuple[BaseGeometry, dict[str, Any]]] = (),
+    fit: Sequence[float] | None = None,
+) -> MapParts:
+    """Build the map and render it into header, body and script HTML.
+
+    Parameters
+    ----------
+    catalog
+        The loaded catalog.
+    options
+        Language, asset prefix, links and tile layers (see :class:`MapOptions`).
+    key
+        Name the page's script finds the map under (``window.corridorMaps[key]``).
+    collections
+        Collections to draw, in catalog order (default: all).
+    only_ids
+        Per collection, the feature ids to draw (default: every feature).
+    extra
+        Additional lon/lat geometries with Leaflet path styles (e.g. distance rings).
+    fit
+        Lon/lat extent to open on (default: the corridor and parks, else the whole catalog).
+
+    Raises
+    ------
+    corridor.errors.NotFound
+        If ``collections`` names a collection the catalog lacks.
+    """
+    wanted = list(collections) if collections is not None else list(catalog.collections)
+    for cid in wanted:
+        catalog.collection(cid)
+    m = folium.Map(location=None, tiles=None, control_scale=False, zoom_control=True,
+                   attribution_control=True)
+    # More specific than leaflet.css's own .leaflet-container rule, whatever the order.
+    m.get_root().header.add_child(
+        Element(f"<style>div.folium-map.leaflet-container{{background:{SEA_COLOUR};}}</style>"),
+        name="corridor_sea",
+    )
+    MetricScale().add_to(m)
+    layers: dict[str, folium.GeoJson] = {}
+    for i, cid in enumerate(c for c in catalog.collections if c in wanted):
+        c = catalog.collections[cid]
+        ids = only_ids.get(cid) if only_ids else None
+        interactive = cid != "land"
+        layers[cid] = _add_collection(
+            m, c, 401 + i, options, ids, interactive, show=style_for(cid).shown
+        )
+    if extra:
+        folium.map.CustomPane("pane-extra", z_index=401 + len(layers), pointer_events=False).add_to(m)
+    for geom, path_style in extra:
+        folium.GeoJson(
+            {"type": "Feature", "properties": {}, "geometry": shape_mapping(geom)},
+            style_function=lambda _f, s=dict(path_style): s, control=False, interactive=False,
+            pane="pane-extra",
+        ).add_to(m)
+    tiles = _add_tiles(m, options)
+    if options.controls:
+        _add_controls(m, catalog, layers, tiles, options)
+    else:
+        # a part of each collection is drawn, so no counts
+        Legend(legend_html(catalog, options.lang, layers, counts=False)).add_to(m)
+    LayerRegistry(key, {cid: g.get_name() for cid, g in layers.items()},
+                  {tid: tl.get_name() for tid, tl in tiles.items()}).add_to(m)
+    m.fit_bounds(bounds_latlon(fit if fit is not None else _default_extent(catalog)))
+    localise_assets(m, options.asset_base)
+    root = m.get_root()
+    root.render()
+    return MapParts(
+        header=root.header.render(),
+        html=root.html.render(),
+        script=root.script.render(),
+        map_name=m.get_name(),
+        layer_names={cid: g.get_name() for cid, g in layers.items()},
+    )
+
+
+def _default_extent(catalog: Catalog) -> tuple[float, float, float, float]:
+    for cid in ("corridor", "parks"):
+        c = catalog.collections.get(cid)
+        if c is not None and len(c):
+            return c.extent
+    return catalog.extent
+
+
+def _add_tiles(m: folium.Map, options: MapOptions) -> dict[str, folium.TileLayer]:
+    out = {}
+    for spec in options.tiles:
+        layer = folium.TileLayer(
+            tiles=spec.url, attr=spec.attribution, name=spec.title_zh if options.lang == "zh"
+            else spec.title_en, overlay=True, control=False, show=False, max_zoom=spec.max_zoom,
+            subdomains=spec.subdomains or "abc",
+        )
+        layer.add_to(m)
+        out[spec.id] = layer
+    return out
+
+
+def _add_controls(
+    m: folium.Map, catalog: Catalog, layers: dict[str, folium.GeoJson],
+    tiles: dict[str, folium.TileLayer], options: MapOptions,
+) -> None:
+    lang = options.lang
+    groups: dict[str, list[Any]] = {}
+    for group in GROUPS:
+        members = [layers[c.id] for c in catalog.collections.values()
+                   if c.group == group and c.id in layers]
+        if members:
+            groups[t(lang, "group_" + group)] = members
+    if tiles:
+        groups[t(lang, "group_tiles")] = list(tiles.values())
+    plugins.GroupedLayerControl(groups, exclusive_groups=False, collapsed=False,
+                                position="topright").add_to(m)
+    Legend(legend_html(catalog, lang, layers)).add_to(m)
+    plugins.Fullscreen(position="topleft", title=t(lang, "fullscreen"),
+                       title_cancel=t(lang, "fullscreen_exit")).add_to(m)
+    plugins.MeasureControl(position="topleft", primary_length_unit="kilometers",
+                           secondary_length_unit="meters", primary_area_unit="hectares",
+                           secondary_area_unit="sqmeters",
+                           localization="cn" if lang == "zh" else "en").add_to(m)
+
+
+def _walk(element: Any) -> Iterable[Any]:
+    yield element
+    for child in element._children.values():
+        yield from _walk(child)
+
+
+def localise_assets(m: folium.Map, base: str) -> None:
+    """Point every script and stylesheet the map's elements declare at ``base + <file name>``.
+
+    folium's classes declare CDN URLs; we keep their file names and let the app serve the
+    files (see :func:`asset_files`). Leaflet is the only asset of the map itself: folium's
+    jQuery, Bootstrap and awesome-markers are not needed by a map of vector layers.
+    """
+    m.default_js = [(n, u) for n, u in m.default_js if n == "leaflet"]
+    m.default_css = [(n, u) for n, u in m.default_css if n == "leaflet_css"]
+    for el in _walk(m):
+        for attr in ("default_js", "default_css"):
+            declared = getattr(el, attr, None)
+            if declared:
+                setattr(el, attr, [(n, base + posixpath.basename(u)) for n, u in declared])
+
+
+def asset_files(m: folium.Map | None = None) -> dict[str, str]:
+    """File name -> the CDN URL folium declares for it, for every asset a full map uses."""
+    if m is None:
+        m = folium.Map(location=[0, 0], tiles=None)
+        plugins.GroupedLayerControl({}, exclusive_groups=False).add_to(m)
+        plugins.Fullscreen().add_to(m)
+        plugins.MeasureControl().add_to(m)
+        m.default_js = [(n, u) for n, u in m.default_js if n == "leaflet"]
+        m.default_css = [(n, u) for n, u in m.default_css if n == "leaflet_css"]
+    out = {}
+    for el in _walk(m):
+        for attr in ("default_js", "default_css"):
+            for _n, url in getattr(el, attr, None) or ():
+                out[posixpath.basename(url)] = url
+    return out

@@ -1,0 +1,87 @@
+"""The HTML of a feature's popup: both names, kind, industries, the plan's own words with their
+section reference, the accuracy note and links. Every value from the data is escaped."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from html import escape
+from typing import Any
+
+from corridor.i18n import Lang, kind_label, t
+
+
+@dataclass(frozen=True)
+class LinkTemplates:
+    """URL patterns the popups link to; ``{cid}``, ``{fid}`` and ``{lang}`` are filled in.
+
+    The domain does not know the web app's routes, so the web layer passes these in.
+    """
+
+    item: str = "/api/collections/{cid}/items/{fid}"
+    park: str = "/parks/{fid}?lang={lang}"
+
+
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def popup_html(cid: str, props: Mapping[str, Any], lang: Lang, links: LinkTemplates) -> str:
+    """Popup HTML for the feature with properties ``props`` in collection ``cid``."""
+    other: Lang = "en" if lang == "zh" else "zh"
+    fid = str(props["id"])
+    name = escape(_text(props.get(f"name_{lang}")))
+    alt = escape(_text(props.get(f"name_{other}")))
+    rows = [f'<div class="pp-name" lang="{lang}">{name}</div>']
+    if alt and alt != name:
+        rows.append(f'<div class="pp-alt" lang="{other}">{alt}</div>')
+    rows.append(_row(t(lang, "kind"), escape(kind_label(_text(props.get("kind")), lang))))
+    inst = _text(props.get(f"institution_{lang}"))
+    if inst:
+        rows.append(_row(t(lang, "institution"), escape(inst)))
+    industries = props.get(f"industries_{lang}") or []
+    if industries:
+        rows.append(_row(t(lang, "industries"), escape("、".join(industries) if lang == "zh"
+                                                           else ", ".join(industries))))
+    plan_text = _text(props.get("plan_text"))
+    if plan_text:
+        ref = escape(_text(props.get("plan_ref")))
+        rows.append(
+            f'<div class="pp-plan"><b>{escape(t(lang, "plan_words"))}</b>'
+            f'<span class="pp-ref">{ref}</span>'
+            f'<blockquote lang="zh">{escape(plan_text)}</blockquote></div>'
+        )
+    rows.append(_row(t(lang, "accuracy"), _accuracy(props, lang)))
+    rows.append(_row(t(lang, "source"), escape(_text(props.get("source")))))
+    item_url = escape(links.item.format(cid=cid, fid=fid, lang=lang))
+    link_items = [
+        f'<a href="{item_url}" target="_blank" class="pp-api">{escape(t(lang, "api_link"))}</a>'
+    ]
+    if cid == "parks":
+        link_items.append(
+            f'<a href="{escape(links.park.format(cid=cid, fid=fid, lang=lang))}" '
+            f'class="pp-profile">{escape(t(lang, "profile_link"))}</a>'
+        )
+    link_items.append(
+        f'<button type="button" class="pp-centre" data-fid="{escape(fid)}">'
+        f'{escape(t(lang, "centre_here"))}</button>'
+    )
+    rows.append(f'<div class="pp-links">{" · ".join(link_items)}</div>')
+    return f'<div class="corridor-popup" data-fid="{escape(fid)}">{"".join(rows)}</div>'
+
+
+def _row(label: str, value_html: str) -> str:
+    return f'<div class="pp-row"><b>{escape(label)}</b>: {value_html}</div>'
+
+
+def _accuracy(props: Mapping[str, Any], lang: Lang) -> str:
+    acc = props.get("accuracy_m")
+    parts = []
+    if isinstance(acc, (int, float)):
+        parts.append(f"±{acc:,.0f} m" if acc >= 1 else f"±{acc:g} m")
+    if props.get("approximate"):
+        parts.append(escape(t(lang, "approximate")))
+    note = _text(props.get("position_note"))
+    if note:
+        parts.append(escape(note))
+    return "; ".join(parts)

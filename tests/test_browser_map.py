@@ -1,0 +1,271 @@
+"""The map in a real browser (headless Chromium via Playwright) against the running app.
+
+Every page load records every request the page makes; none may leave the app's host.
+Screenshots of the main views go to test-artifacts/ for a person to look at.
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urlencode
+
+import pytest
+
+VIEWPORT = {"width": 1400, "height": 900}
+
+
+class Visit:
+    """One browser page on the live server that records every request and script error."""
+
+    def __init__(self, chromium, base: str, locale: str = "zh-CN"):
+        self.base = base
+        self.context = chromium.new_context(viewport=VIEWPORT, locale=locale)
+        self.page = self.context.new_page()
+        self.requests: list[str] = []
+        self.errors: list[str] = []
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+
+    def open(self, path: str) -> None:
+        self.page.goto(self.base + path)
+        if path.startswith("/?") or path == "/":
+            self.page.wait_for_function("window.corridorApp !== undefined")
+            self.page.evaluate("window.corridorApp.ready")
+
+    def js(self, expr: str, arg=None):
+        return self.page.evaluate(expr, arg)
+
+    def api(self, path: str, **params) -> dict:
+        resp = self.context.request.get(f"{self.base}{path}?{urlencode(params)}",
+                                        headers={"Accept": "application/geo+json"})
+        assert resp.ok, resp.text()
+        return resp.json()
+
+    def close(self) -> None:
+        foreign = [u for u in self.requests
+                   if not u.startswith((self.base + "/", "data:"))]
+        self.context.close()
+        assert not foreign, f"requests left the app's host: {foreign}"
+        assert not self.errors, f"script errors: {self.errors}"
+
+
+@pytest.fixture()
+def visit(chromium, live_server):
+    opened: list[Visit] = []
+
+    def make(path: str | None = None, locale: str = "zh-CN") -> Visit:
+        v = Visit(chromium, live_server, locale)
+        opened.append(v)
+        if path is not None:
+            v.open(path)
+        return v
+
+    yield make
+    for v in opened:
+        v.close()
+
+
+@pytest.fixture(scope="module")
+def cat(app):
+    return app.extensions["corridor_catalog"]
+
+
+def near_collections(cat) -> str:
+    return ",".join(cid for cid, c in cat.collections.items()
+                    if c.group != "basemap" and cid != "corridor")
+
+
+def test_map_renders_every_layer_locally(visit, cat, artifacts):
+    v = visit("/?lang=zh")
+    for cid, c in cat.collections.items():
+        counts = v.js("""cid => {
+            const l = window.corridorApp.layers[cid];
+            const pane = document.querySelector('.leaflet-pane-' + cid + '-pane');
+            return [l.getLayers().length, window.corridorApp.map.hasLayer(l),
+                    pane ? pane.querySelectorAll('path').length : -1];
+        }""", cid)
+        assert counts == [len(c), True, len(c)], cid
+    assert v.page.locator(".corridor-legend").inner_text().startswith("图例")
+    assert v.page.locator(".leaflet-control-scale-line").count() == 1
+    assert v.page.locator(".leaflet-control-measure").count() == 1
+    assert v.page.locator(".leaflet-control-zoom-fullscreen").count() == 1
+    v.page.screenshot(path=artifacts / "map-zh.png")
+
+
+def test_toggling_a_layer_hides_its_features(visit, cat):
+    v = visit("/?lang=en")
+    title = cat.collection("universities").title("en")
+    box = v.page.locator(".leaflet-control-layers label", has_text=title).locator("input")
+    box.uncheck()
+    assert v.js("window.corridorApp.map.hasLayer(window.corridorApp.layers.universities)") is False
+    assert v.page.locator(".leaflet-pane-universities-pane path").count() == 0
+    assert "universities" not in v.js("window.corridorApp.visibleLayers()")
+    box.check()
+    assert v.page.locator(".leaflet-pane-universities-pane path").count() == len(
+        cat.collection("universities"))
+
+
+def _click_feature(v: Visit, fid: str) -> None:
+    """Zoom to a point feature and click it with the mouse."""
+    xy = v.js("""fid => {
+        const e = window.corridorApp.index[fid];
+        const app = window.corridorApp;
+        app.map.setView(e.layer.getLatLng(), 15, {animate: false});
+        const p = app.map.latLngToContainerPoint(e.layer.getLatLng());
+        const r = app.map.getContainer().getBoundingClientRect();
+        return [r.left + p.x, r.top + p.y];
+    }""", fid)
+    v.page.mouse.click(xy[0], xy[1])
+
+
+def test_popup_shows_the_plan_text(visit, cat, artifacts):
+    uni = cat.collection("universities").gdf.iloc[0]
+    v = visit("/?lang=zh")
+    _click_feature(v, uni["id"])
+    popup = v.page.locator(".leaflet-popup-content .corridor-popup")
+    popup.wait_for()
+    text = popup.inner_text()
+    assert uni["name_zh"] in text and uni["name_en"] in text
+    assert uni["plan_text"][:30] in text and uni["plan_ref"] in text
+    href = popup.locator("a.pp-api").get_attribute("href")
+    assert href == f"/api/collections/universities/items/{uni['id']}"
+    v.page.wait_for_timeout(400)  # the popup fades in
+    v.page.screenshot(path=artifacts / "map-popup.png")
+    park = cat.collection("parks").gdf.index[0]
+    v.js("fid => window.corridorApp.openPopup(fid)", park)
+    assert v.page.locator(".leaflet-popup-content a.pp-profile").get_attribute("href").startswith(
+        f"/parks/{park}")
+
+
+def test_near_query_highlights_exactly_what_the_api_returns(visit, cat, artifacts):
+    uni = cat.collection("universities").gdf.index[0]
+    v = visit("/?lang=zh")
+    v.js("fid => window.corridorApp.openPopup(fid)", uni)
+    v.page.locator(".leaflet-popup-content .pp-centre").click()
+    v.page.fill("#near-km", "5")
+    v.page.locator("#near-km").dispatch_event("change")
+    v.page.wait_for_function("window.corridorApp.state.km === 5 && window.corridorApp.state.near")
+    v.page.wait_for_function(
+        "document.querySelectorAll('#near-results li[data-fid], #near-results li.empty').length > 0")
+    v.js("window.corridorApp.ready")
+    doc = v.api("/api/near", of=uni, km=5, collections=near_collections(cat))
+    expected = [f["properties"]["id"] for f in doc["features"]]
+    v.page.wait_for_function("n => window.corridorApp.highlighted('near').length === n", arg=len(expected))
+    assert sorted(v.js("window.corridorApp.highlighted('near')")) == sorted(expected)
+    listed = v.page.locator("#near-results li[data-fid]").evaluate_all(
+        "els => els.map(e => e.dataset.fid)")
+    by_distance = [f["properties"]["id"] for f in
+                   sorted(doc["features"], key=lambda f: f["properties"]["distance_km"])]
+    assert listed == by_distance
+    # highlighted features are drawn in the highlight colour, the others are not
+    colours = v.js("""() => Object.values(window.corridorApp.index)
+        .filter(e => e.cid !== 'land')
+        .map(e => [e.props.id, e.layer.options.color])""")
+    hl = json.loads(v.js("JSON.stringify(window.corridorMaps.main.highlight)"))
+    assert {fid for fid, colour in colours if colour == hl} == set(expected)
+    # the drawn buffer is the geodesic one from /map-data/buffer
+    assert v.page.locator(".leaflet-pane-query-pane path").count() == 1
+    v.page.screenshot(path=artifacts / "map-near-5km.png")
+
+
+def test_language_switch_changes_the_labels(visit, cat, artifacts):
+    v = visit("/?lang=zh")
+    assert v.page.locator(".brand").inner_text() == "青岛湾区科创走廊地图"
+    v.page.locator("#lang-switch").click()
+    v.page.wait_for_url("**lang=en**")
+    v.page.wait_for_function("window.corridorApp !== undefined")
+    assert v.page.locator("html").get_attribute("lang") == "en"
+    assert v.page.locator(".brand").inner_text() == "Qingdao bay-area S&T innovation corridor map"
+    assert v.page.locator(".corridor-legend").inner_text().startswith("Legend")
+    control = v.page.locator(".leaflet-control-layers").inner_text()
+    for c in cat.collections.values():
+        assert c.title("en") in control
+    assert "Search by name" in v.page.locator("#sidebar").inner_text()
+    v.page.screenshot(path=artifacts / "map-en.png")
+
+
+def test_permalink_restores_the_state(visit, cat):
+    park = cat.collection("parks").gdf.index[0]
+    v = visit("/?lang=en")
+    v.js("window.corridorApp.map.removeLayer(window.corridorApp.layers.districts)")
+    v.js("p => window.corridorApp.runNear(p, 3)", park)
+    v.js("window.corridorApp.map.setView([36.2, 120.4], 11, {animate: false})")
+    link = v.page.input_value("#permalink")
+    state = v.js("""() => ({layers: window.corridorApp.visibleLayers(),
+        near: window.corridorApp.highlighted('near').sort(),
+        zoom: window.corridorApp.map.getZoom(),
+        centre: window.corridorApp.map.getCenter()})""")
+    assert "districts" not in state["layers"]
+    w = visit()
+    w.page.goto(link)
+    w.page.wait_for_function("window.corridorApp !== undefined")
+    w.js("window.corridorApp.ready")
+    again = w.js("""() => ({layers: window.corridorApp.visibleLayers(),
+        near: window.corridorApp.highlighted('near').sort(),
+        zoom: window.corridorApp.map.getZoom(),
+        centre: window.corridorApp.map.getCenter()})""")
+    assert again["layers"] == state["layers"]
+    assert again["near"] == state["near"]
+    assert again["zoom"] == state["zoom"]
+    assert abs(again["centre"]["lat"] - state["centre"]["lat"]) < 1e-4
+    assert abs(again["centre"]["lng"] - state["centre"]["lng"]) < 1e-4
+    assert w.page.locator("html").get_attribute("lang") == "en"
+    assert w.page.input_value("#near-km") == "3"
+
+
+def test_which_park_or_district_is_here(visit, cat):
+    park = cat.collection("parks").gdf.iloc[0]
+    pt = park.geometry.representative_point()
+    v = visit("/?lang=zh")
+    v.page.locator("input[name=mode][value=at]").check()
+    xy = v.js("""ll => {
+        const m = window.corridorApp.map;
+        m.setView([ll[1], ll[0]], 14, {animate: false});
+        const p = m.latLngToContainerPoint([ll[1], ll[0]]);
+        const r = m.getContainer().getBoundingClientRect();
+        return [r.left + p.x, r.top + p.y];
+    }""", [pt.x, pt.y])
+    v.page.mouse.click(xy[0], xy[1])
+    v.page.wait_for_function("document.querySelector('#at-result a[data-fid]') !== null")
+    v.js("window.corridorApp.ready")
+    at = v.js("window.corridorApp.state.at").split(",")
+    doc = v.api("/api/at", lon=at[0], lat=at[1])
+    expected = {f["properties"]["id"] for f in doc["features"]}
+    assert park["id"] in expected
+    shown = set(v.page.locator("#at-result a[data-fid]").evaluate_all("els => els.map(e => e.dataset.fid)"))
+    assert shown == expected
+    # a pick mode shows no popup
+    v.page.wait_for_function("document.querySelectorAll('.leaflet-popup').length === 0")
+
+
+def test_search_and_industry_filter(visit, cat):
+    park = cat.collection("parks").gdf.iloc[0]
+    v = visit("/?lang=zh")
+    v.page.fill("#search-input", park["name_zh"])
+    v.page.wait_for_function("fid => window.corridorApp.highlighted('search').includes(fid)", arg=park["id"])
+    assert park["id"] in v.page.locator("#search-results li[data-fid]").evaluate_all(
+        "els => els.map(e => e.dataset.fid)")
+    term = park["industries_zh"][0]
+    v.page.select_option("#industry-select", term)
+    v.page.wait_for_function("fid => window.corridorApp.highlighted('industry').includes(fid)", arg=park["id"])
+    expected = set()
+    for cid in cat.collections:
+        doc = v.api(f"/api/collections/{cid}/items", industry=term, limit=500)
+        expected |= {f["properties"]["id"] for f in doc["features"]}
+    assert set(v.js("window.corridorApp.highlighted('industry')")) == expected
+    assert "industry=" in v.page.input_value("#permalink")
+
+
+def test_investor_pages(visit, cat, artifacts):
+    park = cat.collection("parks").gdf.index[0]
+    v = visit(f"/parks/{park}?lang=zh")
+    assert v.page.locator(".small-map .leaflet-container").count() == 1
+    assert v.page.locator(".leaflet-pane-extra-pane path").count() == 2  # 5 and 10 km
+    v.page.screenshot(path=artifacts / "park-profile.png", full_page=True)
+    v.open("/parks?lang=en")
+    assert v.page.locator("#compare-table tbody tr").count() == len(cat.collection("parks"))
+    v.page.screenshot(path=artifacts / "parks-compare.png", full_page=True)
+    v.open("/indicators?lang=zh")
+    assert v.page.locator("svg.indicator-chart").count() == 1
+    v.page.screenshot(path=artifacts / "indicators.png", full_page=True)

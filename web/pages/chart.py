@@ -1,0 +1,64 @@
+"""A server-rendered SVG bar chart of the plan's indicators: 2020 baseline against 2025
+target, one pair of bars per indicator, each scaled to its own target (units differ)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+
+from corridor.catalog import Indicator
+from corridor.i18n import Lang, t
+
+BASE_COLOUR = "#9ecae1"
+TARGET_COLOUR = "#08519c"
+
+
+def indicator_svg(indicators: Sequence[Indicator], lang: Lang, width: int = 760) -> str:
+    """SVG markup: for each indicator a label, a baseline bar and a target bar with values."""
+    label_w, value_w, row_h, bar_h, top = 300, 90, 58, 16, 34
+    bar_w = width - label_w - value_w - 20
+    height = top + row_h * len(indicators) + 10
+    head = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="indicator-chart" role="img" '
+        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        f'aria-label="{escape(t(lang, "indicators_title"))}">'
+    )
+    out = [head, _legend(lang, label_w)]
+    for i, ind in enumerate(indicators):
+        y = top + i * row_h
+        name = ind.name_zh if lang == "zh" else ind.name_en
+        unit = ind.unit_zh if lang == "zh" else ind.unit_en
+        scale = max(ind.target, ind.baseline or 0.0) or 1.0
+        out.append(
+            f'<text x="0" y="{y + bar_h}" class="ic-label">{ind.number}. {escape(_clip(name, 24 if lang == "zh" else 44))}</text>'
+            f'<text x="0" y="{y + 2 * bar_h + 4}" class="ic-unit">{escape(unit)}</text>'
+        )
+        for j, (value, text, colour) in enumerate(
+            ((ind.baseline, ind.baseline_text, BASE_COLOUR), (ind.target, ind.target_text, TARGET_COLOUR))
+        ):
+            by = y + j * (bar_h + 4)
+            if value is None:
+                out.append(f'<text x="{label_w}" y="{by + bar_h - 3}" class="ic-none">'
+                           f'{escape(t(lang, "no_baseline"))} ({escape(text)})</text>')
+                continue
+            w = max(1.0, bar_w * value / scale)
+            out.append(
+                f'<rect x="{label_w}" y="{by}" width="{w:.1f}" height="{bar_h}" fill="{colour}">'
+                f'<title>{escape(t(lang, "baseline" if j == 0 else "target"))}: {escape(text)}</title></rect>'
+                f'<text x="{label_w + w + 6:.1f}" y="{by + bar_h - 3}" class="ic-value">{escape(text)}</text>'
+            )
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _legend(lang: Lang, x: int) -> str:
+    items = []
+    for k, (key, colour) in enumerate((("baseline", BASE_COLOUR), ("target", TARGET_COLOUR))):
+        dx = x + k * 150
+        items.append(f'<rect x="{dx}" y="6" width="14" height="14" fill="{colour}"/>'
+                     f'<text x="{dx + 20}" y="18" class="ic-legend">{escape(t(lang, key))}</text>')
+    return "".join(items)
+
+
+def _clip(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"

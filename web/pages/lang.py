@@ -1,0 +1,39 @@
+"""Which language a page speaks: ``?lang=zh|en``, else the browser's Accept-Language, else the
+``DEFAULT_LANG`` setting."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import current_app, request
+
+from corridor.i18n import LANGS, Lang, check_lang
+
+
+def current_lang() -> Lang:
+    """The language of this request.
+
+    Raises
+    ------
+    corridor.errors.InvalidParameter
+        If ``?lang=`` names a language other than zh or en.
+    """
+    default = check_lang(current_app.config.get("DEFAULT_LANG"), "zh")
+    asked = request.args.get("lang")
+    if asked:
+        return check_lang(asked, default)
+    best = request.accept_languages.best_match(["zh", "zh-CN", "zh-TW", "zh-HK", "en"])
+    if best is None:
+        return default
+    return "zh" if best.lower().startswith("zh") else "en"
+
+
+def other_lang(lang: Lang) -> Lang:
+    return next(x for x in LANGS if x != lang)
+
+
+def lang_switch_url(lang: Lang) -> str:
+    """This page's URL with every parameter kept and ``lang`` set to ``lang``."""
+    args = request.args.to_dict(flat=True)
+    args["lang"] = lang
+    return f"{request.path}?{urlencode(args)}"

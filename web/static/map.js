@@ -1,0 +1,389 @@
+/* The corridor map page: search, industry filter, the N-km query, "which park/district is
+ * here", and a permalink that carries language, visible layers, view and the active query.
+ *
+ * The map and its layers are built by folium (corridor/mapping.py) and published as
+ * window.corridorMaps.main. Every dynamic query goes to the app's own API, so the map shows
+ * exactly what /api/near (etc.) return; only the drawn buffer comes from /map-data/buffer.
+ */
+(function () {
+  "use strict";
+
+  var cfg = JSON.parse(document.getElementById("corridor-config").textContent);
+  var M = window.corridorMaps.main;
+  var map = M.map;
+  var layers = M.layers;
+  var tiles = M.tiles || {};
+  var ui = cfg.ui;
+  var lang = cfg.lang;
+  // Above every collection's pane (401...), below tooltips and popups.
+  map.createPane("pane-query").style.zIndex = 480;
+  map.getPane("pane-query").style.pointerEvents = "none";
+  var queryLayer = L.featureGroup().addTo(map);
+  var $ = function (id) { return document.getElementById(id); };
+
+  var state = { q: "", industry: "", near: null, km: 5, at: null, mode: "none" };
+  var highlights = { search: [], industry: [], near: [] };
+
+  // GeoJSON is lon,lat; Leaflet wants lat,lon. Converted here and nowhere else on the page.
+  function toLatLng(lon, lat) { return L.latLng(lat, lon); }
+
+  // id -> {cid, layer, props}, over every collection, shown or not.
+  var index = {};
+  Object.keys(layers).forEach(function (cid) {
+    layers[cid].eachLayer(function (l) {
+      var p = l.feature.properties;
+      index[p.id] = { cid: cid, layer: l, props: p };
+    });
+  });
+
+  function name(p) { return p["name_" + lang] || p.name_zh || p.name_en || p.id; }
+  function esc(s) {
+    return String(s).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+  function fidOf(f) { return (f.properties && f.properties.id) || f.id; }
+  function collOf(f) {
+    var p = f.properties || {};
+    var fid = fidOf(f);
+    return p.collection || f.collection || (index[fid] && index[fid].cid) || "";
+  }
+
+  function getJSON(url) {
+    return fetch(url, { headers: { Accept: "application/geo+json, application/json" } })
+      .then(function (r) {
+        return r.json().then(function (body) {
+          if (!r.ok) { throw new Error((body && body.description) || ("HTTP " + r.status)); }
+          return body;
+        });
+      });
+  }
+
+  function endpoint(key, params, cid) {
+    var url = cfg.endpoints[key].replace("{cid}", encodeURIComponent(cid || ""));
+    return url + "?" + new URLSearchParams(params).toString();
+  }
+
+  // ---- highlighting -------------------------------------------------------------------------
+  function restyle() {
+    var on = {};
+    Object.keys(highlights).forEach(function (k) {
+      highlights[k].forEach(function (fid) { on[fid] = true; });
+    });
+    Object.keys(index).forEach(function (fid) {
+      var e = index[fid];
+      if (on[fid]) {
+        e.layer.setStyle({ color: cfg.highlight, weight: 4, opacity: 1 });
+        if (e.layer.bringToFront && map.hasLayer(e.layer)) { e.layer.bringToFront(); }
+      } else {
+        layers[e.cid].resetStyle(e.layer);
+      }
+    });
+  }
+
+  function highlighted(kind) {
+    if (kind) { return highlights[kind].slice(); }
+    var all = {};
+    Object.keys(highlights).forEach(function (k) { highlights[k].forEach(function (f) { all[f] = 1; }); });
+    return Object.keys(all);
+  }
+
+  function focus(fid) {
+    var e = index[fid];
+    if (!e) { return; }
+    if (!map.hasLayer(layers[e.cid])) { map.addLayer(layers[e.cid]); }
+    if (e.layer.getBounds) { map.fitBounds(e.layer.getBounds(), { maxZoom: 13 }); }
+    else { map.setView(e.layer.getLatLng(), Math.max(map.getZoom(), 13)); }
+    openPopup(fid);
+  }
+
+  // folium binds each popup to the collection's group, which opens it for the feature a
+  // click propagates from; so open one the same way a click would.
+  function openPopup(fid) {
+    var e = index[fid];
+    var at = e.layer.getLatLng ? e.layer.getLatLng() : e.layer.getBounds().getCenter();
+    e.layer.fire("click", { latlng: at }, true);
+  }
+
+  function renderList(el, features, withDistance) {
+    el.innerHTML = "";
+    if (!features.length) {
+      el.innerHTML = "<li class=\"empty\">" + esc(ui.no_results) + "</li>";
+      return;
+    }
+    features.forEach(function (f) {
+      var fid = fidOf(f);
+      var cid = collOf(f);
+      var p = (index[fid] && index[fid].props) || f.properties || {};
+      var li = document.createElement("li");
+      li.dataset.fid = fid;
+      var html = esc(name(p)) + " <span class=\"coll\">" +
+        esc((cfg.collections[cid] || {}).title || cid) + "</span>";
+      if (withDistance && f.properties && f.properties.distance_km != null) {
+        html += "<span class=\"dist\">" + Number(f.properties.distance_km).toFixed(2) + " " +
+          esc(ui.km) + "</span>";
+      }
+      li.innerHTML = html;
+      li.addEventListener("click", function () { focus(fid); });
+      el.appendChild(li);
+    });
+  }
+
+  function showError(el, err) {
+    el.innerHTML = "<li class=\"error\">" + esc(ui.error) + ": " + esc(err.message || err) + "</li>";
+  }
+
+  // Query every collection's items with the same parameters and merge the features.
+  function allItems(params) {
+    return Promise.all(Object.keys(layers).map(function (cid) {
+      return getJSON(endpoint("items", params, cid)).then(function (doc) {
+        return (doc.features || []).map(function (f) {
+          f.properties = f.properties || {};
+          f.properties.collection = f.properties.collection || cid;
+          return f;
+        });
+      });
+    })).then(function (lists) { return [].concat.apply([], lists); });
+  }
+
+  // ---- search and industry -----------------------------------------------------------------
+  var searchTimer = null;
+  function runSearch() {
+    var q = state.q.trim();
+    var el = $("search-results");
+    if (!q) { highlights.search = []; el.innerHTML = ""; restyle(); sync(); return Promise.resolve(); }
+    return allItems({ q: q, limit: 100 }).then(function (feats) {
+      if (state.q.trim() !== q) { return; }
+      highlights.search = feats.map(fidOf);
+      renderList(el, feats, false);
+      restyle(); sync();
+    }).catch(function (err) { showError(el, err); });
+  }
+
+  function runIndustry() {
+    var term = state.industry;
+    var el = $("industry-results");
+    if (!term) { highlights.industry = []; el.innerHTML = ""; restyle(); sync(); return Promise.resolve(); }
+    return allItems({ industry: term, limit: 500 }).then(function (feats) {
+      if (state.industry !== term) { return; }
+      highlights.industry = feats.map(fidOf);
+      renderList(el, feats, false);
+      restyle(); sync();
+    }).catch(function (err) { showError(el, err); });
+  }
+
+  // ---- the N km query -----------------------------------------------------------------------
+  function ofLabel(of) {
+    if (!of) { return ui.near_pick; }
+    if (index[of]) { return name(index[of].props); }
+    var ll = of.split(",");
+    return ui.point + " " + Number(ll[0]).toFixed(4) + ", " + Number(ll[1]).toFixed(4);
+  }
+
+  function setKm(km) {
+    state.km = km;
+    $("near-km").value = km;
+    $("near-km-range").value = Math.min(50, Math.max(1, Math.round(km)));
+  }
+
+  function runNear(fit) {
+    var el = $("near-results");
+    queryLayer.clearLayers();
+    if (!state.near) { highlights.near = []; el.innerHTML = ""; restyle(); sync(); return Promise.resolve(); }
+    var of = state.near, km = state.km;
+    $("near-of-label").textContent = ofLabel(of);
+    if (of.indexOf(",") >= 0) {
+      var ll = of.split(",").map(Number);
+      L.circleMarker(toLatLng(ll[0], ll[1]), { radius: 5, color: "#fff", weight: 2,
+        fillColor: cfg.highlight, fillOpacity: 1, interactive: false, pane: "pane-query" }).addTo(queryLayer);
+    }
+    var buffer = getJSON(cfg.buffer + "?" + new URLSearchParams({ of: of, km: km })).then(function (f) {
+      var ring = L.geoJSON(f, { interactive: false, pane: "pane-query", style: { color: cfg.highlight, weight: 2,
+        dashArray: "6 4", fillColor: cfg.highlight, fillOpacity: 0.06 } }).addTo(queryLayer);
+      if (fit === true) { map.fitBounds(ring.getBounds(), { padding: [20, 20] }); }
+    });
+    var hits = getJSON(endpoint("near", { of: of, km: km, collections: cfg.near_collections.join(",") })).then(function (doc) {
+      if (state.near !== of || state.km !== km) { return; }
+      var feats = (doc.features || []).slice().sort(function (a, b) {
+        return (a.properties.distance_km || 0) - (b.properties.distance_km || 0);
+      });
+      highlights.near = feats.map(fidOf);
+      renderList(el, feats, true);
+      restyle();
+    });
+    sync();
+    return Promise.all([buffer, hits]).catch(function (err) { showError(el, err); });
+  }
+
+  function centreOn(of, fit) {
+    state.near = of;
+    return runNear(fit);
+  }
+
+  // ---- which park/district is here ----------------------------------------------------------
+  function runAt() {
+    var el = $("at-result");
+    if (!state.at) { el.innerHTML = ""; sync(); return Promise.resolve(); }
+    var at = state.at;
+    var ll = at.split(",").map(Number);
+    queryLayer.clearLayers();
+    L.circleMarker(toLatLng(ll[0], ll[1]), { radius: 5, color: "#fff", weight: 2,
+      fillColor: "#333", fillOpacity: 1, interactive: false, pane: "pane-query" }).addTo(queryLayer);
+    sync();
+    return getJSON(endpoint("at", { lon: ll[0], lat: ll[1] })).then(function (doc) {
+      if (state.at !== at) { return; }
+      var byColl = {};
+      if (doc.features) {
+        doc.features.forEach(function (f) {
+          var cid = collOf(f);
+          (byColl[cid] = byColl[cid] || []).push(f);
+        });
+      } else {
+        Object.keys(doc).forEach(function (cid) {
+          if (Array.isArray(doc[cid])) {
+            byColl[cid] = doc[cid].map(function (fid) { return { id: fid, properties: { id: fid } }; });
+          }
+        });
+      }
+      var rows = Object.keys(byColl).filter(function (c) { return byColl[c].length; }).map(function (cid) {
+        var names = byColl[cid].map(function (f) {
+          var fid = fidOf(f);
+          var p = (index[fid] && index[fid].props) || f.properties || {};
+          return "<a href=\"#\" data-fid=\"" + esc(fid) + "\">" + esc(name(p)) + "</a>";
+        });
+        return "<div><b>" + esc((cfg.collections[cid] || {}).title || cid) + "</b>: " + names.join(", ") + "</div>";
+      });
+      el.innerHTML = "<div><b>" + esc(ui.here) + "</b> " + ll[0].toFixed(5) + ", " + ll[1].toFixed(5) + "</div>" +
+        (rows.length ? rows.join("") : esc(ui.no_results));
+    }).catch(function (err) { el.textContent = ui.error + ": " + (err.message || err); });
+  }
+
+  // ---- permalink ----------------------------------------------------------------------------
+  function visibleLayers() {
+    var ids = Object.keys(layers).filter(function (cid) { return map.hasLayer(layers[cid]); });
+    Object.keys(tiles).forEach(function (tid) { if (map.hasLayer(tiles[tid])) { ids.push(tid); } });
+    return ids;
+  }
+
+  function params(forLang) {
+    var c = map.getCenter();
+    var p = new URLSearchParams();
+    p.set("lang", forLang || lang);
+    p.set("map", map.getZoom() + "/" + c.lat.toFixed(5) + "/" + c.lng.toFixed(5));
+    p.set("layers", visibleLayers().join(","));
+    if (state.q.trim()) { p.set("q", state.q.trim()); }
+    if (state.industry) { p.set("industry", state.industry); }
+    if (state.near) { p.set("near", state.near); p.set("km", String(state.km)); }
+    if (state.at) { p.set("at", state.at); }
+    return p;
+  }
+
+  var ready = false;
+  function sync() {
+    if (!ready) { return; }
+    var p = params();
+    history.replaceState(null, "", location.pathname + "?" + p.toString());
+    $("permalink").value = location.href;
+    var other = lang === "zh" ? "en" : "zh";
+    $("lang-switch").href = location.pathname + "?" + params(other).toString();
+  }
+
+  function restore() {
+    var p = new URLSearchParams(location.search);
+    var view = (p.get("map") || "").split("/").map(Number);
+    if (view.length === 3 && view.every(isFinite)) { map.setView(toLatLng(view[2], view[1]), view[0]); }
+    if (p.has("layers")) {
+      var want = {};
+      p.get("layers").split(",").forEach(function (id) { want[id] = true; });
+      Object.keys(layers).forEach(function (cid) {
+        if (want[cid] && !map.hasLayer(layers[cid])) { map.addLayer(layers[cid]); }
+        if (!want[cid] && map.hasLayer(layers[cid])) { map.removeLayer(layers[cid]); }
+      });
+      Object.keys(tiles).forEach(function (tid) {
+        if (want[tid] && !map.hasLayer(tiles[tid])) { map.addLayer(tiles[tid]); }
+      });
+    }
+    var jobs = [];
+    if (p.get("q")) { state.q = p.get("q"); $("search-input").value = state.q; jobs.push(runSearch()); }
+    if (p.get("industry")) {
+      state.industry = p.get("industry"); $("industry-select").value = state.industry; jobs.push(runIndustry());
+    }
+    if (p.get("km") && isFinite(Number(p.get("km")))) { setKm(Number(p.get("km"))); }
+    if (p.get("near")) { state.near = p.get("near"); jobs.push(runNear()); }
+    if (p.get("at")) { state.at = p.get("at"); jobs.push(runAt()); }
+    return Promise.all(jobs);
+  }
+
+  // ---- wiring -------------------------------------------------------------------------------
+  $("search-input").addEventListener("input", function (ev) {
+    state.q = ev.target.value;
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(runSearch, 250);
+  });
+  $("industry-select").addEventListener("change", function (ev) { state.industry = ev.target.value; runIndustry(); });
+  $("near-km-range").addEventListener("input", function (ev) { setKm(Number(ev.target.value)); });
+  $("near-km-range").addEventListener("change", function () { if (state.near) { runNear(); } else { sync(); } });
+  $("near-km").addEventListener("change", function (ev) {
+    var km = Number(ev.target.value);
+    if (isFinite(km) && km > 0) { setKm(km); if (state.near) { runNear(); } else { sync(); } }
+  });
+  $("near-run").addEventListener("click", function () { runNear(true); });
+  $("near-clear").addEventListener("click", function () {
+    state.near = null; state.at = null; $("near-of-label").textContent = ui.near_pick;
+    $("at-result").innerHTML = ""; runNear();
+  });
+  Array.prototype.forEach.call(document.querySelectorAll("input[name=mode]"), function (r) {
+    r.addEventListener("change", function () {
+      state.mode = r.value;
+      map.getContainer().classList.toggle("pick-mode", state.mode !== "none");
+    });
+  });
+  $("copy-link").addEventListener("click", function () {
+    var input = $("permalink");
+    input.select();
+    if (navigator.clipboard) { navigator.clipboard.writeText(input.value).catch(function () {}); }
+    $("copy-link").textContent = ui.copied;
+  });
+  document.addEventListener("click", function (ev) {
+    var t = ev.target;
+    if (t.classList && t.classList.contains("pp-centre")) {
+      map.closePopup();
+      centreOn(t.dataset.fid, true);
+    } else if (t.closest && t.closest("#at-result a[data-fid]")) {
+      ev.preventDefault();
+      focus(t.closest("a").dataset.fid);
+    }
+  });
+
+  // A click on a feature with a popup never reaches the map (Leaflet stops it to keep the
+  // popup open), so the pick modes listen on every layer as well as on the map.
+  var lastPick = null;
+  function onPick(ev) {
+    if (state.mode === "none" || (ev.originalEvent && ev.originalEvent === lastPick)) { return; }
+    lastPick = ev.originalEvent;
+    map.closePopup();
+    var at = ev.latlng.lng.toFixed(6) + "," + ev.latlng.lat.toFixed(6);
+    if (state.mode === "near") { centreOn(at); } else { state.at = at; runAt(); }
+  }
+  map.on("click", onPick);
+  Object.keys(layers).forEach(function (cid) { layers[cid].on("click", onPick); });
+  map.on("popupopen", function (ev) {
+    // In a pick mode a click means "here", not "tell me about this feature".
+    if (state.mode !== "none" && ev.popup && !ev.popup._corridorKeep) { setTimeout(function () { map.closePopup(ev.popup); }, 0); }
+  });
+  map.on("moveend overlayadd overlayremove layeradd layerremove", function () { sync(); });
+
+  var restored = restore();
+  ready = true;
+  sync();
+
+  window.corridorApp = {
+    map: map, layers: layers, index: index, state: state,
+    highlighted: highlighted, visibleLayers: visibleLayers, openPopup: openPopup,
+    ready: restored.then(function () { return true; }),
+    runNear: function (of, km) { setKm(km); return centreOn(of); },
+    runAt: function (lon, lat) { state.at = lon + "," + lat; return runAt(); },
+    search: function (q) { state.q = q; $("search-input").value = q; return runSearch(); },
+    industry: function (term) { state.industry = term; $("industry-select").value = term; return runIndustry(); }
+  };
+})();
