@@ -28,6 +28,9 @@ def init_app(app: Flask) -> None:
     """Register compression and CORS on the app (CORS only for ``/api/*``)."""
     app.config.setdefault("COMPRESS_MIMETYPES", COMPRESS_MIMETYPES)
     app.config.setdefault("COMPRESS_MIN_SIZE", 500)
+    # Flask-Compress iterates streamed responses (static files) without closing the file,
+    # leaking a handle per request; those files are small and cached, so send them as is.
+    app.config.setdefault("COMPRESS_STREAMS", False)
     Compress(app)
     CORS(app, send_wildcard=True, resources={r"/api/*": {"origins": "*", "methods": ["GET", "HEAD", "OPTIONS"],
                                       "expose_headers": ["ETag", "Content-Crs", "Link",

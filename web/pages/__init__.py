@@ -9,11 +9,4 @@ from flask import Blueprint
 bp = Blueprint("pages", __name__)
 
 
-@bp.record_once
-def _no_compressed_streams(state) -> None:
-    # Flask-Compress (set up by the API) compresses streamed responses such as the static
-    # files by iterating them without closing the file (a ResourceWarning per request).
-    # Static files are small and cached; send them as they are.
-    state.app.config["COMPRESS_STREAMS"] = False
-
 from web.pages import assets, indicators, mapview, parks, site  # noqa: F401
