@@ -16,7 +16,7 @@ BAD_ITEMS = [
     "bbox=nan,1,2,3", "bbox=1,2,inf,4", "bbox=", "limit=0", "limit=-1", "limit=abc", "limit=1.5",
     "offset=-1", "offset=x", "crs=EPSG:3857", "crs=http://www.opengis.net/def/crs/EPSG/0/9999",
     "bbox=1,2,3,4&bbox-crs=foo", "bbox-crs=foo", "near=120.3,36.2", "near=120.3,36.2&km=-1",
-    "near=120.3,36.2&km=0", "near=120.3,36.2&km=abc", "near=120.3,36.2&km=1e9", "near=200,36&km=1",
+    "near=120.3,36.2&km=0", "near=120.3,36.2&km=abc", "near=120.3,36.2&km=1e9", "near=120.3,36.2&km=301", "near=200,36&km=1",
     "near=a,b&km=1", "near=1,2,3&km=1", "km=5", "coord-sys=wgs85", "coord-sys=gcj02&crs=EPSG:4326",
     "filter=kind ==== 'x'", "filter=nope = 1", "filter=accuracy_m > 'a'", "filter=", "filter-lang=sql&filter=x=1",
     "filter-lang=cql2-json&filter={", "filter-lang=cql2-json&filter=[1]", "filter=S_INTERSECTS(geometry,POINT(1))",

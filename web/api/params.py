@@ -19,12 +19,11 @@ import pandas as pd
 
 from corridor.catalog import Catalog, Collection
 from corridor.crs import COORD_SYSTEMS
+from corridor.queries import MAX_K, MAX_KM
 from web.api.errors import InvalidParameterValue
 
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 10000
-MAX_KM = 1000.0
-MAX_K = 1000
 #: Parameters every API resource accepts.
 COMMON = frozenset({"f", "lang"})
 #: Parameters of an items request other than the queryable properties.
@@ -167,7 +166,7 @@ def parse_of(text: str, catalog: Catalog, name: str = "of") -> str | tuple[float
 
 
 def parse_km(text: str | None, required: bool = True) -> float | None:
-    """``km``: a distance in kilometres, (0, 1000]."""
+    """``km``: a distance in kilometres, (0, MAX_KM] (the domain's limit, 300 km)."""
     if text is None:
         if required:
             raise InvalidParameterValue("km is missing; expected a distance in kilometres, e.g. km=5")
