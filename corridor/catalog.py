@@ -8,6 +8,7 @@ naming the file, feature and field.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import tomllib
 from dataclasses import dataclass, field
@@ -104,6 +105,9 @@ class Catalog:
 
     collections: dict[str, Collection]
     indicators: tuple[Indicator, ...]
+    #: Digest of every data file loaded: changes exactly when the served data changes
+    #: (the API derives its ETags from it).
+    version: str = ""
     title_zh: str = "青岛湾区科创走廊"
     title_en: str = "Qingdao bay-area S&T innovation corridor"
 
@@ -162,12 +166,14 @@ class Catalog:
         root = Path(geodata_dir) if geodata_dir is not None else GEODATA_DIR
         meta_path = root / "collections.toml"
         meta = _read_toml(meta_path)
+        digest = hashlib.sha256(meta_path.read_bytes())
         collections: dict[str, Collection] = {}
         seen_ids: dict[str, str] = {}
         for entry in meta.get("collection", []):
             cid = entry["id"]
             path = root / "data" / f"{cid}.geojson"
             doc = _read_json(path)
+            digest.update(path.read_bytes())
             geometry_types = tuple(entry["geometry"])
             validate_feature_collection(doc, str(path), cid, geometry_types)
             for feat in doc["features"]:
@@ -187,8 +193,10 @@ class Catalog:
                 geometry_types=geometry_types,
                 gdf=_to_gdf(doc),
             )
-        indicators = _load_indicators(root / "data" / "indicators.json")
-        return cls(collections=collections, indicators=indicators)
+        indicators_path = root / "data" / "indicators.json"
+        indicators = _load_indicators(indicators_path)
+        digest.update(indicators_path.read_bytes())
+        return cls(collections=collections, indicators=indicators, version=digest.hexdigest()[:16])
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

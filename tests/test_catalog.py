@@ -125,3 +125,10 @@ def test_cli_validate_reports_bad_file(broken, capsys):
     assert main(["validate", "--geodata", str(root)]) == 1
     err = capsys.readouterr().err
     assert "parks.geojson" in err and "park-chip" in err and "'kind'" in err
+
+
+def test_version_digest_follows_the_data(broken, mini_catalog):
+    root, edit_file = broken
+    assert Catalog.load(root).version == mini_catalog.version  # same bytes, same version
+    edit_file("labs", _set("name_en", "Synthetic renamed lab"))
+    assert Catalog.load(root).version != mini_catalog.version

@@ -9,7 +9,6 @@ Compression is Flask-Compress (gzip/br/zstd, by Accept-Encoding); CORS is flask-
 from __future__ import annotations
 
 import hashlib
-import time
 
 from flask import Blueprint, Flask, Response, current_app, request
 from flask_compress import Compress
@@ -35,7 +34,20 @@ def init_app(app: Flask) -> None:
     CORS(app, send_wildcard=True, resources={r"/api/*": {"origins": "*", "methods": ["GET", "HEAD", "OPTIONS"],
                                       "expose_headers": ["ETag", "Content-Crs", "Link",
                                                          "Content-Coord-Sys"]}})
-    app.extensions["corridor_api_version"] = f"{time.time_ns():x}"
+    # ETags derive from the data's digest and the package version: stable across restarts
+    # and workers, new whenever the served data or the code that renders it changes.
+    app.extensions["corridor_api_version"] = (
+        f"{app.extensions['corridor_catalog'].version}-{_code_version()}"
+    )
+
+
+def _code_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("qingdao-corridor")
+    except PackageNotFoundError:
+        return "dev"
 
 
 def _etag() -> str:
