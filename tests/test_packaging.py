@@ -20,9 +20,10 @@ def test_wheel_carries_every_runtime_file(tmp_path):
     (wheel,) = tmp_path.glob("*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     needed = [
-        p for folder in ("geodata", "web/templates", "web/static")
+        p for folder in ("corridor", "geodata", "web")
         for p in (ROOT / folder).rglob("*")
-        if p.is_file() and p.suffix in {".geojson", ".json", ".toml", ".md", ".html", ".js", ".css", ".svg", ".png"}
+        if p.is_file() and "__pycache__" not in p.parts
+        and p.suffix in {".py", ".geojson", ".json", ".toml", ".md", ".html", ".js", ".css", ".svg", ".png"}
     ]
     assert needed, "nothing to check"
     missing = [str(p.relative_to(ROOT)) for p in needed if str(p.relative_to(ROOT)) not in names]
