@@ -14,9 +14,10 @@ import pytest
 import shapely
 from shapely.geometry import shape
 
-from corridor.crs import gcj02_to_wgs84, to_metric, wgs84_to_gcj02
-from geodata import basemap, gshhg, sources
+from corridor.crs import to_metric, wgs84_to_gcj02
+from geodata import basemap, coastcompare, gshhg, sources
 from geodata.build import DEFAULT_INVENTORY, DEFAULT_OUT, build_documents, differences, main, write
+from geodata.geom import to_lonlat as geom_to_lonlat
 from geodata.geom import to_metric as geom_to_metric
 from geodata.inventory import InventoryError, collection_features, read_toml
 
@@ -41,16 +42,6 @@ def amap_union_gcj():
 
 
 @pytest.fixture(scope="module")
-def coast_tree(land):
-    """STRtree of GSHHG coastline segments in EPSG:4549 (nearest-distance queries)."""
-    segments = []
-    for ring in shapely.get_parts(geom_to_metric(land).boundary):
-        xy = shapely.get_coordinates(ring)
-        segments.append(shapely.linestrings(np.stack([xy[:-1], xy[1:]], axis=1)))
-    return shapely.STRtree(np.concatenate(segments))
-
-
-@pytest.fixture(scope="module")
 def bundled():
     """The committed output files, parsed."""
     return {p.name: json.loads(p.read_text(encoding="utf-8")) for p in DEFAULT_OUT.iterdir()}
@@ -61,33 +52,6 @@ def _shapes(doc):
 
 
 # --- the GCJ-02 proof -------------------------------------------------------------------------
-
-
-def _coast_shift(lon, lat, tree) -> np.ndarray:
-    """Robust translation (east, north, metres) of coastal points relative to GSHHG's coast.
-
-    Grid search (coarse to fine) for the translation that, applied in reverse, minimises the
-    median distance from the points to the coastline. The median ignores stretches where
-    the two sources genuinely differ (land reclaimed after GSHHG's survey, generalisation).
-    """
-    x, y = to_metric(lon, lat)
-    _, dist = tree.query_nearest(shapely.points(x, y), return_distance=True, all_matches=False)
-    px, py = x[dist < COASTAL_M], y[dist < COASTAL_M]
-    assert len(px) > 1000, "expected a long stretch of AMap boundary along the sea"
-
-    def median_distance(dx: float, dy: float) -> float:
-        pts = shapely.points(px - dx, py - dy)
-        return float(np.median(tree.query_nearest(pts, return_distance=True, all_matches=False)[1]))
-
-    best = (median_distance(0, 0), 0.0, 0.0)
-    for step, span in ((100, 800), (20, 100), (5, 20)):
-        cx, cy = best[1], best[2]
-        for dx in np.arange(cx - span, cx + span + 1, step):
-            for dy in np.arange(cy - span, cy + span + 1, step):
-                m = median_distance(dx, dy)
-                if m < best[0]:
-                    best = (m, dx, dy)
-    return np.array(best[1:])
 
 
 def _island_shift(union, land) -> np.ndarray:
@@ -119,31 +83,118 @@ def _gcj_delta_m(lon: float, lat: float) -> np.ndarray:
     return np.array([float(x1 - x0), float(y1 - y0)])
 
 
+#: Stretches of coast where the shore has moved since GSHHG's sources (WVS/WDBII, surveyed
+#: before the 1990s): ports, reclaimed bays, salt pans and aquaculture ponds, as lon/lat boxes
+#: (lon0, lat0, lon1, lat1). Chosen by place, from the record of Qingdao's reclamation, not from
+#: the fit: inner Jiaozhou Bay (ports, salt pans, reclaimed shore on every side), Qianwan port
+#: and Huangdao's north shore, Tangdao Bay / Lingshan Bay's north shore, Dongjiakou port,
+#: Aoshan Bay, and Jimo's north coast (Dingzi Bay ponds).
+RECLAIMED = (
+    (119.95, 36.02, 120.40, 36.36),
+    (120.12, 35.93, 120.28, 36.03),
+    (120.03, 35.84, 120.24, 35.95),
+    (119.70, 35.52, 119.90, 35.66),
+    (120.58, 36.29, 120.80, 36.49),
+    (120.70, 36.50, 121.00, 36.65),
+)
+
+
 @pytest.fixture(scope="module")
-def shifts(amap_union_gcj, land, coast_tree):
-    xy = shapely.get_coordinates(amap_union_gcj.boundary)
-    converted = sources.gcj02_geometry_to_wgs84(amap_union_gcj)
+def coast_fits(amap_union_gcj, land):
+    """Coast fits of AMap against GSHHG, unconverted and converted, on the whole coast and
+    on the stable (not reclaimed) coast. See :mod:`geodata.coastcompare`."""
+    gshhg_m = geom_to_metric(land)
+    converted_m = geom_to_metric(sources.gcj02_geometry_to_wgs84(amap_union_gcj))
+    raw_m = geom_to_metric(amap_union_gcj)
+    pa = coastcompare.coastal_vertices(converted_m, gshhg_m, COASTAL_M)
+    pb = coastcompare.coastal_vertices(gshhg_m, converted_m, COASTAL_M)
+    assert len(pa) > 1000 and len(pb) > 1000, (
+        "expected a long stretch of AMap boundary along the sea"
+    )
+    # The same AMap vertices as packaged (GCJ-02), so before and after compare the same coast.
+    lonlat = shapely.get_coordinates(geom_to_lonlat(shapely.multipoints(pa)))
+    raw = np.column_stack(to_metric(*wgs84_to_gcj02(lonlat[:, 0], lonlat[:, 1])))
+    stable_a, stable_b = _not_reclaimed(pa), _not_reclaimed(pb)
     return {
-        "coast": (
-            _coast_shift(xy[:, 0], xy[:, 1], coast_tree),
-            _coast_shift(*gcj02_to_wgs84(xy[:, 0], xy[:, 1]), coast_tree),
+        "all": (
+            coastcompare.fit(raw_m, gshhg_m, raw, pb),
+            coastcompare.fit(converted_m, gshhg_m, pa, pb),
         ),
-        "islands": (_island_shift(amap_union_gcj, land), _island_shift(converted, land)),
+        "stable": (
+            coastcompare.fit(raw_m, gshhg_m, raw[stable_a], pb[stable_b]),
+            coastcompare.fit(converted_m, gshhg_m, pa[stable_a], pb[stable_b]),
+        ),
     }
 
 
-@pytest.mark.parametrize("method", ["coast", "islands"])
-def test_amap_is_gcj02_and_conversion_removes_the_offset(shifts, method):
-    before, after = shifts[method]
-    # Unconverted, AMap's coast sits ~450-500 m east of GSHHG: the GCJ-02 obfuscation.
-    assert 400 < np.hypot(*before) < 550, before
-    assert before[0] > 350 and abs(before[1]) < 150, before
-    # Converted, the east offset is gone. A small northward residual (~50-90 m measured)
-    # remains; it is not GCJ-02 (whose offset here is ~450 m east, ~20 m north) but the
-    # two sources' own disagreement, well inside GSHHG's ~100-500 m accuracy.
-    assert abs(after[0]) < 50, after
+def _not_reclaimed(points_m: np.ndarray) -> np.ndarray:
+    lonlat = shapely.get_coordinates(geom_to_lonlat(shapely.multipoints(points_m)))
+    lon, lat = lonlat[:, 0], lonlat[:, 1]
+    reclaimed = np.zeros(len(points_m), dtype=bool)
+    for lon0, lat0, lon1, lat1 in RECLAIMED:
+        reclaimed |= (lon >= lon0) & (lon <= lon1) & (lat >= lat0) & (lat <= lat1)
+    return ~reclaimed
+
+
+@pytest.mark.parametrize("coast", ["all", "stable"])
+def test_amap_is_gcj02_and_conversion_removes_exactly_its_offset(coast_fits, coast):
+    """Unconverted, AMap's coast sits ~500 m east of GSHHG's; what the conversion removes is
+    GCJ-02's own offset at Qingdao, to within a few metres, on any stretch of coast."""
+    before, after = coast_fits[coast]
+    assert 400 < before.length < 550 and before.east > 350 and abs(before.north) < 150, before
+    removed = before.shift - after.shift
+    assert np.hypot(*(removed - _gcj_delta_m(120.3, 36.1))) < 20, (before, after)
+    # The normal offset (AMap's shore ~100-130 m seaward of GSHHG's) is the sources' own,
+    # untouched by a translation such as GCJ-02.
+    assert abs(before.normal - after.normal) < 20, (before, after)
+
+
+def test_converted_coast_matches_gshhg_within_50_m_on_stable_coast(coast_fits):
+    """The issue's criterion: residual shift of the converted coast against GSHHG < 50 m.
+
+    Measured on the coast that has not been reclaimed since GSHHG's survey (everything
+    outside :data:`RECLAIMED`), with both directions (AMap vertices to GSHHG's coast and
+    GSHHG's vertices to AMap's), a robust point-to-line fit of a translation plus a normal
+    offset (:func:`geodata.coastcompare.fit`, Tukey cut-off 300 m, set from the sources'
+    ~100 m vertex spacing before any fit was run).
+
+    Measured (metres, east/north; AMap relative to GSHHG):
+
+    ================  ==================  ==================  =============
+    coast             before (GCJ-02)     after (WGS84)       normal offset
+    ================  ==================  ==================  =============
+    stable            +491 / +25 (492)    +39 / +10 (41)      108 seaward
+    all               +504 / +27 (505)    +48 / +12 (49)      129 seaward
+    reclaimed only    +515 / +58 (518)    +58 / +43 (72)      158 seaward
+    ================  ==================  ==================  =============
+
+    GCJ-02's own offset at Qingdao is +453 / +18; the conversion removes +452 / +15 (stable)
+    and +456 / +15 (all). The residual is the two sources' disagreement, not the
+    conversion's: it is not along GCJ-02's offset, and it is no larger than what GSHHG can
+    resolve. A block bootstrap over 10 km stretches of coast gives a standard deviation of
+    ~35 m per component (length 5-95 %: 18-108 m on the stable coast), and the cut-off moves
+    it (stable: 46 m at 200 m, 55 m at 500 m). The island centroids (below) put the small
+    rocky islands 76 m off (-33 / +68), inside that spread. So the point estimate meets "under 50 m"
+    on the stable coast, but GSHHG (a 1:250k-class survey, vertices ~120 m apart) cannot
+    confirm a residual much below ~50 m; the precise proof is that the offset removed
+    equals GCJ-02's to a few metres (the test above).
+    """
+    _, after = coast_fits["stable"]
+    assert after.n_a > 1000 and after.n_b > 1000, after
+    assert after.length < 50, after
+    # On every stretch, reclaimed included, the residual stays well inside GSHHG's accuracy.
+    assert coast_fits["all"][1].length < 75, coast_fits["all"][1]
+
+
+def test_island_centroids_agree_after_conversion(amap_union_gcj, land):
+    """Island centroids do not depend on where either source draws the shore (the normal
+    offset), only on the translation. Median over ~20 small islands drawn with 10-80
+    vertices each: +402 / +83 before, -33 / +68 (76 m) after, inside the coast fit's spread
+    (see above) but not under 50 m: too few, too coarsely drawn features for that."""
+    before = _island_shift(amap_union_gcj, land)
+    after = _island_shift(sources.gcj02_geometry_to_wgs84(amap_union_gcj), land)
+    assert 400 < np.hypot(*before) < 550 and before[0] > 350, before
     assert np.hypot(*after) < 100, after
-    # What the conversion removed is GCJ-02's offset at Qingdao.
     assert np.hypot(*(before - after - _gcj_delta_m(120.3, 36.1))) < 50, (before, after)
 
 
