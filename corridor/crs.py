@@ -12,7 +12,7 @@ under a millimetre. BD-09 is a further rotation/scaling of GCJ-02.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from typing import Literal
 
 import numpy as np
@@ -41,7 +41,7 @@ COORD_SYSTEMS: tuple[str, ...] = ("wgs84", "gcj02", "bd09")
 FloatArray = NDArray[np.float64]
 
 
-@lru_cache(maxsize=None)
+@cache
 def transformer(src: str, dst: str) -> Transformer:
     """Return the (cached) ``always_xy`` transformer from ``src`` to ``dst``.
 

@@ -119,7 +119,7 @@ def _check_geometry(geom: Any, geometry_types: tuple[str, ...], fail: Any) -> No
         raise fail("geometry", f"type {gtype!r}; expected one of {', '.join(geometry_types)}")
     try:
         g = shape(geom)
-    except Exception as exc:  # shapely raises several types for malformed coordinates
+    except Exception as exc:  # noqa: BLE001 - shapely raises several types for bad coordinates
         raise fail("geometry", f"malformed coordinates ({exc})") from None
     if g.is_empty:
         raise fail("geometry", "empty geometry")

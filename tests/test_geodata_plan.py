@@ -6,8 +6,8 @@ import os
 
 import pytest
 
-from corridor.validate import check_checklist, check_parks, check_plan_text, squash, validate_all
 from corridor.catalog import GEODATA_DIR
+from corridor.validate import check_checklist, check_parks, check_plan_text, squash, validate_all
 from tests.conftest import PLAN_TEXT
 
 

@@ -14,7 +14,7 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def _sh_blocks(text: str) -> list[str]:
-    return [b.strip() for b in re.findall(r"```sh\n(.*?)```", text, flags=re.S)]
+    return [b.strip() for b in re.findall(r"```sh\n(.*?)```", text, flags=re.DOTALL)]
 
 
 def test_ci_runs_exactly_the_readme_test_command():
@@ -51,7 +51,7 @@ def test_cli_help_explains_itself(args):
 def test_cli_bad_arguments_fail_clearly():
     proc = subprocess.run(
         [sys.executable, "-m", "corridor.cli", "serve", "--port", "eighty"],
-        capture_output=True, text=True,
+        capture_output=True, text=True, check=False,
     )
     assert proc.returncode == 2
     assert "invalid int value: 'eighty'" in proc.stderr

@@ -19,7 +19,7 @@ import pandas as pd
 
 from corridor.catalog import Catalog, Collection
 from corridor.crs import COORD_SYSTEMS
-from corridor.queries import MAX_K, MAX_KM
+from corridor.queries import MAX_K, MAX_KM  # noqa: F401 - re-exported for openapi and spatial
 from web.api.errors import InvalidParameterValue
 
 DEFAULT_LIMIT = 10
