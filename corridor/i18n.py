@@ -31,6 +31,14 @@ UI: dict[str, dict[Lang, str]] = {
     "legend": {"zh": "图例", "en": "Legend"},
     "legend_approx": {"zh": "虚线边界 = 近似范围", "en": "dashed outline = approximate extent"},
     "sea": {"zh": "海域", "en": "Sea"},
+    "key_solid": {"zh": "实线:区(市)界(实测)", "en": "solid line: district boundary (surveyed)"},
+    "key_dashed": {"zh": "虚线:近似范围", "en": "dashed line: approximate extent"},
+    "key_accuracy": {
+        "zh": "圆圈:位置可能偏差的范围(打开弹窗时显示)",
+        "en": "circle: how far off a position may be (shown with its popup)",
+    },
+    "key_highlight": {"zh": "品红:查询结果", "en": "magenta: query results"},
+    "this_park": {"zh": "本园区", "en": "This park"},
     "search": {"zh": "搜索名称", "en": "Search by name"},
     "search_placeholder": {"zh": "中文或英文名称…", "en": "Chinese or English name…"},
     "industry": {"zh": "产业方向", "en": "Industry focus"},
@@ -63,7 +71,17 @@ UI: dict[str, dict[Lang, str]] = {
     "plan_words": {"zh": "规划原文", "en": "The plan's words"},
     "accuracy": {"zh": "位置精度", "en": "Position accuracy"},
     "approximate": {"zh": "近似位置/边界", "en": "approximate position/boundary"},
-    "source": {"zh": "来源", "en": "Source"},
+    "source": {"zh": "位置来源", "en": "Position source"},
+    "position_note": {"zh": "位置说明", "en": "Position note"},
+    "placed_home": {
+        "zh": "按依托机构定位:标注在其所属/依托机构处,并非其自身选址",
+        "en": "Placed at its home institution: shown where its host or parent institution is, "
+        "not at a site of its own",
+    },
+    "placed_symbolic": {
+        "zh": "象征性定位:规划未给出具体对象或选址,此位置仅作示意",
+        "en": "Symbolic placement: the plan names no site, so this position is only indicative",
+    },
     "api_link": {"zh": "API 数据", "en": "API item"},
     "profile_link": {"zh": "园区简介", "en": "Park profile"},
     "institution": {"zh": "所属机构", "en": "Institution"},
@@ -77,6 +95,13 @@ UI: dict[str, dict[Lang, str]] = {
     "error": {"zh": "查询出错", "en": "Query failed"},
     "parks_title": {"zh": "高新区园区", "en": "High-tech zone parks"},
     "parks_compare": {"zh": "园区产业对比", "en": "Parks compared by industry"},
+    "parks_compare_note": {
+        "zh": "各园区的产业方向按规划所用的产业门类归组;单元格列出该园区在此门类下的原文表述。",
+        "en": "Each park's industry focus grouped into the industry groups the plan uses; a cell "
+        "lists the park's own terms in that group.",
+    },
+    "parks_count": {"zh": "{n} 个园区", "en": "{n} parks"},
+    "parks_count_one": {"zh": "{n} 个园区", "en": "{n} park"},
     "park": {"zh": "园区", "en": "Park"},
     "plan_ref": {"zh": "规划条目", "en": "Plan section"},
     "near_park": {"zh": "周边创新资源", "en": "What lies near"},

@@ -27,10 +27,24 @@ from shapely.geometry.base import BaseGeometry
 from corridor.catalog import Catalog, Collection
 from corridor.i18n import Lang, t
 from corridor.mappopup import LinkTemplates, popup_html
-from corridor.mapstyle import HIGHLIGHT_COLOUR, SEA_COLOUR, style_for
+from corridor.mapstyle import (
+    EXTRA_Z,
+    HIGHLIGHT_COLOUR,
+    LABELS_Z,
+    MARKED_Z,
+    POINTS_Z,
+    SEA_COLOUR,
+    style_for,
+)
 
-#: Properties the page's script needs on every feature (popups are pre-rendered HTML).
-CLIENT_PROPS = ("id", "name_zh", "name_en", "kind", "industries_zh", "industries_en")
+#: Properties the page's script needs on every feature (popups are pre-rendered HTML;
+#: ``accuracy_m`` draws the circle a point may be off by while its popup is open).
+CLIENT_PROPS = ("id", "name_zh", "name_en", "kind", "industries_zh", "industries_en", "accuracy_m")
+#: Collections whose names are written on the map (the planner's orientation).
+LABELLED = ("districts", "bays")
+#: Style of the feature a page is about (the park on its profile's map).
+MARKED_STYLE = {"color": HIGHLIGHT_COLOUR, "weight": 4, "opacity": 1, "fillColor": HIGHLIGHT_COLOUR,
+                "fillOpacity": 0.18}
 GROUPS = ("basemap", "plan", "institutions")
 POINT_TYPES = frozenset({"Point", "MultiPoint"})
 #: Basemap outlines are drawn simplified to about 10 m (queries use the full geometry):
@@ -105,6 +119,9 @@ class MapOptions:
     controls
         Whether to add the layer control, measure and fullscreen tools (the small park maps
         leave them out and keep only the legend).
+    legend
+        Whether a map without controls draws its legend on the map (a page may rather place
+        :func:`legend_html` beside a small map, where it hides nothing).
     """
 
     lang: Lang = "zh"
@@ -112,6 +129,7 @@ class MapOptions:
     links: LinkTemplates = field(default_factory=LinkTemplates)
     tiles: tuple[TileSpec, ...] = ()
     controls: bool = True
+    legend: bool = True
 
 
 @dataclass(frozen=True)
@@ -138,19 +156,70 @@ class LayerRegistry(MacroElement):
                 {{ cid|tojson }}: {{ name }},{% endfor %} },
             tiles: { {%- for tid, name in this.tiles.items() %}
                 {{ tid|tojson }}: {{ name }},{% endfor %} },
-            highlight: {{ this.highlight|tojson }}
+            highlight: {{ this.highlight|tojson }},
+            fit: {{ this.fit|tojson }}
         };
         {% endmacro %}
         """
     )
 
-    def __init__(self, key: str, layers: dict[str, str], tiles: dict[str, str]):
+    def __init__(self, key: str, layers: dict[str, str], tiles: dict[str, str],
+                 fit: list[list[float]]):
         super().__init__()
         self._name = "LayerRegistry"
         self.key = key
         self.layers = layers
         self.tiles = tiles
         self.highlight = HIGHLIGHT_COLOUR
+        self.fit = fit
+
+
+class PlaceLabels(MacroElement):
+    """Names written on the map (districts, bays, the marked park) as non-interactive labels
+    in their own pane; each set of labels shows exactly while its layer does."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var map = {{ this._parent.get_name() }};
+            if (!map.getPane("pane-labels")) {
+                var pane = map.createPane("pane-labels");
+                pane.style.zIndex = {{ this.z }};
+                pane.style.pointerEvents = "none";
+            }
+            {%- for layer, cls, labels in this.sets %}
+            (function (layer) {
+                var group = L.layerGroup();
+                {{ labels|tojson }}.forEach(function (l) {
+                    L.marker([l[0], l[1]], {pane: "pane-labels", interactive: false, keyboard: false,
+                        icon: L.divIcon({className: "map-label " + {{ cls|tojson }}, iconSize: [0, 0],
+                                         html: "<span>" + l[2] + "</span>"})}).addTo(group);
+                });
+                function follow() { if (map.hasLayer(layer)) { group.addTo(map); } else { group.remove(); } }
+                map.on("layeradd layerremove", function (e) { if (e.layer === layer) { follow(); } });
+                follow();
+            })({{ layer }});
+            {%- endfor %}
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, sets: list[tuple[str, str, list[list[Any]]]]):
+        super().__init__()
+        self._name = "PlaceLabels"
+        self.sets = sets
+        self.z = LABELS_Z
+
+
+def label_point(geom: BaseGeometry) -> list[float]:
+    """Where a label goes: inside the largest part of an area (``[lat, lon]``)."""
+    parts = getattr(geom, "geoms", None)
+    if parts:
+        geom = max(parts, key=lambda g: g.area)
+    p = geom.representative_point()
+    return latlon(p.x, p.y)
 
 
 class MetricScale(MacroElement):
@@ -196,16 +265,43 @@ class Legend(MacroElement):
         self.html = html
 
 
+def _box(fill: str, border: str, extra: str = "") -> str:
+    return (
+        f'<i class="swatch" style="display:inline-block;width:16px;height:10px;'
+        f'background:{fill};border:{border};vertical-align:middle;margin-right:4px;{extra}"></i>'
+    )
+
+
+def key_html(lang: Lang) -> str:
+    """HTML of the main map's key: what the sea, line styles, circles and highlight mean.
+
+    The main map's layer control already shows every collection with its swatch and count,
+    so its legend only explains what the control cannot (and stays small).
+    """
+    rows = [
+        (_box(SEA_COLOUR, "1px solid #9bb"), "sea"),
+        (_box("transparent", "2px solid #7a6f8c"), "key_solid"),
+        (_box("transparent", "2px dashed #b2182b"), "key_dashed"),
+        (_box("rgba(33,102,172,.12)", "1.5px dashed #2166ac", "border-radius:50%;height:16px"),
+         "key_accuracy"),
+        (_box("transparent", f"3px solid {HIGHLIGHT_COLOUR}"), "key_highlight"),
+    ]
+    items = "".join(f'<div class="lg-item">{sw}{escape(t(lang, k))}</div>' for sw, k in rows)
+    return f'<div class="lg-title">{escape(t(lang, "legend"))}</div>{items}'
+
+
 def legend_html(
-    catalog: Catalog, lang: Lang, collections: Iterable[str] | None = None, counts: bool = True
+    catalog: Catalog, lang: Lang, collections: Iterable[str] | None = None, counts: bool = True,
+    marked: str | None = None,
 ) -> str:
-    """HTML of the legend: groups, then a swatch, title and (optionally) count per collection."""
+    """HTML of the legend: groups, then a swatch, title and (optionally) count per collection;
+    ``marked`` names the highlighted feature a page is about (e.g. "this park")."""
     wanted = set(collections) if collections is not None else set(catalog.collections)
     parts = [f'<div class="lg-title">{escape(t(lang, "legend"))}</div>']
-    sea = (
-        f'<i class="swatch" style="display:inline-block;width:16px;height:10px;'
-        f'background:{SEA_COLOUR};border:1px solid #9bb;margin-right:4px"></i>'
-    )
+    if marked:
+        sw = _box("rgba(255,0,170,.18)", f"3px solid {HIGHLIGHT_COLOUR}")
+        parts.append(f'<div class="lg-item lg-marked">{sw}{escape(marked)}</div>')
+    sea = _box(SEA_COLOUR, "1px solid #9bb")
     for group in GROUPS:
         members = [c for c in catalog.collections.values() if c.group == group and c.id in wanted]
         if not members:
@@ -260,25 +356,35 @@ def _plain(value: Any) -> Any:
 
 
 def _add_collection(
-    m: folium.Map, c: Collection, z_index: int, options: MapOptions,
-    ids: Iterable[str] | None, interactive: bool, show: bool,
+    m: folium.Map, c: Collection, options: MapOptions,
+    ids: Iterable[str] | None, interactive: bool, show: bool, counted: bool,
 ) -> folium.GeoJson:
     lang = options.lang
     style = style_for(c.id)
     pane = f"pane-{c.id}"
-    folium.map.CustomPane(pane, z_index=z_index, pointer_events=True).add_to(m)
-    leaflet_style = style.leaflet()
+    folium.map.CustomPane(pane, z_index=style.z, pointer_events=True).add_to(m)
+    area_style = style.leaflet_area()
+    point_style = style.leaflet()
     if not _is_polygonal(c):
         # folium's CircleMarker drops options it does not know; the styler's dict reaches
-        # Leaflet as is, so the pane (z-order above the land) and fill go there.
-        leaflet_style.update(pane=pane, fill=True, radius=style.radius)
+        # Leaflet as is, so the pane (z-order above the areas) and fill go there. A collection
+        # that mixes points and areas keeps its areas low and its points in a pane above.
+        point_pane = pane if _is_point_collection(c) else f"pane-{c.id}-points"
+        if point_pane != pane:
+            folium.map.CustomPane(point_pane, z_index=POINTS_Z, pointer_events=True).add_to(m)
+        point_style.update(pane=point_pane, fill=True, radius=style.radius)
+
+    def styler(f: dict[str, Any], a: dict[str, Any] = area_style, p: dict[str, Any] = point_style):
+        return dict(p if f["geometry"]["type"] in POINT_TYPES else a)
+
     data = collection_geojson(c, lang, options.links, ids)
     # folium checks tooltip fields against the data, so an empty layer gets neither
     interactive = interactive and bool(data["features"])
+    count = f' <span class="lc-count">({len(c)})</span>' if counted else ""
     layer = folium.GeoJson(
         data,
-        name=f'{style.swatch(_is_point_collection(c))}{escape(c.title(lang))}',
-        style_function=lambda _f, s=leaflet_style: dict(s),
+        name=f'{style.swatch(_is_point_collection(c))}{escape(c.title(lang))}{count}',
+        style_function=styler,
         marker=folium.CircleMarker(radius=style.radius, pane=pane) if not _is_polygonal(c) else None,
         tooltip=folium.GeoJsonTooltip(fields=[f"name_{lang}"], labels=False) if interactive else None,
         popup=folium.GeoJsonPopup(fields=["popup"], labels=False, max_width=380)
@@ -304,6 +410,7 @@ def build_map(
     only_ids: dict[str, Iterable[str]] | None = None,
     extra: Sequence[tuple[BaseGeometry, dict[str, Any]]] = (),
     fit: Sequence[float] | None = None,
+    marked: Sequence[tuple[BaseGeometry, str]] = (),
 ) -> MapParts:
     """Build the map and render it into header, body and script HTML.
 
@@ -323,6 +430,9 @@ def build_map(
         Additional lon/lat geometries with Leaflet path styles (e.g. distance rings).
     fit
         Lon/lat extent to open on (default: the corridor and parks, else the whole catalog).
+    marked
+        Lon/lat geometries the page is about, each with its label: drawn above everything in
+        the highlight colour, labelled, and named in the legend.
 
     Raises
     ------
@@ -341,30 +451,53 @@ def build_map(
     )
     MetricScale().add_to(m)
     layers: dict[str, folium.GeoJson] = {}
-    for i, cid in enumerate(c for c in catalog.collections if c in wanted):
+    for cid in (c for c in catalog.collections if c in wanted):
         c = catalog.collections[cid]
         ids = only_ids.get(cid) if only_ids else None
         interactive = cid != "land"
         layers[cid] = _add_collection(
-            m, c, 401 + i, options, ids, interactive, show=style_for(cid).shown
+            m, c, options, ids, interactive, show=style_for(cid).shown,
+            counted=not (only_ids and cid in only_ids),
         )
     if extra:
-        folium.map.CustomPane("pane-extra", z_index=401 + len(layers), pointer_events=False).add_to(m)
+        folium.map.CustomPane("pane-extra", z_index=EXTRA_Z, pointer_events=False).add_to(m)
     for geom, path_style in extra:
         folium.GeoJson(
             {"type": "Feature", "properties": {}, "geometry": shape_mapping(geom)},
             style_function=lambda _f, s=dict(path_style): s, control=False, interactive=False,
             pane="pane-extra",
         ).add_to(m)
+    label_sets = []
+    for cid in LABELLED:
+        if cid in layers:
+            gdf = catalog.collections[cid].gdf
+            label_sets.append((layers[cid].get_name(), f"label-{cid}", [
+                [*label_point(r.geometry), escape(str(r[f"name_{options.lang}"]))]
+                for _fid, r in gdf.iterrows()]))
+    marked_layer = None
+    if marked:
+        folium.map.CustomPane("pane-marked", z_index=MARKED_Z, pointer_events=False).add_to(m)
+        marked_layer = folium.GeoJson(
+            {"type": "FeatureCollection", "features": [
+                {"type": "Feature", "properties": {}, "geometry": shape_mapping(g)} for g, _ in marked]},
+            style_function=lambda _f: dict(MARKED_STYLE), control=False, interactive=False,
+            pane="pane-marked",
+        ).add_to(m)
+        label_sets.append((marked_layer.get_name(), "label-marked",
+                           [[*label_point(g), escape(text)] for g, text in marked]))
     tiles = _add_tiles(m, options)
     if options.controls:
         _add_controls(m, catalog, layers, tiles, options)
-    else:
+    elif options.legend:
         # a part of each collection is drawn, so no counts
-        Legend(legend_html(catalog, options.lang, layers, counts=False)).add_to(m)
+        Legend(legend_html(catalog, options.lang, layers, counts=False,
+                           marked=marked[0][1] if marked else None)).add_to(m)
+    if label_sets:
+        PlaceLabels(label_sets).add_to(m)
+    bounds = bounds_latlon(fit if fit is not None else _default_extent(catalog))
     LayerRegistry(key, {cid: g.get_name() for cid, g in layers.items()},
-                  {tid: tl.get_name() for tid, tl in tiles.items()}).add_to(m)
-    m.fit_bounds(bounds_latlon(fit if fit is not None else _default_extent(catalog)))
+                  {tid: tl.get_name() for tid, tl in tiles.items()}, bounds).add_to(m)
+    m.fit_bounds(bounds)
     localise_assets(m, options.asset_base)
     root = m.get_root()
     root.render()
@@ -413,7 +546,7 @@ def _add_controls(
         groups[t(lang, "group_tiles")] = list(tiles.values())
     plugins.GroupedLayerControl(groups, exclusive_groups=False, collapsed=False,
                                 position="topright").add_to(m)
-    Legend(legend_html(catalog, lang, layers)).add_to(m)
+    Legend(key_html(lang)).add_to(m)
     plugins.Fullscreen(position="topleft", title=t(lang, "fullscreen"),
                        title_cancel=t(lang, "fullscreen_exit")).add_to(m)
     plugins.MeasureControl(position="topleft", primary_length_unit="kilometers",

@@ -1,8 +1,10 @@
 """The HTML of a feature's popup: both names, kind, industries, the plan's own words with their
-section reference, the accuracy note and links. Every value from the data is escaped."""
+section reference, where the position comes from and how far off it may be (accuracy,
+position note, home-institution placement, source) and links. Every value from the data is escaped."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from html import escape
@@ -51,8 +53,17 @@ def popup_html(cid: str, props: Mapping[str, Any], lang: Lang, links: LinkTempla
             f'<span class="pp-ref">{ref}</span>'
             f'<blockquote lang="zh">{escape(plan_text)}</blockquote></div>'
         )
-    rows.append(_row(t(lang, "accuracy"), _accuracy(props, lang)))
-    rows.append(_row(t(lang, "source"), escape(_text(props.get("source")))))
+    rows.append(_row(t(lang, "accuracy"), _accuracy(props, lang), "pp-accuracy"))
+    placed = placement(props)
+    if placed:
+        rows.append(f'<div class="pp-row pp-placed pp-placed-{placed}">'
+                    f'{escape(t(lang, "placed_" + placed))}</div>')
+    note = _text(props.get("position_note"))
+    if note:
+        rows.append(_row(t(lang, "position_note"), escape(note), "pp-note"))
+    source = _text(props.get("source"))
+    if source:
+        rows.append(_row(t(lang, "source"), escape(source), "pp-source"))
     item_url = escape(links.item.format(cid=cid, fid=fid, lang=lang))
     link_items = [
         f'<a href="{item_url}" target="_blank" class="pp-api">{escape(t(lang, "api_link"))}</a>'
@@ -70,18 +81,46 @@ def popup_html(cid: str, props: Mapping[str, Any], lang: Lang, links: LinkTempla
     return f'<div class="corridor-popup" data-fid="{escape(fid)}">{"".join(rows)}</div>'
 
 
-def _row(label: str, value_html: str) -> str:
-    return f'<div class="pp-row"><b>{escape(label)}</b>: {value_html}</div>'
+def _row(label: str, value_html: str, cls: str = "") -> str:
+    extra = f" {cls}" if cls else ""
+    return f'<div class="pp-row{extra}"><b>{escape(label)}</b>: {value_html}</div>'
+
+
+def format_accuracy(metres: float) -> str:
+    """``±600 m`` below a kilometre, ``±1.5 km`` / ``±30 km`` from one kilometre up."""
+    if metres >= 1000:
+        return f"±{metres / 1000:.1f} km".replace(".0 km", " km")
+    return f"±{metres:,.0f} m" if metres >= 1 else f"±{metres:g} m"
 
 
 def _accuracy(props: Mapping[str, Any], lang: Lang) -> str:
     acc = props.get("accuracy_m")
     parts = []
-    if isinstance(acc, (int, float)):
-        parts.append(f"±{acc:,.0f} m" if acc >= 1 else f"±{acc:g} m")
+    if isinstance(acc, (int, float)) and not isinstance(acc, bool) and acc == acc:
+        parts.append(f'<span class="pp-acc">{format_accuracy(float(acc))}</span>')
     if props.get("approximate"):
         parts.append(escape(t(lang, "approximate")))
-    note = _text(props.get("position_note"))
-    if note:
-        parts.append(escape(note))
     return "; ".join(parts)
+
+
+_HOME = re.compile(r"home[- ]institution placement", re.IGNORECASE)
+_SYMBOLIC = re.compile(r"symbolic placement", re.IGNORECASE)
+#: A clause of the position note that starts "Placed at/in/with ...": the item sits at the
+#: institution, park or zone that hosts it, not at a site of its own.
+_PLACED_CLAUSE = re.compile(r"(?:^|[;:]\s*)placed (?:at|in|with)\b", re.IGNORECASE)
+
+
+def placement(props: Mapping[str, Any]) -> str | None:
+    """``"home"`` if the item is drawn at its home (host, lead, parent) institution rather than
+    a site of its own, ``"symbolic"`` if its position is only a token, else None.
+
+    The curated data says so in words: its ``source`` begins "Home-institution placement" /
+    "Symbolic placement", or a clause of ``position_note`` begins "Placed at/in/with".
+    """
+    source = _text(props.get("source"))
+    note = _text(props.get("position_note"))
+    if _SYMBOLIC.search(source) or _SYMBOLIC.search(note):
+        return "symbolic"
+    if _HOME.search(source) or _HOME.search(note) or _PLACED_CLAUSE.search(note):
+        return "home"
+    return None

@@ -24,6 +24,19 @@ class LayerStyle:
     radius: int = 6
     #: Whether the layer shows when the map opens without a ``layers`` parameter.
     shown: bool = True
+    #: Stacking order of the collection's pane (Leaflet's overlay pane is 400, markers 600):
+    #: big areas low, so they never hide or swallow the clicks of smaller ones above them.
+    z: int = 410
+    #: Fill opacity of the areas of a collection that mixes points and areas (the points keep
+    #: ``fill_opacity``); None: the same for both.
+    area_fill_opacity: float | None = None
+
+    def leaflet_area(self) -> dict[str, object]:
+        """Leaflet path options for an area of this collection."""
+        opts = self.leaflet()
+        if self.area_fill_opacity is not None:
+            opts["fillOpacity"] = self.area_fill_opacity
+        return opts
 
     def leaflet(self) -> dict[str, object]:
         """Leaflet path options (also valid for circle markers)."""
@@ -49,19 +62,28 @@ class LayerStyle:
         )
 
 
+#: Dashed outlines mean "approximate extent"; the surveyed district boundaries are solid.
 STYLES: dict[str, LayerStyle] = {
-    "land": LayerStyle("#b9b29b", "#f4f1e6", fill_opacity=1.0, weight=0.8),
-    "districts": LayerStyle("#8a7f99", "#ffffff", fill_opacity=0.0, weight=1.2, dash="6 4"),
-    "bays": LayerStyle("#2b7bba", "#5aa5e0", fill_opacity=0.3, weight=1.5),
-    "corridor": LayerStyle("#e08214", "#fdb863", fill_opacity=0.15, weight=2.5, dash="8 6"),
-    "parks": LayerStyle("#b2182b", "#ef8a62", fill_opacity=0.45, weight=2, dash="4 3"),
-    "universities": LayerStyle("#2166ac", "#4393c3", fill_opacity=0.9, radius=7),
-    "labs": LayerStyle("#5e3c99", "#9e7bd1", fill_opacity=0.9, radius=7),
-    "facilities": LayerStyle("#7f2704", "#f16913", fill_opacity=0.9, radius=8),
-    "platforms": LayerStyle("#00441b", "#41ab5d", fill_opacity=0.9, radius=6),
-    "incubators": LayerStyle("#8c510a", "#dfc27d", fill_opacity=0.9, radius=6),
-    "zones": LayerStyle("#01665e", "#80cdc1", fill_opacity=0.5, radius=6, dash="2 3"),
+    "land": LayerStyle("#b9b29b", "#f4f1e6", fill_opacity=1.0, weight=0.8, z=401),
+    "districts": LayerStyle("#7a6f8c", "#ffffff", fill_opacity=0.0, weight=1.3, z=402),
+    # the district roles cover whole districts: a light tint under everything else
+    "zones": LayerStyle("#01665e", "#80cdc1", fill_opacity=0.9, radius=6, dash="3 3", z=403,
+                        area_fill_opacity=0.12),
+    "corridor": LayerStyle("#e08214", "#fdb863", fill_opacity=0.12, weight=2.5, dash="8 6", z=404),
+    "bays": LayerStyle("#2b7bba", "#5aa5e0", fill_opacity=0.3, weight=1.5, z=405),
+    "parks": LayerStyle("#b2182b", "#ef8a62", fill_opacity=0.45, weight=2, dash="4 3", z=406),
+    "universities": LayerStyle("#2166ac", "#4393c3", fill_opacity=0.9, radius=7, z=410),
+    "labs": LayerStyle("#5e3c99", "#9e7bd1", fill_opacity=0.9, radius=7, z=411),
+    "facilities": LayerStyle("#7f2704", "#f16913", fill_opacity=0.9, radius=8, z=412),
+    "platforms": LayerStyle("#00441b", "#41ab5d", fill_opacity=0.9, radius=6, z=413),
+    "incubators": LayerStyle("#8c510a", "#dfc27d", fill_opacity=0.9, radius=6, z=414),
 }
+#: Panes above the collections: place-name labels, the points of a collection that mixes
+#: points with areas, query shapes drawn by the builder, and the feature a page is about.
+LABELS_Z = 407
+POINTS_Z = 415
+EXTRA_Z = 420
+MARKED_Z = 425
 
 _FALLBACK = LayerStyle("#444444", "#999999")
 

@@ -76,21 +76,80 @@ def near_collections(cat) -> str:
                     if c.group != "basemap" and cid != "corridor")
 
 
+POINT_TYPES = {"Point", "MultiPoint"}
+
+
 def test_map_renders_every_layer_locally(visit, cat, artifacts):
     v = visit("/?lang=zh")
     for cid, c in cat.collections.items():
         counts = v.js("""cid => {
             const l = window.corridorApp.layers[cid];
-            const pane = document.querySelector('.leaflet-pane-' + cid + '-pane');
+            const n = sel => { const p = document.querySelector(sel);
+                               return p ? p.querySelectorAll('path').length : 0; };
             return [l.getLayers().length, window.corridorApp.map.hasLayer(l),
-                    pane ? pane.querySelectorAll('path').length : -1];
+                    n('.leaflet-pane-' + cid + '-pane'), n('.leaflet-pane-' + cid + '-points-pane')];
         }""", cid)
-        assert counts == [len(c), True, len(c)], cid
+        types = c.gdf.geometry.geom_type
+        points = int(types.isin(POINT_TYPES).sum())
+        if 0 < points < len(c):  # areas low, points in a pane above every area
+            assert counts == [len(c), True, len(c) - points, points], cid
+        else:
+            assert counts == [len(c), True, len(c), 0], cid
+    # districts and bays are named on the map, in the page's language
+    for cid in ("districts", "bays"):
+        names = v.page.locator(f".label-{cid} span").all_inner_texts()
+        assert sorted(names) == sorted(cat.collection(cid).gdf["name_zh"]), cid
     assert v.page.locator(".corridor-legend").inner_text().startswith("图例")
     assert v.page.locator(".leaflet-control-scale-line").count() == 1
     assert v.page.locator(".leaflet-control-measure").count() == 1
     assert v.page.locator(".leaflet-control-zoom-fullscreen").count() == 1
     v.page.screenshot(path=artifacts / "map-zh.png")
+
+
+def test_opens_on_the_whole_corridor_clear_of_the_controls(visit, cat, artifacts):
+    v = visit("/?lang=en")
+    minx, miny, maxx, maxy = cat.collection("corridor").extent
+    box = v.js("""b => {
+        const m = window.corridorApp.map, r = m.getContainer().getBoundingClientRect();
+        const sw = m.latLngToContainerPoint([b[1], b[0]]), ne = m.latLngToContainerPoint([b[3], b[2]]);
+        const right = Math.min(...[...m.getContainer().querySelectorAll(
+            '.leaflet-right .leaflet-control')].map(c => c.getBoundingClientRect().left - r.left));
+        const left = Math.max(...[...m.getContainer().querySelectorAll(
+            '.leaflet-top.leaflet-left .leaflet-control')].map(c => c.getBoundingClientRect().right - r.left));
+        return {w: r.width, h: r.height, x0: sw.x, x1: ne.x, y0: ne.y, y1: sw.y, right, left,
+                zoom: m.getZoom()};
+    }""", [minx, miny, maxx, maxy])
+    assert box["left"] < box["x0"] and box["x1"] < box["right"], box  # between the controls
+    assert 0 <= box["y0"] and box["y1"] <= box["h"], box
+    # and not needlessly small: the corridor spans over half the free width or height
+    assert (box["x1"] - box["x0"]) > 0.5 * (box["right"] - box["left"]) or (
+        box["y1"] - box["y0"]) > 0.5 * box["h"], box
+
+
+def _element_at(v: Visit, lon: float, lat: float, zoom: int = 13) -> str:
+    """Class of the pane holding the topmost map element at lon, lat."""
+    return v.js("""a => {
+        const m = window.corridorApp.map;
+        m.setView([a[1], a[0]], a[2], {animate: false});
+        const p = m.latLngToContainerPoint([a[1], a[0]]);
+        const r = m.getContainer().getBoundingClientRect();
+        const el = document.elementFromPoint(r.left + p.x, r.top + p.y);
+        const pane = el && el.closest('.leaflet-pane:not(.leaflet-overlay-pane):not(.leaflet-map-pane)');
+        return pane ? pane.className : (el ? el.className : '');
+    }""", [lon, lat, zoom])
+
+
+def test_smaller_features_stay_on_top_of_bigger_ones(visit, cat):
+    """A park inside a district-wide zone, and a bay inside the corridor, get the pointer."""
+    point_panes = [f"leaflet-pane-{cid}-pane" for cid, c in cat.collections.items()
+                   if set(c.geometry_types) & POINT_TYPES] + ["leaflet-pane-zones-points-pane"]
+    v = visit("/?lang=zh")
+    for cid in ("parks", "bays"):
+        for fid, row in cat.collection(cid).gdf.iterrows():
+            pt = row.geometry.representative_point()
+            pane = _element_at(v, pt.x, pt.y)
+            assert f"leaflet-pane-{cid}-pane" in pane or any(p in pane for p in point_panes), (
+                fid, pane)
 
 
 def test_toggling_a_layer_hides_its_features(visit, cat):
@@ -120,6 +179,8 @@ def _click_feature(v: Visit, fid: str) -> None:
 
 
 def test_popup_shows_the_plan_text(visit, cat, artifacts):
+    from corridor.mappopup import format_accuracy
+
     uni = cat.collection("universities").gdf.iloc[0]
     v = visit("/?lang=zh")
     _click_feature(v, uni["id"])
@@ -128,6 +189,12 @@ def test_popup_shows_the_plan_text(visit, cat, artifacts):
     text = popup.inner_text()
     assert uni["name_zh"] in text and uni["name_en"] in text
     assert uni["plan_text"][:30] in text and uni["plan_ref"] in text
+    # where the position comes from and how far off it may be, also drawn as a circle
+    assert f"位置精度: {format_accuracy(uni['accuracy_m'])}" in text
+    assert f"位置来源: {uni['source']}" in text
+    assert v.js("window.corridorApp.accuracy()") == {"fid": uni["id"],
+                                                       "metres": uni["accuracy_m"]}
+    assert v.page.locator(".leaflet-pane-accuracy-pane path").count() == 1
     href = popup.locator("a.pp-api").get_attribute("href")
     assert href == f"/api/collections/universities/items/{uni['id']}"
     v.page.wait_for_timeout(400)  # the popup fades in
@@ -136,6 +203,64 @@ def test_popup_shows_the_plan_text(visit, cat, artifacts):
     v.js("fid => window.corridorApp.openPopup(fid)", park)
     assert v.page.locator(".leaflet-popup-content a.pp-profile").get_attribute("href").startswith(
         f"/parks/{park}")
+
+
+def test_popups_say_when_an_item_sits_at_its_home_institution(visit, cat):
+    from corridor.mappopup import format_accuracy, placement
+
+    home, plain = [], []
+    for cid, c in cat.collections.items():
+        for fid, row in c.gdf.iterrows():
+            if cid != "land" and row.geometry.geom_type == "Point":
+                (home if placement(dict(row.drop("geometry"))) == "home" else plain).append(
+                    (fid, row))
+    assert home and plain
+    v = visit("/?lang=en")
+    for fid, row in (home[0], home[-1], plain[0]):
+        v.js("fid => window.corridorApp.openPopup(fid)", fid)
+        popup = v.page.locator(f'.leaflet-popup-content .corridor-popup[data-fid="{fid}"]')
+        popup.wait_for()
+        text = popup.inner_text()
+        assert f"Position accuracy: {format_accuracy(row['accuracy_m'])}" in text
+        assert ("Placed at its home institution" in text) == ((fid, row) in home[:1] + home[-1:])
+        if row["position_note"]:
+            assert f"Position note: {row['position_note']}" in text
+        assert v.js("window.corridorApp.accuracy()")["metres"] == row["accuracy_m"]
+        v.js("window.corridorApp.map.closePopup()")
+        assert v.js("window.corridorApp.accuracy()") is None
+        assert v.page.locator(".leaflet-pane-accuracy-pane path").count() == 0
+
+
+def test_tooltips_close_when_the_map_moves_under_the_pointer(visit, cat):
+    uni = cat.collection("universities").gdf.iloc[0]
+    v = visit("/?lang=zh")
+    xy = v.js("""fid => {
+        const e = window.corridorApp.index[fid], m = window.corridorApp.map;
+        m.setView(e.layer.getLatLng(), 14, {animate: false});
+        const p = m.latLngToContainerPoint(e.layer.getLatLng());
+        const r = m.getContainer().getBoundingClientRect();
+        return [r.left + p.x, r.top + p.y];
+    }""", uni["id"])
+    # Leaflet fades a closed tooltip out (opacity 0) before removing it
+    shown = """() => [...document.querySelectorAll('.leaflet-tooltip')]
+        .filter(t => getComputedStyle(t).opacity !== '0').map(t => t.innerText.trim())"""
+    v.page.mouse.move(xy[0], xy[1])
+    v.page.wait_for_function(f"({shown})().length > 0")
+    assert v.js(shown) == [uni["name_zh"]]
+    # the map moves under the still pointer: the campus's tooltip goes; at most the one of
+    # whatever is under the pointer now shows (Chromium reports the new element's mouseover)
+    v.js("window.corridorApp.map.panBy([300, 200], {animate: false})")
+    v.page.wait_for_timeout(100)
+    texts = v.js(shown)
+    assert uni["name_zh"] not in texts and len(texts) <= 1, texts
+    # never two at once, whatever moves under the pointer (a popup pans the map)
+    v.js("fid => window.corridorApp.openPopup(fid)", uni["id"])
+    v.page.locator(".leaflet-popup").wait_for()
+    for i in range(6):
+        texts = v.js(shown)
+        assert len(texts) <= 1, texts
+        v.page.mouse.move(xy[0] - 200 + 80 * i, xy[1] + 30 * i)
+        v.page.wait_for_timeout(60)
 
 
 def test_near_query_highlights_exactly_what_the_api_returns(visit, cat, artifacts):
@@ -262,6 +387,21 @@ def test_investor_pages(visit, cat, artifacts):
     v = visit(f"/parks/{park}?lang=zh")
     assert v.page.locator(".small-map .leaflet-container").count() == 1
     assert v.page.locator(".leaflet-pane-extra-pane path").count() == 2  # 5 and 10 km
+    # the park itself is marked (drawn over its own outline) and labelled
+    row = cat.collection("parks").feature(park)
+    assert v.page.locator(".leaflet-pane-marked-pane path").count() == 1
+    assert v.page.locator(".label-marked span").inner_text() == f"本园区: {row['name_zh']}"
+    marked = v.js("""() => { const b = Object.values(window.corridorMaps.park.map._layers)
+        .filter(l => l.options && l.options.pane === 'pane-marked' && l.getBounds)[0].getBounds();
+        return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; }""")
+    assert marked == pytest.approx(list(row.geometry.bounds), abs=1e-6)
+    # its legend sits under the small map, where it hides nothing
+    assert v.page.locator(".small-map .corridor-legend").count() == 0
+    legend = v.page.locator("#park-legend").inner_text()
+    assert f"本园区: {row['name_zh']}" in legend and cat.collection("labs").title("zh") in legend
+    legend_box = v.page.locator("#park-legend").bounding_box()
+    map_box = v.page.locator(".small-map").bounding_box()
+    assert legend_box["y"] >= map_box["y"] + map_box["height"] - 1
     v.page.screenshot(path=artifacts / "park-profile.png", full_page=True)
     v.open("/parks?lang=en")
     assert v.page.locator("#compare-table tbody tr").count() == len(cat.collection("parks"))

@@ -15,16 +15,35 @@ from shapely.geometry import Point, box
 from corridor.errors import InvalidParameter, NotFound
 from corridor.i18n import KINDS, UI, check_lang, kind_label, t
 from corridor.mapgeom import check_km, distance_buffer, geodesic_circle
-from corridor.mapping import MapOptions, asset_files, bounds_latlon, build_map, latlon, legend_html
-from corridor.mappopup import LinkTemplates, popup_html
-from corridor.mapstyle import STYLES, style_for
+from corridor.mapping import (
+    MapOptions,
+    asset_files,
+    bounds_latlon,
+    build_map,
+    key_html,
+    label_point,
+    latlon,
+    legend_html,
+)
+from corridor.mappopup import LinkTemplates, format_accuracy, placement, popup_html
+from corridor.mapstyle import HIGHLIGHT_COLOUR, MARKED_Z, POINTS_Z, STYLES, style_for
 
 GEOD = Geod(ellps="WGS84")
 
 
 def in_script(text: str, script: str) -> bool:
-    """Whether ``text`` is in the script, literally or as JSON escapes it (\\uXXXX)."""
-    return text in script or json.dumps(text)[1:-1] in script
+    """Whether ``text`` is in the script, literally or as JSON escapes it (\\uXXXX), also the
+    HTML-safe way Jinja's ``tojson`` does (``<`` as ``\\u003c`` ...)."""
+    as_json = json.dumps(text)[1:-1]
+    html_safe = (as_json.replace("<", "\\u003c").replace(">", "\\u003e")
+                 .replace("&", "\\u0026").replace("'", "\\u0027"))
+    return text in script or as_json in script or html_safe in script
+
+
+def pane_z(script: str) -> dict[str, int]:
+    """Every pane folium creates in ``script``, with its z-index."""
+    return {name: int(z) for name, z in re.findall(
+        r'createPane\(\s*"([\w-]+)"\);\s*\w+\.style\.zIndex = (\d+);', script)}
 
 
 @pytest.fixture(scope="module")
@@ -95,6 +114,62 @@ def test_legend_names_every_collection_in_the_language(mini_catalog):
         for c in mini_catalog.collections.values():
             assert escape(c.title(lang)) in html
         assert t(lang, "sea") in html
+        marked = legend_html(mini_catalog, lang, marked="本园区: X")
+        assert 'class="lg-item lg-marked"' in marked and "本园区: X" in marked
+
+
+def test_main_map_key_is_short_and_the_layer_control_carries_titles_and_counts(
+        mini_catalog, parts_zh):
+    # the layer control (with swatches) names every collection with its count ...
+    for c in mini_catalog.collections.values():
+        name = f'{escape(c.title("zh"))} <span class="lc-count">({len(c)})</span>'
+        assert in_script(name, parts_zh.script), c.id
+    # ... so the legend only explains the sea, line styles, accuracy circles and highlight
+    key = key_html("en")
+    for k in ("sea", "key_solid", "key_dashed", "key_accuracy", "key_highlight"):
+        assert escape(t("en", k)) in key
+    assert key.count('class="lg-item"') == 5
+    assert in_script(key_html("zh"), parts_zh.script)
+    assert not in_script(legend_html(mini_catalog, "zh"), parts_zh.script)
+
+
+def test_panes_stack_big_areas_under_small_ones_and_points_on_top(mini_catalog, parts_zh):
+    z = pane_z(parts_zh.script)
+    assert z["pane-land"] < z["pane-districts"] < z["pane-zones"] < z["pane-corridor"]
+    assert z["pane-corridor"] < z["pane-bays"] < z["pane-parks"] < z["pane-universities"]
+    # zones mixes areas (whole districts) and points: the points get a pane above every area
+    assert z["pane-zones-points"] == POINTS_Z > max(
+        v for k, v in z.items() if k not in ("pane-zones-points",))
+    # (which features land in which pane is checked in the browser, on the real data)
+
+
+def test_districts_and_bays_are_labelled_in_the_language(mini_catalog):
+    for lang in ("zh", "en"):
+        parts = build_map(mini_catalog, MapOptions(lang=lang))
+        assert "PlaceLabels" not in parts.script  # the macro renders script, not its name
+        for cid in ("districts", "bays"):
+            assert f'"label-{cid}"' in parts.script
+            for _fid, row in mini_catalog.collection(cid).gdf.iterrows():
+                lat, lon = label_point(row.geometry)
+                assert in_script(escape(row[f"name_{lang}"]), parts.script)
+                assert row.geometry.buffer(1e-9).contains(Point(lon, lat))
+
+
+def test_marked_feature_is_drawn_labelled_and_in_the_legend(mini_catalog):
+    park = mini_catalog.collection("parks").feature("park-chip")
+    parts = build_map(mini_catalog, MapOptions(lang="zh", controls=False), key="park",
+                      collections=["land", "parks"], marked=[(park.geometry, "本园区: 合成芯片园")],
+                      fit=park.geometry.bounds)
+    assert pane_z(parts.script)["pane-marked"] == MARKED_Z
+    assert f'"color": "{HIGHLIGHT_COLOUR}"' in parts.script and '"weight": 4' in parts.script
+    assert '"label-marked"' in parts.script and in_script("本园区: 合成芯片园", parts.script)
+    assert "lg-marked" in parts.script and "corridor-legend" in parts.script
+    bare = build_map(mini_catalog, MapOptions(lang="zh", controls=False, legend=False),
+                     key="park", collections=["land", "parks"])
+    assert "corridor-legend" not in bare.script and "groupedLayers" not in bare.script
+    unmarked = build_map(mini_catalog, MapOptions(lang="zh", controls=False), key="park",
+                         collections=["land", "parks"])
+    assert "pane-marked" not in unmarked.script and "lg-marked" not in unmarked.script
 
 
 def test_styles_are_distinct_per_collection(mini_catalog):
@@ -111,11 +186,53 @@ def test_popup_has_both_names_kind_industries_plan_words_accuracy_and_links(mini
     assert "park" in html and "semiconductors, artificial intelligence" in html
     assert "合成测试数据" in html and "测试" in html  # plan words and section reference
     assert "±1 m" in html and "approximate" in html
+    assert "synthetic test fixture" in html  # the source
     assert 'href="/api/collections/parks/items/park-chip"' in html
     assert 'href="/parks/park-chip?lang=en"' in html
     uni = mini_catalog.collection("universities").feature("uni-a-north")
     html = popup_html("universities", dict(uni.drop("geometry")), "zh", LinkTemplates())
     assert "/parks/" not in html and "合成甲大学" in html and "高校校区" in html
+
+
+@pytest.mark.parametrize("metres, text", [(1, "±1 m"), (600, "±600 m"), (999, "±999 m"),
+                                          (1000, "±1 km"), (1500, "±1.5 km"), (30000, "±30 km")])
+def test_accuracy_in_metres_or_kilometres(metres, text):
+    assert format_accuracy(metres) == text
+
+
+def _props(**kw):
+    base = {"id": "x", "name_zh": "某设施", "name_en": "A facility", "kind": "major_facility",
+            "source": "recalled", "accuracy_m": 30000, "approximate": True, "position_note": ""}
+    return {**base, **kw}
+
+
+@pytest.mark.parametrize("props, expected", [
+    (_props(source="Home-institution placement (the lab's location), not its own site"), "home"),
+    (_props(position_note="A fleet; No fixed site; placed at the national laboratory"), "home"),
+    (_props(position_note="Placed at its host institute (CAS QIBEBT)"), "home"),
+    (_props(position_note="Placed in its park; own building not located"), "home"),
+    (_props(source="Symbolic placement only: no site", position_note="placed at the government"),
+     "symbolic"),
+    (_props(source="Approximate campus location from public knowledge; placed near the city"), None),
+    (_props(position_note="District known; point within the district is an assumption"), None),
+])
+def test_placement_reads_the_curated_words(props, expected):
+    assert placement(props) == expected
+
+
+def test_popup_says_where_the_position_comes_from_and_how_far_off_it_may_be():
+    html = popup_html("facilities", _props(
+        source="Home-institution placement (recalled WGS84), not the facility's own site",
+        position_note="No fixed site named in the plan"), "zh", LinkTemplates())
+    assert '<span class="pp-acc">±30 km</span>' in html
+    assert t("zh", "placed_home") in html and 'class="pp-row pp-placed pp-placed-home"' in html
+    assert "No fixed site named in the plan" in html and t("zh", "position_note") in html
+    assert "Home-institution placement" in html and t("zh", "source") in html
+    plain = popup_html("universities", _props(kind="university_campus", accuracy_m=600,
+                                              source="Approximate campus location"), "en",
+                       LinkTemplates())
+    assert "±600 m" in plain and "pp-placed" not in plain and "pp-note" not in plain
+    assert "Approximate campus location" in plain
 
 
 def test_popup_escapes_data():

@@ -3,6 +3,7 @@ profiles, indicators, the buffer helper, and configured tile layers."""
 
 from __future__ import annotations
 
+import json
 import re
 from html import escape
 from html.parser import HTMLParser
@@ -112,14 +113,63 @@ def test_tianditu_and_osm_when_configured(cat):
     assert "autonavi" not in html.lower() and "gtimg" not in html  # never GCJ-02 tiles
 
 
-def test_parks_list_and_comparison_table(client, cat):
-    html = client.get("/parks?lang=zh").get_data(as_text=True)
+def _row_cells(html: str, fid: str) -> dict[str, str]:
+    """group key -> the cell's HTML, for the comparison table's row of park ``fid``."""
+    row = html.split(f'data-park="{fid}"', 1)[1].split("</tr>", 1)[0]
+    return dict(re.findall(r'<td data-group="([^"]+)"[^>]*>(.*?)</td>', row, flags=re.S))
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_parks_compared_by_industry_group(client, cat, lang):
+    from web.pages.parks import INDUSTRY_GROUPS, groups_of
+
+    html = client.get(f"/parks?lang={lang}").get_data(as_text=True)
+    table = html.split('id="compare-table"', 1)[1].split("</table>", 1)[0]
+    header = table.split("</thead>", 1)[0]
+    columns = re.findall(r'<th data-group="([^"]+)">', header)
+    # a column per industry group some park has, in the plan's order: far fewer than the
+    # parks' distinct wordings, and each says how many parks it has
     parks = cat.collection("parks").gdf
+    wordings = {w for items in parks[f"industries_{lang}"] for w in items}
+    assert 5 <= len(columns) <= len(INDUSTRY_GROUPS) + 1 < len(wordings)
+    order = [g.key for g in INDUSTRY_GROUPS] + ["other"]
+    assert columns == sorted(columns, key=order.index)
     for fid, row in parks.iterrows():
-        assert f'data-park="{fid}"' in html
-        assert row["name_zh"] in html
-        for ind in row["industries_zh"]:
-            assert ind in html
+        assert escape(row[f"name_{lang}"]) in table
+        cells = _row_cells(table, fid)
+        assert list(cells) == columns
+        expected: dict[str, set[str]] = {}
+        for zh, en in zip(row["industries_zh"], row["industries_en"], strict=True):
+            for g in groups_of(zh, en):
+                expected.setdefault(g.key, set()).add(escape(zh if lang == "zh" else en))
+        for key, cell in cells.items():
+            listed = set(re.findall(r"<li>(.*?)</li>", cell))
+            assert listed == expected.get(key, set()), (fid, key)
+            assert ('class="yes"' in cell or f'data-group="{key}" class="yes"' in table.split(
+                f'data-park="{fid}"', 1)[1].split("</tr>", 1)[0]) == bool(listed)
+        for key in expected:
+            n = sum(key in {g.key for zh, en in zip(r["industries_zh"], r["industries_en"],
+                                                    strict=True) for g in groups_of(zh, en)}
+                    for _f, r in parks.iterrows())
+            th = header.split(f'<th data-group="{key}">', 1)[1].split("</th>", 1)[0]
+            words = UI["parks_count_one" if n == 1 else "parks_count"][lang].format(n=n)
+            assert f'<span class="parks-count">{words}</span>' in th
+
+
+def test_industry_groups_use_the_synonym_table():
+    from web.pages.parks import groups_of
+
+    def keys(zh, en):
+        return {g.key for g in groups_of(zh, en)}
+
+    assert keys("海洋生物医药", "marine biomedicine") == {"marine", "bio"}
+    assert keys("人工智能+高端装备制造", "AI + high-end equipment manufacturing") == {"ai", "equip"}
+    # English-only or synonym wordings reach their group through corridor.industry's table
+    assert keys("", "chips") == {"semi"}
+    assert keys("", "robotics") == {"equip"}
+    assert keys("", "IoT") == {"it"}
+    assert keys("芯片", "") == {"semi"}
+    assert keys("文旅", "tourism") == {"other"}
 
 
 def test_park_profile_lists_what_is_near_by_distance(client, cat):
@@ -132,6 +182,14 @@ def test_park_profile_lists_what_is_near_by_distance(client, cat):
     assert row["name_en"] in html and row["plan_ref"] in html
     assert row["plan_text"][:20] in html
     assert 'class="small-map"' in html
+    # the park itself is marked on its small map, labelled and named in the legend
+    assert "pane-marked" in html and '"label-marked"' in html
+    label = f'{UI["this_park"]["en"]}: {row["name_en"]}'
+    assert escape(label) in html or json.dumps(escape(label))[1:-1] in html
+    legend = html.split('id="park-legend"', 1)[1].split("</div>\n", 1)[0]
+    assert escape(label) in legend
+    for cid in ["parks", *NEAR_COLLECTIONS]:
+        assert escape(cat.collection(cid).title("en")) in legend
     wanted = [c for c in NEAR_COLLECTIONS if c in cat.collections]
     for km in (5, 10):
         table = html.split(f'data-km="{km}"', 1)[1].split("</table>", 1)[0]

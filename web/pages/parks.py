@@ -1,16 +1,20 @@
-"""Park profiles for investors: ``/parks`` (all ten compared by industry) and
-``/parks/<id>`` (industry focus, the plan's words, a small map, what lies within 5 and 10 km)."""
+"""Park profiles for investors: ``/parks`` (all ten compared by industry group) and
+``/parks/<id>`` (industry focus, the plan's words, a small map with the park marked, what
+lies within 5 and 10 km)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from flask import render_template, request, url_for
+from markupsafe import Markup
 
 from corridor.catalog import Catalog
-from corridor.i18n import Lang
+from corridor.i18n import Lang, t
+from corridor.industry import expand, term_matches
 from corridor.mapgeom import distance_buffer
-from corridor.mapping import MapOptions, build_map
+from corridor.mapping import MapOptions, build_map, legend_html
 from corridor.mapstyle import HIGHLIGHT_COLOUR
 from web import get_catalog
 from web.pages import bp
@@ -36,17 +40,78 @@ def nearby(catalog: Catalog, park_id: str, km: float) -> list[dict[str, Any]]:
     return rows
 
 
-def industry_matrix(catalog: Catalog, lang: Lang) -> tuple[list[str], list[dict[str, Any]]]:
-    """Columns (every industry any park names, most common first) and one row per park."""
+@dataclass(frozen=True)
+class IndustryGroup:
+    """An industry group of the plan, for comparing parks: its names and the terms that put a
+    park's industry into it (each expanded through :func:`corridor.industry.expand`, so the
+    synonym groups of :mod:`corridor.industry` count too)."""
+
+    key: str
+    zh: str
+    en: str
+    terms: tuple[str, ...]
+
+    def title(self, lang: Lang) -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+#: The plan's industry groups (三(一) strategic emerging industries, 二(四) marine economy,
+#: 五(一) the parks' own wording), in the order the comparison shows them. An industry may
+#: belong to two groups (海洋生物医药 is marine and biomedicine).
+INDUSTRY_GROUPS: tuple[IndustryGroup, ...] = (
+    IndustryGroup("it", "新一代信息技术", "Next-generation IT & digital",
+                  ("新一代信息技术", "信息技术", "大数据", "5G", "物联网", "软件", "电子信息", "电子",
+                   "信息安全", "网络", "通信", "数字经济")),
+    IndustryGroup("ai", "人工智能", "Artificial intelligence", ("人工智能",)),
+    IndustryGroup("semi", "集成电路与半导体", "Semiconductors & ICs", ("半导体",)),
+    IndustryGroup("equip", "高端装备与智能制造", "High-end equipment & intelligent manufacturing",
+                  ("高端装备", "智能制造", "机器人", "先进制造", "轻型动力")),
+    IndustryGroup("rail", "轨道交通装备", "Rail transit equipment",
+                  ("轨道交通", "轨道", "动车组", "列车")),
+    IndustryGroup("marine", "海洋经济", "Marine economy",
+                  ("海洋", "海上", "高技术船舶", "船舶")),
+    IndustryGroup("bio", "生物医药与医疗器械", "Biomedicine & medical devices",
+                  ("生物医药", "医疗器械", "医药", "药物", "医疗")),
+    IndustryGroup("materials", "新材料与新能源", "New materials & new energy",
+                  ("新材料", "新能源", "氢能")),
+    IndustryGroup("aero", "航空与无人系统", "Aviation & unmanned systems",
+                  ("航空", "无人机", "无人系统")),
+    IndustryGroup("appliances", "智能家电", "Smart home appliances", ("智能家电", "家电")),
+    IndustryGroup("services", "现代服务与绿色经济", "Modern services & green economy",
+                  ("现代服务", "服务业", "绿色经济")),
+)
+OTHER_GROUP = IndustryGroup("other", "其他", "Other", ())
+
+
+def groups_of(industry_zh: str, industry_en: str) -> list[IndustryGroup]:
+    """The groups one industry (both its names) belongs to; ``[OTHER_GROUP]`` if none."""
+    names = [n for n in (industry_zh, industry_en) if n]
+    out = [g for g in INDUSTRY_GROUPS
+           if any(term_matches(expand(term), names) for term in g.terms)]
+    return out or [OTHER_GROUP]
+
+
+def industry_matrix(
+    catalog: Catalog, lang: Lang
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Columns: the industry groups any park has (in plan order), each with how many parks;
+    rows: one per park, with the park's own terms (in ``lang``) under each of its groups."""
     parks = catalog.collection("parks").gdf
-    counts: dict[str, int] = {}
-    for items in parks[f"industries_{lang}"]:
-        for name in items:
-            counts[name] = counts.get(name, 0) + 1
-    columns = sorted(counts, key=lambda n: (-counts[n], n))
-    rows = [{"id": fid, "row": row, "has": set(row[f"industries_{lang}"])}
-            for fid, row in parks.iterrows()]
-    return columns, rows
+    rows = []
+    for fid, row in parks.iterrows():
+        cells: dict[str, list[str]] = {}
+        for zh, en in zip(row["industries_zh"], row["industries_en"], strict=True):
+            for g in groups_of(zh, en):
+                terms = cells.setdefault(g.key, [])
+                label = zh if lang == "zh" else en
+                if label not in terms:
+                    terms.append(label)
+        rows.append({"id": fid, "row": row, "cells": cells})
+    columns = [
+        {"key": g.key, "title": g.title(lang), "parks": sum(g.key in r["cells"] for r in rows)}
+        for g in (*INDUSTRY_GROUPS, OTHER_GROUP)
+    ]
+    return [c for c in columns if c["parks"]], rows
 
 
 @bp.get("/parks")
@@ -73,15 +138,20 @@ def park(park_id: str) -> str:
     outer = rings[-1][0].bounds
     shown = ["land", "districts", "parks", *NEAR_COLLECTIONS]
     options = MapOptions(lang=lang, asset_base=url_for("pages.vendor", name="X")[:-1],
-                         links=link_templates(), controls=False)
+                         links=link_templates(), controls=False, legend=False)
+    label = f'{t(lang, "this_park")}: {row[f"name_{lang}"]}'
+    drawn = [c for c in shown if c in catalog.collections]
     parts = build_map(
         catalog, options, key="park",
-        collections=[c for c in shown if c in catalog.collections],
+        collections=drawn,
         only_ids={c: [r["id"] for r in near[RADII_KM[-1]] if r["collection"].id == c]
                   for c in NEAR_COLLECTIONS},
         extra=rings, fit=outer,
+        marked=[(row.geometry, label)],
     )
+    # beside the small map rather than on it (a part of each collection is drawn: no counts)
+    legend = Markup(legend_html(catalog, lang, drawn, counts=False, marked=label))
     map_url = url_for("pages.index", lang=lang, near=park_id, km=f"{RADII_KM[-1]:g}")
-    return render_template("pages/park.html", park=row, near=near, parts=parts,
+    return render_template("pages/park.html", park=row, near=near, parts=parts, legend=legend,
                            map_url=map_url, item_url=request.script_root
                            + f"/api/collections/parks/items/{park_id}", **ctx)

@@ -19,6 +19,11 @@
   map.createPane("pane-query").style.zIndex = 480;
   map.getPane("pane-query").style.pointerEvents = "none";
   var queryLayer = L.featureGroup().addTo(map);
+  // How far off the position of the feature whose popup is open may be: above the areas,
+  // below the points, never in the way of a click.
+  map.createPane("pane-accuracy").style.zIndex = 408;
+  map.getPane("pane-accuracy").style.pointerEvents = "none";
+  var accuracyLayer = L.featureGroup().addTo(map);
   var $ = function (id) { return document.getElementById(id); };
 
   var state = { q: "", industry: "", near: null, km: 5, at: null, mode: "none" };
@@ -258,6 +263,59 @@
     }).catch(function (err) { el.textContent = ui.error + ": " + (err.message || err); });
   }
 
+  // ---- initial view, accuracy circles, tooltips --------------------------------------------
+  // Open on the corridor, clear of the controls in the map's corners.
+  function fitInitial() {
+    var box = map.getContainer().getBoundingClientRect();
+    function width(sel) {
+      var w = 0;
+      Array.prototype.forEach.call(map.getContainer().querySelectorAll(sel + " .leaflet-control"), function (c) {
+        w = Math.max(w, c.getBoundingClientRect().width);
+      });
+      return w;
+    }
+    var right = Math.max(width(".leaflet-top.leaflet-right"), width(".leaflet-bottom.leaflet-right"));
+    var left = width(".leaflet-top.leaflet-left");
+    // leave at least half the map for the corridor
+    right = Math.min(right, box.width / 2);
+    map.fitBounds(M.fit, { paddingTopLeft: [left + 16, 12], paddingBottomRight: [right + 16, 28], animate: false });
+  }
+
+  function popupFid(popup) {
+    var el = popup && popup.getElement && popup.getElement();
+    var div = el && el.querySelector(".corridor-popup[data-fid]");
+    return div ? div.dataset.fid : null;
+  }
+
+  var accuracy = null;
+  function showAccuracy(fid) {
+    accuracyLayer.clearLayers();
+    accuracy = null;
+    var e = index[fid];
+    var metres = e && Number(e.props.accuracy_m);
+    if (!e || !e.layer.getLatLng || !(metres > 0)) { return; }
+    var colour = e.layer.options.color;
+    // L.circle's radius is in metres on the ground (Leaflet corrects for the latitude).
+    L.circle(e.layer.getLatLng(), { radius: metres, pane: "pane-accuracy", interactive: false,
+      color: colour, weight: 1.5, dashArray: "5 4", fillColor: colour, fillOpacity: 0.1 }).addTo(accuracyLayer);
+    accuracy = { fid: fid, metres: metres };
+  }
+
+  // A sticky tooltip follows the pointer and closes when the pointer leaves its feature; when
+  // the map moves under a still pointer (a fit, a zoom, a popup) it never leaves, so close
+  // every tooltip whenever the view changes or a popup opens.
+  // Each collection has its own tooltip, so also keep to one open at a time.
+  function closeTooltips(keep) {
+    Object.keys(layers).forEach(function (cid) {
+      var tip = layers[cid].getTooltip && layers[cid].getTooltip();
+      if (tip && tip !== keep && layers[cid].closeTooltip) { layers[cid].closeTooltip(); }
+    });
+  }
+  map.on("movestart zoomstart popupopen", function () { closeTooltips(null); });
+  map.on("tooltipopen", function (ev) { closeTooltips(ev.tooltip); });
+  map.on("popupopen", function (ev) { showAccuracy(popupFid(ev.popup)); });
+  map.on("popupclose", function () { accuracyLayer.clearLayers(); accuracy = null; });
+
   // ---- permalink ----------------------------------------------------------------------------
   function visibleLayers() {
     var ids = Object.keys(layers).filter(function (cid) { return map.hasLayer(layers[cid]); });
@@ -292,6 +350,7 @@
     var p = new URLSearchParams(location.search);
     var view = (p.get("map") || "").split("/").map(Number);
     if (view.length === 3 && view.every(isFinite)) { map.setView(toLatLng(view[2], view[1]), view[0]); }
+    else { fitInitial(); }
     if (p.has("layers")) {
       var want = {};
       p.get("layers").split(",").forEach(function (id) { want[id] = true; });
@@ -380,6 +439,7 @@
   window.corridorApp = {
     map: map, layers: layers, index: index, state: state,
     highlighted: highlighted, visibleLayers: visibleLayers, openPopup: openPopup,
+    accuracy: function () { return accuracy; }, fitInitial: fitInitial,
     ready: restored.then(function () { return true; }),
     runNear: function (of, km) { setKm(km); return centreOn(of); },
     runAt: function (lon, lat) { state.at = lon + "," + lat; return runAt(); },
