@@ -9,8 +9,6 @@ scale error over Qingdao (< 1e-4) is far below the data's own accuracy.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import shapely
 from pyproj import Geod
@@ -19,22 +17,24 @@ from shapely.geometry.base import BaseGeometry
 
 from corridor.crs import CGCS2000_GK_CM120E, WGS84, transformer
 from corridor.errors import InvalidParameter
+from corridor.queries import check_km as check_km_number
 
 GEOD = Geod(ellps="WGS84")
 
-#: Largest radius the map draws (the API's limit too); the corridor is about 150 km long.
-MAX_KM = 1000.0
 
+def check_km(km: object) -> float:
+    """Return ``km`` (a number or numeric text) as a float, or raise.
 
-def check_km(km: float) -> float:
-    """Return ``km`` as a float, or raise :class:`InvalidParameter` if not in (0, MAX_KM]."""
+    Raises
+    ------
+    InvalidParameter
+        If it is not a number, or not in (0, :data:`corridor.queries.MAX_KM`].
+    """
     try:
-        value = float(km)
+        value = float(km)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         raise InvalidParameter(f"distance {km!r} is not a number; expected kilometres") from None
-    if not math.isfinite(value) or value <= 0 or value > MAX_KM:
-        raise InvalidParameter(f"distance {km!r} km; expected a number in (0, {MAX_KM:g}]")
-    return value
+    return check_km_number(value)
 
 
 def geodesic_circle(lon: float, lat: float, km: float, segments: int = 128) -> Polygon:
@@ -66,7 +66,9 @@ def distance_buffer(geom: BaseGeometry, km: float) -> BaseGeometry:
     if isinstance(geom, Point):
         return geodesic_circle(geom.x, geom.y, km)
     metric = _reproject(geom, transformer(WGS84, CGCS2000_GK_CM120E))
-    return _reproject(metric.buffer(km * 1000.0, quad_segs=32), transformer(CGCS2000_GK_CM120E, WGS84))
+    return _reproject(
+        metric.buffer(km * 1000.0, quad_segs=32), transformer(CGCS2000_GK_CM120E, WGS84)
+    )
 
 
 def _reproject(geom: BaseGeometry, tr) -> BaseGeometry:

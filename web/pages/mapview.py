@@ -7,7 +7,8 @@ from collections import Counter
 from typing import Any
 
 from flask import Response, current_app, jsonify, render_template, request, url_for
-from shapely.geometry import Point, mapping
+from shapely.geometry import mapping
+from shapely.geometry.base import BaseGeometry
 
 from corridor.catalog import Catalog
 from corridor.errors import InvalidParameter
@@ -16,6 +17,7 @@ from corridor.mapgeom import check_km, distance_buffer
 from corridor.mapping import MapOptions, MapParts, TileSpec, build_map, osm_tiles, tianditu_tiles
 from corridor.mappopup import LinkTemplates
 from corridor.mapstyle import HIGHLIGHT_COLOUR
+from corridor.queries import resolve_origin
 from web import get_catalog
 from web.pages import bp
 from web.pages.site import page_vars
@@ -101,16 +103,15 @@ def index() -> str:
     )
 
 
-def _centre_geometry(catalog: Catalog, of: str):
-    """The geometry of ``of``: a feature id, or ``lon,lat``."""
+def _centre_geometry(catalog: Catalog, of: str) -> BaseGeometry:
+    """The WGS84 geometry of ``of``: a feature id, or ``lon,lat`` (validated by the domain)."""
     if "," in of:
         try:
             lon, lat = (float(v) for v in of.split(","))
         except ValueError:
             raise InvalidParameter(f"of={of!r}; expected a feature id or lon,lat") from None
-        return Point(lon, lat)
-    _c, row = catalog.locate(of)
-    return row.geometry
+        return resolve_origin(catalog, (lon, lat))
+    return resolve_origin(catalog, of)
 
 
 @bp.get("/map-data/buffer")
