@@ -29,8 +29,8 @@ from pyproj import Geod
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from anywhere without installing the package
 
-from corridor.crs import to_metric
-from corridor.layer import Layer
+from corridor.crs import to_metric  # noqa: E402 - needs the sys.path entry above
+from corridor.layer import Layer  # noqa: E402
 
 UNIVERSITIES = ROOT / "geodata" / "data" / "universities.geojson"
 #: Approximate campus positions (WGS84, hand-placed, accurate to a few hundred metres at

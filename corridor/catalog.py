@@ -229,7 +229,7 @@ def _to_gdf(doc: dict[str, Any]) -> gpd.GeoDataFrame:
     return gdf
 
 
-_INDICATOR_FIELDS = {
+_INDICATOR_FIELDS: dict[str, type | tuple[type, ...]] = {
     "id": str,
     "number": int,
     "name_zh": str,
@@ -262,5 +262,7 @@ def _load_indicators(path: Path) -> tuple[Indicator, ...]:
         baseline = item.get("baseline")
         if baseline is not None and not isinstance(baseline, (int, float)):
             raise DataError(str(path), name, "baseline", "expected a number or null")
-        out.append(Indicator(**{k: item.get(k) for k in Indicator.__dataclass_fields__}))
+        # every field's type was checked above
+        fields: dict[str, Any] = {k: item.get(k) for k in Indicator.__dataclass_fields__}
+        out.append(Indicator(**fields))
     return tuple(out)

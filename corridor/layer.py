@@ -56,7 +56,8 @@ class Layer:
         geoms = np.asarray(getattr(geometries, "values", geometries), dtype=object)
         if len(geoms) and (shapely.is_missing(geoms).any() or shapely.is_empty(geoms).any()):
             raise ValueError("a layer cannot hold missing or empty geometries")
-        self.geoms = geoms
+        #: The lon/lat geometries; None for a layer built by :meth:`from_lonlat` (points only).
+        self.geoms: NDArray[np.object_] | None = geoms
         self.points_only = bool(len(geoms) == 0 or (shapely.get_type_id(geoms) == 0).all())
         if self.points_only:
             self._init_points(shapely.get_x(geoms), shapely.get_y(geoms))
@@ -108,6 +109,7 @@ class Layer:
         pos = np.arange(len(self)) if positions is None else np.asarray(positions, dtype=np.intp)
         if self.points_only:
             return points_to_geometry_m(self.lon[pos], self.lat[pos], origin)
+        assert self.geoms is not None  # only from_lonlat leaves it None, and that is points_only
         return distances_to_geometries_m(origin, self.geoms[pos])
 
     def within(

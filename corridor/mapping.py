@@ -14,11 +14,11 @@ import posixpath
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from html import escape
-from typing import Any
+from typing import Any, cast
 
 import folium
 import pandas as pd
-from branca.element import Element, MacroElement
+from branca.element import Element, Figure, MacroElement
 from folium import plugins
 from folium.template import Template
 from shapely.geometry import mapping as shape_mapping
@@ -445,7 +445,8 @@ def build_map(
     m = folium.Map(location=None, tiles=None, control_scale=False, zoom_control=True,
                    attribution_control=True)
     # More specific than leaflet.css's own .leaflet-container rule, whatever the order.
-    m.get_root().header.add_child(
+    # folium.Map always sits in a branca Figure (get_root() is typed as the base Element)
+    cast(Figure, m.get_root()).header.add_child(
         Element(f"<style>div.folium-map.leaflet-container{{background:{SEA_COLOUR};}}</style>"),
         name="corridor_sea",
     )
@@ -499,7 +500,7 @@ def build_map(
                   {tid: tl.get_name() for tid, tl in tiles.items()}, bounds).add_to(m)
     m.fit_bounds(bounds)
     localise_assets(m, options.asset_base)
-    root = m.get_root()
+    root = cast(Figure, m.get_root())
     root.render()
     return MapParts(
         header=root.header.render(),

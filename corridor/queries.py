@@ -288,6 +288,8 @@ def nearest(
     groups: list[list[tuple[float, int, str, Hit]]] = []
     for rank, col in enumerate(cols):
         layer = collection_layer(col)
+        pos: Sequence[int] | np.ndarray
+        d: Sequence[float] | np.ndarray
         pos, d = layer.nearest(origin, min(k + 1, len(layer))) if len(layer) else ([], [])
         group = [
             (float(dist), rank, fid, Hit(col.id, fid, float(dist) / 1000.0))

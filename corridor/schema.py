@@ -65,6 +65,7 @@ def validate_feature(
         value = props.get(key)
         if not isinstance(value, str) or not value.strip():
             raise fail(key, f"missing or empty (got {value!r}); expected a non-empty string")
+    assert isinstance(fid, str)  # "id" is in REQUIRED_TEXT, checked just above
     if not ID_PATTERN.match(fid):
         raise fail("id", f"{fid!r} is not a slug; expected lowercase words joined by '-'")
     if feat.get("id") not in (None, fid):

@@ -9,6 +9,8 @@ adds ETag/Cache-Control/compression/CORS. The views live in :mod:`~web.api.landi
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 from flask import Blueprint, Flask, request
 
 bp = Blueprint("api", __name__)
@@ -27,7 +29,7 @@ def init_app(app: Flask) -> None:
 
 
 @bp.route("/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
-def unknown(rest: str) -> None:
+def unknown(rest: str) -> NoReturn:
     """Unknown ``/api`` paths, and writes to known ones, with the API's error body (routing
     errors happen before a blueprint is chosen, so its error handler would not see them)."""
     if request.method not in ("GET", "HEAD"):

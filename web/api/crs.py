@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
+from typing import TypeAlias
 
 import numpy as np
 import shapely
@@ -23,7 +24,7 @@ CRS84_URI = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 #: Every CRS URI the API accepts, CRS84 first (the default).
 CRS_URIS: tuple[str, ...] = (CRS84_URI,) + tuple(u for u in SUPPORTED_CRS_URIS if u != CRS84_URI)
 
-Geometry = shapely.Geometry
+Geometry: TypeAlias = shapely.Geometry
 GeomFn = Callable[[Geometry], Geometry]
 
 

@@ -194,6 +194,7 @@ def select_items(c: Collection, iq: params.ItemsQuery, cat: Catalog) -> tuple[li
         keep &= cql.evaluate(iq.filter, gdf, input_fn(iq.filter_crs))
     distances: dict[str, float] = {}
     if iq.near is not None:
+        assert iq.km is not None  # parse_items_query requires km with near
         hits = queries.within_distance(cat, iq.near, iq.km, collections=[c.id], coord_sys=iq.coord_sys)
         distances = {h.id: float(h.distance_km) for h in hits if h.distance_km is not None}
         restrict(set(distances))

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, overload
 
 import pandas as pd
 
@@ -163,6 +163,14 @@ def parse_of(text: str, catalog: Catalog, name: str = "of") -> str | tuple[float
     if not t:
         raise InvalidParameterValue(f"{name} is empty; expected a feature id or lon,lat")
     return t
+
+
+@overload
+def parse_km(text: str | None, required: Literal[True] = ...) -> float: ...
+
+
+@overload
+def parse_km(text: str | None, required: bool) -> float | None: ...
 
 
 def parse_km(text: str | None, required: bool = True) -> float | None:
