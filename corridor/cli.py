@@ -5,18 +5,30 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from corridor.errors import DataError
 
-
-def _cmd_validate(args: argparse.Namespace) -> int:
+if TYPE_CHECKING:
     from corridor.catalog import Catalog
-    from corridor.validate import default_plan_path, validate_all
+
+
+def _load_catalog(args: argparse.Namespace) -> Catalog | None:
+    """The catalog from ``--geodata`` (or the bundled data); None after reporting bad data."""
+    from corridor.catalog import Catalog
 
     try:
-        catalog = Catalog.load(args.geodata)
+        return Catalog.load(args.geodata)
     except DataError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return None
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from corridor.validate import default_plan_path, validate_all
+
+    catalog = _load_catalog(args)
+    if catalog is None:
         return 1
     plan = args.plan or default_plan_path()
     if plan is None:
@@ -40,12 +52,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_summary(args: argparse.Namespace) -> int:
-    from corridor.catalog import Catalog
-
-    try:
-        catalog = Catalog.load(args.geodata)
-    except DataError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    catalog = _load_catalog(args)
+    if catalog is None:
         return 1
     print("| collection | features | approximate | accuracy_m (min / median / max) |")
     print("| --- | ---: | ---: | --- |")

@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import numpy as np
 import shapely
-from pyproj import Geod
 from shapely.geometry import Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from corridor.crs import CGCS2000_GK_CM120E, WGS84, transformer
 from corridor.errors import InvalidParameter
+from corridor.geodesic import GEOD
 from corridor.queries import check_km as check_km_number
-
-GEOD = Geod(ellps="WGS84")
 
 
 def check_km(km: object) -> float:
