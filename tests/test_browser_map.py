@@ -191,7 +191,7 @@ def test_popup_shows_the_plan_text(visit, cat, artifacts):
     assert uni["plan_text"][:30] in text and uni["plan_ref"] in text
     # where the position comes from and how far off it may be, also drawn as a circle
     assert f"位置精度: {format_accuracy(uni['accuracy_m'])}" in text
-    assert f"位置来源: {uni['source']}" in text
+    assert f"位置来源: {uni['source_zh']}" in text and uni["source"] not in text
     assert v.js("window.corridorApp.accuracy()") == {"fid": uni["id"],
                                                        "metres": uni["accuracy_m"]}
     assert v.page.locator(".leaflet-pane-accuracy-pane path").count() == 1

@@ -70,6 +70,21 @@ BAD_EDITS = [
     ("parks", _set("industries_en", ["only one"]), "park-chip", "industries_en"),
     ("parks", _set("plan_text", ""), "park-chip", "plan_text"),
     ("parks", _set("approximate", "yes"), "park-chip", "approximate"),
+    ("parks", _set("source_zh", ""), "park-chip", "source_zh"),
+    ("labs", lambda d: d["features"][0]["properties"].pop("source_zh"), "lab-a", "source_zh"),
+    ("labs", _set("source_zh", ["合成"]), "lab-a", "source_zh"),
+    # a position note needs its Chinese text, and a Chinese note its English one
+    ("labs", _set("position_note", "Placed at its host institute"), "lab-a", "position_note_zh"),
+    (
+        "labs",
+        lambda d: d["features"][0]["properties"].update(
+            position_note="Placed at its host institute", position_note_zh="  "
+        ),
+        "lab-a",
+        "position_note_zh",
+    ),
+    ("labs", _set("position_note_zh", "置于其依托单位"), "lab-a", "position_note_zh"),
+    ("labs", _set("position_note_zh", None), "lab-a", "position_note_zh"),
     ("labs", _set("id", "Lab A"), "Lab A", "id"),
     ("labs", _set("id", "park-chip"), "park-chip", "id"),  # duplicate across collections
     ("labs", lambda d: d["features"][0]["geometry"].update(coordinates=[36.28, 120.40]), "lab-a", "geometry"),

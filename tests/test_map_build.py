@@ -20,6 +20,7 @@ from corridor.mapping import (
     asset_files,
     bounds_latlon,
     build_map,
+    collection_geojson,
     key_html,
     label_point,
     latlon,
@@ -233,6 +234,37 @@ def test_popup_says_where_the_position_comes_from_and_how_far_off_it_may_be():
                        LinkTemplates())
     assert "±600 m" in plain and "pp-placed" not in plain and "pp-note" not in plain
     assert "Approximate campus location" in plain
+
+
+def test_popup_provenance_follows_the_language():
+    props = _props(source="Home-institution placement (recalled WGS84), not its own site",
+                   source_zh="按依托单位定位(凭记忆给出的 WGS84 位置),并非其自身地点",
+                   position_note="Placed at its host institute; own site not published",
+                   position_note_zh="置于其依托单位;其自身地点未公布")
+    zh = popup_html("facilities", props, "zh", LinkTemplates())
+    en = popup_html("facilities", props, "en", LinkTemplates())
+    assert f'{t("zh", "source")}</b>: {escape(props["source_zh"])}' in zh
+    assert f'{t("zh", "position_note")}</b>: {props["position_note_zh"]}' in zh
+    assert props["source"] not in zh and props["position_note"] not in zh
+    assert f'{t("en", "source")}</b>: {props["source"]}' in en
+    assert f'{t("en", "position_note")}</b>: {props["position_note"]}' in en
+    assert props["source_zh"] not in en and props["position_note_zh"] not in en
+    # the home-institution flag reads the English wording, whatever the popup's language
+    assert placement(props) == "home"
+    assert t("zh", "placed_home") in zh and t("en", "placed_home") in en
+
+
+@pytest.mark.parametrize("lang, shown, hidden", [
+    ("zh", "合成测试数据;非真实地点", "synthetic test fixture; not a real place"),
+    ("en", "synthetic test fixture; not a real place", "合成测试数据;非真实地点"),
+], ids=["zh", "en"])
+def test_map_popups_give_the_source_in_the_maps_language(mini_catalog, lang, shown, hidden):
+    for c in mini_catalog.collections.values():
+        for feat in collection_geojson(c, lang, LinkTemplates())["features"]:
+            popup = feat["properties"]["popup"]
+            assert shown in popup and hidden not in popup, (c.id, feat["id"])
+    parts = build_map(mini_catalog, MapOptions(lang=lang))
+    assert in_script(shown, parts.script) and not in_script(hidden, parts.script)
 
 
 def test_popup_escapes_data():

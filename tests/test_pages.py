@@ -98,6 +98,29 @@ def test_map_page_has_controls_notice_and_about(client, cat):
         assert f'pane-{c.id}' in html
 
 
+def _in_page(text: str, html: str) -> bool:
+    """Whether ``text`` is on the page as a popup carries it: HTML-escaped, then either as is
+    or JSON-escaped inside the map's script (``\\uXXXX``, also Jinja's ``tojson`` way)."""
+    escaped = escape(text)
+    as_json = json.dumps(escaped)[1:-1]
+    html_safe = (as_json.replace("<", "\\u003c").replace(">", "\\u003e")
+                 .replace("&", "\\u0026").replace("'", "\\u0027"))
+    return any(form in html for form in (text, escaped, as_json, html_safe))
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_map_popups_give_provenance_in_the_pages_language(client, cat, lang):
+    html = client.get(f"/?lang={lang}").get_data(as_text=True)
+    shown, hidden = ("_zh", "") if lang == "zh" else ("", "_zh")
+    for c in cat.collections.values():
+        for fid, row in c.gdf.iterrows():
+            for key in ("source", "position_note"):
+                if not row[key]:
+                    continue
+                assert _in_page(row[key + shown], html), (fid, key + shown)
+                assert not _in_page(row[key + hidden], html), (fid, key + hidden)
+
+
 def test_no_tile_layer_unless_configured(client):
     html = client.get("/").get_data(as_text=True)
     assert "tianditu" not in html and "openstreetmap.org/{z}" not in html
