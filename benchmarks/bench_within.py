@@ -2,7 +2,7 @@
 
 Compares, on the same points and origins:
 
-* engine  - corridor.layer.Layer.within (metric STRtree filter + geodesic refinement of the
+* engine  - corridor.geoindex.GeodesicIndex.within (metric STRtree filter + geodesic refinement of the
             thin band near the circle; membership only, distances=False);
 * strtree - raw shapely STRtree ``query(..., predicate="dwithin")`` in EPSG:4549 metres,
             the practical floor in Python (plane distance, so not exactly geodesic);
@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from anywhere without installing the package
 
 from corridor.crs import to_metric  # noqa: E402 - needs the sys.path entry above
-from corridor.layer import Layer  # noqa: E402
+from corridor.geoindex import GeodesicIndex  # noqa: E402
 
 UNIVERSITIES = ROOT / "geodata" / "data" / "universities.geojson"
 #: Approximate campus positions (WGS84, hand-placed, accurate to a few hundred metres at
@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"python {platform.python_version()}, shapely {shapely.__version__}, {platform.machine()}")
 
     t = time.perf_counter()
-    layer = Layer.from_lonlat(lon, lat)
+    layer = GeodesicIndex.from_lonlat(lon, lat)
     build = time.perf_counter() - t
     t = time.perf_counter()
     x, y = to_metric(lon, lat)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -10,15 +11,15 @@ from typing import TYPE_CHECKING
 from corridor.errors import DataError
 
 if TYPE_CHECKING:
-    from corridor.catalog import Catalog
+    from corridor.store import MemoryStore
 
 
-def _load_catalog(args: argparse.Namespace) -> Catalog | None:
-    """The catalog from ``--geodata`` (or the bundled data); None after reporting bad data."""
-    from corridor.catalog import Catalog
+def _load_store(args: argparse.Namespace) -> MemoryStore | None:
+    """The data of ``--geodata`` (or the bundled data); None after reporting bad data."""
+    from corridor.store import MemoryStore
 
     try:
-        return Catalog.load(args.geodata)
+        return MemoryStore.load(args.geodata)
     except DataError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return None
@@ -27,8 +28,8 @@ def _load_catalog(args: argparse.Namespace) -> Catalog | None:
 def _cmd_validate(args: argparse.Namespace) -> int:
     from corridor.validate import default_plan_path, validate_all
 
-    catalog = _load_catalog(args)
-    if catalog is None:
+    store = _load_store(args)
+    if store is None:
         return 1
     plan = args.plan or default_plan_path()
     if plan is None:
@@ -41,28 +42,30 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         print(f"error: --plan {plan}: no such file", file=sys.stderr)
         return 2
     checklist = args.geodata / "inventory" / "checklist.toml" if args.geodata else None
-    problems = validate_all(catalog, plan, checklist)
+    problems = validate_all(store, plan, checklist)
     for p in problems:
         print(f"error: {p}", file=sys.stderr)
-    counts = ", ".join(f"{cid} {len(c)}" for cid, c in catalog.collections.items())
-    total = sum(len(c) for c in catalog.collections.values())
+    metas = store.collections()
+    counts = ", ".join(f"{c.id} {c.count}" for c in metas)
+    total = sum(c.count for c in metas)
     status = "FAILED" if problems else "ok"
-    print(f"{status}: {total} features ({counts}); {len(catalog.indicators)} indicators")
+    print(f"{status}: {total} features ({counts}); {len(store.indicators())} indicators")
     return 1 if problems else 0
 
 
 def _cmd_summary(args: argparse.Namespace) -> int:
-    catalog = _load_catalog(args)
-    if catalog is None:
+    store = _load_store(args)
+    if store is None:
         return 1
     print("| collection | features | approximate | accuracy_m (min / median / max) |")
     print("| --- | ---: | ---: | --- |")
-    for cid, coll in catalog.collections.items():
-        acc = coll.gdf["accuracy_m"]
-        approx = int(coll.gdf["approximate"].sum())
+    for c in store.collections():
+        feats = store.features(c.id)
+        acc = [float(f.get("accuracy_m")) for f in feats]
+        approx = sum(bool(f.get("approximate")) for f in feats)
         print(
-            f"| {cid} | {len(coll)} | {approx} | "
-            f"{acc.min():,.0f} / {acc.median():,.0f} / {acc.max():,.0f} |"
+            f"| {c.id} | {c.count} | {approx} | "
+            f"{min(acc):,.0f} / {statistics.median(acc):,.0f} / {max(acc):,.0f} |"
         )
     return 0
 

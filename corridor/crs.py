@@ -13,13 +13,13 @@ under a millimetre. BD-09 is a further rotation/scaling of GCJ-02.
 from __future__ import annotations
 
 from functools import cache
-from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from pyproj import CRS, Transformer
 
-from corridor.errors import InvalidParameter
+from corridor import checks
+from corridor.checks import COORD_SYSTEMS, CoordSys  # noqa: F401 - re-exported
 
 CRS84 = "OGC:CRS84"
 WGS84 = "EPSG:4326"
@@ -35,8 +35,6 @@ SUPPORTED_CRS_URIS = {
     "http://www.opengis.net/def/crs/EPSG/0/4549": CGCS2000_GK_CM120E,
 }
 
-CoordSys = Literal["wgs84", "gcj02", "bd09"]
-COORD_SYSTEMS: tuple[str, ...] = ("wgs84", "gcj02", "bd09")
 
 FloatArray = NDArray[np.float64]
 
@@ -154,20 +152,9 @@ def bd09_to_wgs84(lon: ArrayLike, lat: ArrayLike) -> tuple[FloatArray, FloatArra
     return gcj02_to_wgs84(*bd09_to_gcj02(lon, lat))
 
 
-def check_coord_sys(name: str) -> CoordSys:
-    """Return ``name`` as a coordinate-system name, or raise :class:`InvalidParameter`."""
-    key = name.strip().lower().replace("-", "").replace("_", "")
-    if key not in COORD_SYSTEMS:
-        raise InvalidParameter(
-            f"coordinate system {name!r} is not supported; expected one of "
-            f"{', '.join(COORD_SYSTEMS)}"
-        )
-    return key  # type: ignore[return-value]
-
-
 def to_wgs84(lon: ArrayLike, lat: ArrayLike, coord_sys: str) -> tuple[FloatArray, FloatArray]:
     """Convert a position given in ``coord_sys`` (wgs84, gcj02, bd09) to WGS84."""
-    cs = check_coord_sys(coord_sys)
+    cs = checks.coord_sys(coord_sys)
     if cs == "gcj02":
         return gcj02_to_wgs84(lon, lat)
     if cs == "bd09":
@@ -177,7 +164,7 @@ def to_wgs84(lon: ArrayLike, lat: ArrayLike, coord_sys: str) -> tuple[FloatArray
 
 def from_wgs84(lon: ArrayLike, lat: ArrayLike, coord_sys: str) -> tuple[FloatArray, FloatArray]:
     """Convert a WGS84 position to ``coord_sys`` (wgs84, gcj02, bd09)."""
-    cs = check_coord_sys(coord_sys)
+    cs = checks.coord_sys(coord_sys)
     if cs == "gcj02":
         return wgs84_to_gcj02(lon, lat)
     if cs == "bd09":

@@ -14,25 +14,9 @@ import shapely
 from shapely.geometry import Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
+from corridor import checks
 from corridor.crs import CGCS2000_GK_CM120E, WGS84, transformer
-from corridor.errors import InvalidParameter
 from corridor.geodesic import GEOD
-from corridor.queries import check_km as check_km_number
-
-
-def check_km(km: object) -> float:
-    """Return ``km`` (a number or numeric text) as a float, or raise.
-
-    Raises
-    ------
-    InvalidParameter
-        If it is not a number, or not in (0, :data:`corridor.queries.MAX_KM`].
-    """
-    try:
-        value = float(km)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise InvalidParameter(f"distance {km!r} is not a number; expected kilometres") from None
-    return check_km_number(value)
 
 
 def geodesic_circle(lon: float, lat: float, km: float, segments: int = 128) -> Polygon:
@@ -43,7 +27,7 @@ def geodesic_circle(lon: float, lat: float, km: float, segments: int = 128) -> P
     InvalidParameter
         If ``km`` is not a positive number up to :data:`MAX_KM`.
     """
-    km = check_km(km)
+    km = checks.km(km)
     azimuths = np.linspace(0.0, 360.0, segments, endpoint=False)
     lons, lats, _ = GEOD.fwd(
         np.full(segments, lon), np.full(segments, lat), azimuths, np.full(segments, km * 1000.0)
@@ -60,7 +44,7 @@ def distance_buffer(geom: BaseGeometry, km: float) -> BaseGeometry:
     InvalidParameter
         If ``km`` is not a positive number up to :data:`MAX_KM`.
     """
-    km = check_km(km)
+    km = checks.km(km)
     if isinstance(geom, Point):
         return geodesic_circle(geom.x, geom.y, km)
     metric = _reproject(geom, transformer(WGS84, CGCS2000_GK_CM120E))

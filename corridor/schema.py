@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 
 from corridor.errors import DataError
@@ -24,14 +25,21 @@ ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 #: Properties every feature carries as non-empty strings (``source`` in English,
 #: ``source_zh`` the same provenance in Chinese).
 REQUIRED_TEXT = ("id", "name_zh", "name_en", "kind", "source", "source_zh")
-#: Collections whose features need not quote the plan (basemap), unless they have a plan_ref.
-BASEMAP_COLLECTIONS = frozenset({"land", "districts"})
 
 
 def validate_feature_collection(
-    doc: Any, path: str, cid: str, geometry_types: tuple[str, ...]
-) -> None:
+    doc: Any, path: str, cid: str, geometry_types: tuple[str, ...],
+    roles: frozenset[str] = frozenset(),
+) -> list[BaseGeometry]:
     """Check a GeoJSON FeatureCollection for collection ``cid``.
+
+    Features of a ``basemap`` collection need not quote the plan (unless they have a
+    plan_ref); those of the ``parks`` collection must list their industries.
+
+    Returns
+    -------
+    list of shapely geometries
+        Each feature's geometry, built once here for the store to keep.
 
     Raises
     ------
@@ -43,14 +51,15 @@ def validate_feature_collection(
     features = doc.get("features")
     if not isinstance(features, list):
         raise DataError(path, None, "features", "expected a list of features")
-    for i, feat in enumerate(features):
-        validate_feature(feat, path, cid, geometry_types, i)
+    return [validate_feature(feat, path, cid, geometry_types, i, roles)
+            for i, feat in enumerate(features)]
 
 
 def validate_feature(
-    feat: Any, path: str, cid: str, geometry_types: tuple[str, ...], index: int = 0
-) -> None:
-    """Check one feature; see :func:`validate_feature_collection`."""
+    feat: Any, path: str, cid: str, geometry_types: tuple[str, ...], index: int = 0,
+    roles: frozenset[str] = frozenset(),
+) -> BaseGeometry:
+    """Check one feature and return its shapely geometry; see :func:`validate_feature_collection`."""
     if not isinstance(feat, dict) or feat.get("type") != "Feature":
         raise DataError(path, f"#{index}", "type", "expected a GeoJSON Feature")
     props = feat.get("properties")
@@ -72,11 +81,11 @@ def validate_feature(
     if feat.get("id") not in (None, fid):
         raise fail("id", f"feature id {feat.get('id')!r} differs from properties.id {fid!r}")
 
-    _check_industries(props, fail, require=(cid == "parks"))
+    _check_industries(props, fail, require="parks" in roles)
 
     plan_ref = props.get("plan_ref")
     plan_text = props.get("plan_text")
-    needs_plan = cid not in BASEMAP_COLLECTIONS or bool(plan_ref)
+    needs_plan = "basemap" not in roles or bool(plan_ref)
     for key, value in (("plan_ref", plan_ref), ("plan_text", plan_text)):
         if not isinstance(value, str):
             raise fail(key, f"expected a string, got {value!r}")
@@ -111,7 +120,7 @@ def validate_feature(
             f"{note_zh!r} but position_note is empty; expected both or neither",
         )
 
-    _check_geometry(feat.get("geometry"), geometry_types, fail)
+    return _check_geometry(feat.get("geometry"), geometry_types, fail)
 
 
 def _check_industries(props: dict[str, Any], fail: Any, require: bool) -> None:
@@ -127,7 +136,7 @@ def _check_industries(props: dict[str, Any], fail: Any, require: bool) -> None:
         raise fail("industries_zh", "empty; a park must list the industries the plan names for it")
 
 
-def _check_geometry(geom: Any, geometry_types: tuple[str, ...], fail: Any) -> None:
+def _check_geometry(geom: Any, geometry_types: tuple[str, ...], fail: Any) -> BaseGeometry:
     if not isinstance(geom, dict):
         raise fail("geometry", f"{geom!r}; expected a GeoJSON geometry")
     gtype = geom.get("type")
@@ -149,3 +158,4 @@ def _check_geometry(geom: Any, geometry_types: tuple[str, ...], fail: Any) -> No
             f"bounds ({minx:.4f}, {miny:.4f}, {maxx:.4f}, {maxy:.4f}) leave Qingdao's box "
             f"{QINGDAO_BOUNDS} (lon, lat); is it lat/lon swapped or in another CRS?",
         )
+    return g

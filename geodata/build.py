@@ -78,7 +78,7 @@ def build_documents(inventory_dir: Path) -> dict[str, Any]:
         if cid not in features:
             raise DataError(name, None, None, f"collection {cid!r} has no builder in build.py")
         doc = feature_collection(features[cid])
-        validate_feature_collection(doc, name, cid, tuple(entry["geometry"]))
+        validate_feature_collection(doc, name, cid, tuple(entry["geometry"]), frozenset(entry.get("roles", [])))
         for feat in doc["features"]:
             fid = feat["id"]
             if fid in seen:

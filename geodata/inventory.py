@@ -20,7 +20,7 @@ from shapely.geometry import MultiPolygon, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 
-from corridor.catalog import Indicator
+from corridor.model import Indicator
 from corridor.crs import to_wgs84
 from corridor.errors import InvalidParameter
 from geodata.basemap import District

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from corridor.catalog import Catalog
+from corridor.store import MemoryStore
+from datafiles import FileCatalog
 
 TESTS = Path(__file__).resolve().parent
 MINI_GEODATA = TESTS / "fixtures" / "mini"
@@ -15,15 +16,27 @@ PLAN_TEXT = TESTS.parent.parent / "shared" / "plan" / "qingdao-sti-plan-2021.zh.
 
 
 @pytest.fixture(scope="session")
-def catalog() -> Catalog:
-    """The real bundled catalog, loaded once."""
-    return Catalog.load()
+def catalog() -> FileCatalog:
+    """The real bundled data, read from its files with geopandas (for expectations)."""
+    return FileCatalog()
 
 
 @pytest.fixture(scope="session")
-def mini_catalog() -> Catalog:
-    """The synthetic mini catalog."""
-    return Catalog.load(MINI_GEODATA)
+def mini_catalog() -> FileCatalog:
+    """The synthetic mini data, read from its files with geopandas (for expectations)."""
+    return FileCatalog(MINI_GEODATA)
+
+
+@pytest.fixture(scope="session")
+def store() -> MemoryStore:
+    """The store over the real bundled data, loaded once."""
+    return MemoryStore.load()
+
+
+@pytest.fixture(scope="session")
+def mini_store() -> MemoryStore:
+    """The store over the synthetic mini data."""
+    return MemoryStore.load(MINI_GEODATA)
 
 
 @pytest.fixture(scope="session")

@@ -179,7 +179,7 @@ def _click_feature(v: Visit, fid: str) -> None:
 
 
 def test_popup_shows_the_plan_text(visit, cat, artifacts):
-    from corridor.mappopup import format_accuracy
+    from web.map.popup import format_accuracy
 
     uni = cat.collection("universities").gdf.iloc[0]
     v = visit("/?lang=zh")
@@ -206,7 +206,7 @@ def test_popup_shows_the_plan_text(visit, cat, artifacts):
 
 
 def test_popups_say_when_an_item_sits_at_its_home_institution(visit, cat):
-    from corridor.mappopup import format_accuracy, placement
+    from web.map.popup import format_accuracy, placement
 
     home, plain = [], []
     for cid, c in cat.collections.items():

@@ -13,9 +13,9 @@ from pyproj import Geod
 from shapely.geometry import Point, box
 
 from corridor.errors import InvalidParameter, NotFound
-from corridor.i18n import KINDS, UI, check_lang, kind_label, t
+from web.map.words import KINDS, UI, check_lang, kind_label, t
 from corridor.mapgeom import check_km, distance_buffer, geodesic_circle
-from corridor.mapping import (
+from web.map.build import (
     MapOptions,
     asset_files,
     bounds_latlon,
@@ -26,8 +26,8 @@ from corridor.mapping import (
     latlon,
     legend_html,
 )
-from corridor.mappopup import LinkTemplates, format_accuracy, placement, popup_html
-from corridor.mapstyle import HIGHLIGHT_COLOUR, MARKED_Z, POINTS_Z, STYLES, style_for
+from web.map.popup import LinkTemplates, format_accuracy, placement, popup_html
+from web.map.style import HIGHLIGHT_COLOUR, MARKED_Z, POINTS_Z, STYLES, style_for
 
 GEOD = Geod(ellps="WGS84")
 
@@ -99,7 +99,7 @@ def test_every_declared_asset_is_bundled_by_folium_offline():
 
 
 def test_configured_tiles_are_offered_but_off(mini_catalog):
-    from corridor.mapping import osm_tiles, tianditu_tiles
+    from web.map.build import osm_tiles, tianditu_tiles
 
     parts = build_map(mini_catalog, MapOptions(lang="en", tiles=(*tianditu_tiles("KEY"), osm_tiles())))
     assert "tianditu.gov.cn/vec_w" in parts.script and "tk=KEY" in parts.script
@@ -316,6 +316,6 @@ def test_i18n_tables_are_complete():
 
 
 def test_map_modules_never_import_flask():
-    code = ("import sys, corridor.mapping, corridor.mapgeom, corridor.i18n; "
+    code = ("import sys, web.map.build, corridor.mapgeom, web.map.words; "
             "sys.exit(1 if 'flask' in sys.modules else 0)")
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

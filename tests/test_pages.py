@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from corridor.i18n import UI
+from web.map.words import UI
 from web import create_app
 from web.pages.assets import vendored
 from web.pages.parks import NEAR_COLLECTIONS

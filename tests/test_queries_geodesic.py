@@ -22,7 +22,7 @@ from geographiclib.geodesic import Geodesic
 from pyproj import Geod
 
 from corridor.catalog import Catalog, Collection
-from corridor.layer import Layer
+from corridor.geoindex import GeodesicIndex
 from corridor.queries import distances_km, within_distance
 
 GEOD = Geod(ellps="WGS84")
@@ -83,7 +83,7 @@ def _check(got_m: np.ndarray, ref_m: np.ndarray) -> None:
 def test_point_layer_within_matches_geographiclib(seed: int) -> None:
     rng = np.random.default_rng(seed)
     lon, lat = _scatter(rng, 1500)
-    layer = Layer.from_lonlat(lon, lat)
+    layer = GeodesicIndex.from_lonlat(lon, lat)
     for _ in range(6):
         o = shapely.Point(*_one(rng, 0.3))
         km = float(rng.choice([0.5, 1, 5, 20, 45]))
@@ -109,7 +109,7 @@ def test_points_a_hair_inside_or_outside_the_circle() -> None:
         az_all = np.repeat(az, len(offsets))
         dist = r + np.tile(offsets, len(az))
         lon, lat, _ = GEOD.fwd(np.full(az_all.shape, o[0]), np.full(az_all.shape, o[1]), az_all, dist)
-        layer = Layer.from_lonlat(lon, lat)
+        layer = GeodesicIndex.from_lonlat(lon, lat)
         for want_d in (True, False):
             pos, _ = layer.within(shapely.Point(o), r, distances=want_d)
             expected = np.flatnonzero(dist <= r)
@@ -133,7 +133,7 @@ def test_point_to_shapes_matches_dense_reference(seed: int) -> None:
 def test_shape_origin_to_points_matches_dense_reference(seed: int) -> None:
     rng = np.random.default_rng(200 + seed)
     lon, lat = _scatter(rng, 400, 0.3)
-    layer = Layer.from_lonlat(lon, lat)
+    layer = GeodesicIndex.from_lonlat(lon, lat)
     for _ in range(3):
         origin = _random_shape(rng, *_one(rng, 0.2))
         ref = np.array([_ref_point_geom(a, b, origin) for a, b in zip(lon, lat)])
@@ -185,7 +185,7 @@ def test_shape_to_shape_matches_dense_reference(seed: int) -> None:
 def test_long_distances_up_to_300_km() -> None:
     rng = np.random.default_rng(7)
     lon, lat = rng.uniform(117.0, 123.5, 3000), rng.uniform(33.5, 39.0, 3000)
-    layer = Layer.from_lonlat(lon, lat)
+    layer = GeodesicIndex.from_lonlat(lon, lat)
     o = shapely.Point(120.38, 36.07)
     ref = _ref_point_point(o.x, o.y, lon, lat)
     pos, d = layer.within(o, 300_000)
@@ -200,7 +200,7 @@ def test_long_distances_up_to_300_km() -> None:
 def test_nearest_matches_sorted_brute_force(k: int) -> None:
     rng = np.random.default_rng(k)
     lon, lat = _scatter(rng, 3000)
-    layer = Layer.from_lonlat(lon, lat)
+    layer = GeodesicIndex.from_lonlat(lon, lat)
     for _ in range(5):
         o = shapely.Point(*_one(rng, 0.5))
         ref = _ref_point_point(o.x, o.y, lon, lat)

@@ -2,8 +2,9 @@
 
 Configuration, in increasing precedence: defaults below, ``instance/config.py``,
 environment variables prefixed ``CORRIDOR_`` (e.g. ``CORRIDOR_TIANDITU_KEY``), then
-``test_config``. The catalog is loaded and validated once here; a bad data file stops
-start-up with a :class:`corridor.errors.DataError`.
+``test_config``. The feature store is opened (the bundled data loaded, validated, indexed
+and serialised) once here; a bad data file stops start-up with a
+:class:`corridor.errors.DataError`. Views reach the store through :func:`get_store`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 from flask import Flask, current_app
 
-from corridor.catalog import Catalog
+from corridor.store import FeatureStore, MemoryStore
 
 #: Settings: name -> (default, help). Documented in the README; a test checks that.
 SETTINGS: dict[str, tuple[Any, str]] = {
@@ -45,8 +46,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    catalog = Catalog.load(app.config["GEODATA_DIR"])
-    app.extensions["corridor_catalog"] = catalog
+    app.extensions["corridor_store"] = MemoryStore.load(app.config["GEODATA_DIR"])
+    from web.pages.cache import PageCache
+
+    app.extensions["corridor_page_cache"] = PageCache()
+    app.extensions["corridor_map_parts"] = {}
 
     from web.api import bp as api_bp
     from web.pages import bp as pages_bp
@@ -59,7 +63,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
-def get_catalog() -> Catalog:
-    """The catalog of the current app (loaded once in :func:`create_app`)."""
-    catalog: Catalog = current_app.extensions["corridor_catalog"]
-    return catalog
+def get_store() -> FeatureStore:
+    """The feature store of the current app (opened once in :func:`create_app`)."""
+    store: FeatureStore = current_app.extensions["corridor_store"]
+    return store

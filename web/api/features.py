@@ -1,19 +1,21 @@
 """OGC API - Features resources: collections, one collection, queryables, items, one item.
 
-Each view parses (``params``), calls the domain (``corridor.catalog``/``corridor.queries``)
-and serialises (``formats``). The items query itself is :func:`select_items`.
+Each view parses (``params``), calls the store (:func:`web.get_store`) and serialises
+(``formats``); the items query itself runs in the store.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 from flask import Response, current_app, request
 
-from corridor.catalog import Catalog, Collection
-from web import get_catalog
-from web.api import bp, cql, params
+from corridor import checks, cql
+from corridor.model import CollectionMeta, ItemsQuery
+from corridor.queries import resolve_origin
+from corridor.store import FeatureStore
+from web import get_store
+from web.api import bp, params
 from web.api.crs import CRS84_URI, CRS_URIS, bbox_to_wgs84, input_fn, parse_crs
 from web.api.errors import InvalidParameterValue
 from web.api.formats import (
@@ -22,6 +24,8 @@ from web.api.formats import (
     check_download_options,
     csv_response,
     download_response,
+    feature_collection_bytes,
+    geojson_bytes_response,
     geojson_response,
     html_response,
     json_response,
@@ -42,7 +46,7 @@ def lang() -> str:
     return value
 
 
-def collection_doc(c: Collection, lg: str) -> dict[str, Any]:
+def collection_doc(c: CollectionMeta, lg: str) -> dict[str, Any]:
     """The JSON description of one collection (Part 1 + Part 2 crs/storageCrs)."""
     links = [
         link(url("items", cid=c.id, f=f), "items", f, f"items as {f}")
@@ -60,7 +64,7 @@ def collection_doc(c: Collection, lg: str) -> dict[str, Any]:
         "storageCrs": CRS84_URI,
         "links": links,
     }
-    if len(c):
+    if c.extent is not None:
         doc["extent"] = {"spatial": {"bbox": [list(c.extent)], "crs": CRS84_URI}}
     return doc
 
@@ -70,12 +74,12 @@ def collections() -> Response:
     params.args(request.args, ())
     fmt = negotiate(DOC_FORMATS)
     lg = lang()
-    cat = get_catalog()
+    metas = get_store().collections()
     doc = {
         "links": self_and_alternates(fmt, DOC_FORMATS),
-        "collections": [collection_doc(c, lg) for c in cat.collections.values()],
+        "collections": [collection_doc(c, lg) for c in metas],
     }
-    for c, cdoc in zip(cat.collections.values(), doc["collections"], strict=True):
+    for c, cdoc in zip(metas, doc["collections"], strict=True):
         cdoc["links"].insert(0, link(url("collection", cid=c.id), "self", "json", c.title(lg)))
     if fmt == "html":
         return html_response("collections.html", doc=doc, title="Collections")
@@ -85,26 +89,27 @@ def collections() -> Response:
 @bp.get("/collections/<cid>")
 def collection(cid: str) -> Response:
     params.args(request.args, ())
-    c = get_catalog().collection(cid)
+    c = get_store().collection(cid)
     fmt = negotiate(DOC_FORMATS)
     doc = collection_doc(c, lang())
     doc["links"] = self_and_alternates(fmt, DOC_FORMATS) + doc["links"]
     if fmt == "html":
-        return html_response("collection.html", doc=doc, title=doc["title"], count=len(c))
+        return html_response("collection.html", doc=doc, title=doc["title"], count=c.count)
     return json_response(doc)
 
 
 @bp.get("/collections/<cid>/queryables")
 def queryables(cid: str) -> Response:
     params.args(request.args, ())
-    c = get_catalog().collection(cid)
+    store = get_store()
+    c = store.collection(cid)
     fmt = negotiate(DOC_FORMATS)
     doc = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": url("queryables", cid=cid),
         "type": "object",
         "title": c.title(lang()),
-        "properties": params.queryables(c),
+        "properties": store.queryables(cid),
         "additionalProperties": False,
     }
     if fmt == "html":
@@ -115,24 +120,29 @@ def queryables(cid: str) -> Response:
     return resp
 
 
-def parse_items_query(c: Collection, cat: Catalog) -> tuple[params.ItemsQuery, Any]:
-    """Parse an items request for collection ``c``; returns the query and the output CRS."""
-    qables = params.queryables(c)
+def parse_items_query(cid: str, store: FeatureStore) -> tuple[ItemsQuery, Any, str]:
+    """Parse an items request for collection ``cid``.
+
+    Returns
+    -------
+    (query, output CRS, coord-sys)
+    """
+    qables = store.queryables(cid)
     props = [p for p in qables if p != "geometry"]
     a = params.args(request.args, params.ITEMS_PARAMS | set(props))
-    iq = params.ItemsQuery()
+    iq = ItemsQuery()
     iq.limit = params.parse_limit(a.get("limit"))
     iq.offset = params.parse_offset(a.get("offset"))
-    iq.coord_sys = params.parse_coord_sys(a.get("coord-sys"))
+    coord_sys = params.parse_coord_sys(a.get("coord-sys"))
     ref = parse_crs(a.get("crs"), "crs")
-    if iq.coord_sys != "wgs84" and not ref.is_crs84:
+    if coord_sys != "wgs84" and not ref.is_crs84:
         raise InvalidParameterValue(
-            f"coord-sys={iq.coord_sys!r} cannot be combined with crs={a['crs']!r}; coord-sys "
+            f"coord-sys={coord_sys!r} cannot be combined with crs={a['crs']!r}; coord-sys "
             "offsets apply to WGS84 lon,lat only, expected one of the two"
         )
     if "bbox" in a:
         bbox_ref = parse_crs(a.get("bbox-crs"), "bbox-crs")
-        iq.bbox = bbox_to_wgs84(params.parse_bbox(a["bbox"]), bbox_ref, iq.coord_sys)
+        iq.bbox = bbox_to_wgs84(params.parse_bbox(a["bbox"]), bbox_ref, coord_sys)
     elif "bbox-crs" in a:
         parse_crs(a["bbox-crs"], "bbox-crs")
     params.parse_datetime(a.get("datetime"))
@@ -142,17 +152,19 @@ def parse_items_query(c: Collection, cat: Catalog) -> tuple[params.ItemsQuery, A
     iq.q = _text(a, "q")
     iq.industry = _text(a, "industry")
     if "near" in a:
-        iq.near = params.parse_of(a["near"], cat, "near")
-        iq.km = params.parse_km(a.get("km"))
+        of = params.parse_of(a["near"], "near")
+        iq.near = resolve_origin(store, of, coord_sys)
+        iq.near_id = of if isinstance(of, str) else None
+        iq.near_m = params.parse_km(a.get("km")) * 1000.0
     elif "km" in a:
         raise InvalidParameterValue("km needs near=<feature id or lon,lat>; expected both")
     if "filter" in a:
         iq.filter = cql.parse_filter(a["filter"], a.get("filter-lang"))
         cql.check_filter(iq.filter, qables)
-        iq.filter_crs = parse_crs(a.get("filter-crs"), "filter-crs")
+        iq.filter_to_wgs84 = input_fn(parse_crs(a.get("filter-crs"), "filter-crs"))
     elif "filter-lang" in a or "filter-crs" in a:
         raise InvalidParameterValue("filter-lang and filter-crs need a filter; expected filter=...")
-    return iq, ref
+    return iq, ref, coord_sys
 
 
 def _text(a: dict[str, str], name: str) -> str | None:
@@ -160,91 +172,51 @@ def _text(a: dict[str, str], name: str) -> str | None:
         return None
     if not a[name].strip():
         raise InvalidParameterValue(f"{name} is empty; expected some text to match")
-    return a[name].strip()
-
-
-def select_items(c: Collection, iq: params.ItemsQuery, cat: Catalog) -> tuple[list[str], dict[str, float]]:
-    """Ids of the features of ``c`` matching every criterion, in output order, and the
-    distance of each (only with ``near``). Order: by distance with ``near``, else data order.
-
-    Raises
-    ------
-    InvalidParameterValue, NotFound
-        From the domain queries (bad origin, unknown feature id...).
-    """
-    from corridor import queries  # the query engine; imported where needed
-
-    gdf = c.gdf
-    keep = np.ones(len(gdf), dtype=bool)
-    index = gdf.index
-
-    def restrict(ids: list[str] | set[str]) -> None:
-        nonlocal keep
-        keep &= index.isin(list(ids))
-
-    for name, value in iq.equals.items():
-        keep &= (gdf[name] == value).fillna(False).to_numpy(dtype=bool)
-    if iq.bbox is not None:
-        restrict({h.id for h in queries.in_bbox(cat, iq.bbox, collections=[c.id])})
-    if iq.q is not None:
-        restrict({h.id for h in queries.by_name(cat, iq.q, collections=[c.id])})
-    if iq.industry is not None:
-        restrict({h.id for h in queries.by_industry(cat, iq.industry, collections=[c.id])})
-    if iq.filter is not None:
-        keep &= cql.evaluate(iq.filter, gdf, input_fn(iq.filter_crs))
-    distances: dict[str, float] = {}
-    if iq.near is not None:
-        assert iq.km is not None  # parse_items_query requires km with near
-        hits = queries.within_distance(cat, iq.near, iq.km, collections=[c.id], coord_sys=iq.coord_sys)
-        distances = {h.id: float(h.distance_km) for h in hits if h.distance_km is not None}
-        restrict(set(distances))
-        kept = set(index[keep])
-        return [h.id for h in hits if h.id in kept], distances
-    return list(index[keep]), distances
+    return checks.text(a[name], name)
 
 
 @bp.get("/collections/<cid>/items")
 def items(cid: str) -> Response:
-    cat = get_catalog()
-    c = cat.collection(cid)
+    store = get_store()
+    c = store.collection(cid)
     fmt = negotiate(FEATURE_FORMATS)
-    iq, ref = parse_items_query(c, cat)
-    check_download_options(fmt, iq.coord_sys, ref)
-    ids, distances = select_items(c, iq, cat)
-    page = ids[iq.offset: iq.offset + iq.limit]
-    rows = c.gdf.loc[page]
-    extra = {"distance_km": [round(distances[i], 4) for i in page]} if iq.near is not None else None
+    iq, ref, coord_sys = parse_items_query(cid, store)
+    check_download_options(fmt, coord_sys, ref)
+    page = store.items(cid, iq)
+    extra = ({"distance_km": [round(d, 4) for d in page.distances_km]}
+             if page.distances_km is not None else None)
     lg = lang()
     if fmt == "csv":
-        return csv_response(rows, ref, iq.coord_sys, cid, extra)
+        return csv_response(page.features, ref, coord_sys, cid, extra)
     if fmt in ("gpkg", "kml"):
-        return download_response(rows, fmt, ref, cid, lg, extra)
+        return download_response(page.features, fmt, ref, cid, lg, extra)
     links = self_and_alternates(fmt, FEATURE_FORMATS)
-    if iq.offset + iq.limit < len(ids):
+    if iq.offset + iq.limit < page.matched:
         links.append(link(with_args(offset=iq.offset + iq.limit, limit=iq.limit, f=fmt), "next",
                           fmt, "next page"))
     if iq.offset > 0:
         links.append(link(with_args(offset=max(0, iq.offset - iq.limit), limit=iq.limit, f=fmt),
                           "prev", fmt, "previous page"))
     links.append(link(url("collection", cid=cid), "collection", "json", c.title(lg)))
-    doc = {
-        "type": "FeatureCollection",
-        "features": to_features(rows, ref, iq.coord_sys, extra),
-        "numberMatched": len(ids),
-        "numberReturned": len(page),
+    members = {
+        "numberMatched": page.matched,
+        "numberReturned": len(page.features),
         "timeStamp": now_rfc3339(),
         "links": links,
     }
     if fmt == "html":
+        doc = {"type": "FeatureCollection",
+               "features": to_features(page.features, ref, coord_sys, extra), **members}
         return html_response("items.html", doc=doc, title=c.title(lg), cid=cid, lang=lg,
                              offset=iq.offset)
-    return geojson_response(doc, ref, iq.coord_sys)
+    body = feature_collection_bytes(page.features, ref, coord_sys, members, extra)
+    return geojson_bytes_response(body, ref, coord_sys)
 
 
 @bp.get("/collections/<cid>/items/<fid>")
 def item(cid: str, fid: str) -> Response:
-    cat = get_catalog()
-    c = cat.collection(cid)
+    store = get_store()
+    c = store.collection(cid)
     fmt = negotiate(FEATURE_FORMATS)
     a = params.args(request.args, {"crs", "coord-sys"})
     coord_sys = params.parse_coord_sys(a.get("coord-sys"))
@@ -252,8 +224,7 @@ def item(cid: str, fid: str) -> Response:
     if coord_sys != "wgs84" and not ref.is_crs84:
         raise InvalidParameterValue("coord-sys cannot be combined with crs; expected one of the two")
     check_download_options(fmt, coord_sys, ref)
-    c.feature(fid)  # NotFound -> 404
-    rows = c.gdf.loc[[fid]]
+    rows = [store.get(cid, fid)]  # NotFound -> 404
     lg = lang()
     if fmt == "csv":
         return csv_response(rows, ref, coord_sys, fid)

@@ -1,27 +1,29 @@
 """Content negotiation and serialisers: GeoJSON, HTML, CSV, GeoPackage and KML.
 
 Negotiation: ``f=`` wins; otherwise the ``Accept`` header; no acceptable format is a 406.
-Feature rows arrive as a WGS84 GeoDataFrame; output coordinates are converted here, in one
-place, by the function :func:`web.api.crs.output_fn` returns.
+Features arrive from the store as :class:`corridor.model.Feature` values with their GeoJSON
+text ready; output coordinates are converted here, in one place, by the function
+:func:`web.api.crs.output_fn` returns.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 import math
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-import geopandas as gpd
 import numpy as np
-import pandas as pd
-import pyogrio
+import pyogrio.raw
 import shapely
 from flask import Response, jsonify, render_template, request
 
-from web.api.crs import RefSystem, output_fn
+from corridor.crs import CRS84, transformer
+from corridor.model import Feature
+from web.api.crs import GeomFn, RefSystem, output_fn
 from web.api.errors import InvalidParameterValue, NotAcceptable
 
 #: f= value -> media type.
@@ -82,60 +84,102 @@ def now_rfc3339() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _clean(value: Any) -> Any:
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if isinstance(value, np.generic):
-        return _clean(value.item())
-    if isinstance(value, np.ndarray):
-        return [_clean(v) for v in value.tolist()]
-    if value is pd.NA:
-        return None
-    return value
+def _dumps(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _spliced(feat: Feature, extra: dict[str, Any] | None, tail: dict[str, Any] | None) -> bytes:
+    """The feature's ready GeoJSON with ``extra`` properties and ``tail`` members added.
+
+    :class:`corridor.model.Feature` guarantees the text ends with the properties object and
+    the feature's closing brace, and that the properties hold at least ``id``.
+    """
+    text = feat.json
+    if extra:
+        text = text[:-2] + b"," + _dumps(extra)[1:] + b"}"
+    if tail:
+        text = text[:-1] + b"," + _dumps(tail)[1:]
+    return text
+
+
+def feature_dict(
+    feat: Feature, fn: GeomFn | None, extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A GeoJSON Feature dict, its geometry converted by ``fn`` (None: as stored)."""
+    geom = fn(feat.geometry) if fn else feat.geometry
+    props = dict(feat.properties)
+    props.update(extra or {})
+    return {"type": "Feature", "id": feat.id, "geometry": shapely.geometry.mapping(geom),
+            "properties": props}
+
+
+def _extras(extra: dict[str, list[Any]] | None, i: int) -> dict[str, Any] | None:
+    return {name: vals[i] for name, vals in extra.items()} if extra else None
 
 
 def to_features(
-    gdf: gpd.GeoDataFrame, ref: RefSystem, coord_sys: str, extra: dict[str, list[Any]] | None = None
+    features: Sequence[Feature], ref: RefSystem, coord_sys: str,
+    extra: dict[str, list[Any]] | None = None,
 ) -> list[dict[str, Any]]:
-    """GeoJSON Feature dicts of ``gdf`` rows, coordinates converted for output.
+    """GeoJSON Feature dicts, coordinates converted for output (for HTML and single items).
 
     Parameters
     ----------
     extra
-        Extra properties by name, one value per row (e.g. ``distance_km``, ``collection``).
+        Extra properties by name, one value per feature (e.g. ``distance_km``, ``collection``).
     """
-    geoms = output_geometries(gdf, ref, coord_sys)
-    props = gdf.drop(columns=gdf.geometry.name).to_dict("records")
-    out = []
-    for i, (p, g) in enumerate(zip(props, geoms, strict=True)):
-        clean = {k: _clean(v) for k, v in p.items()}
-        clean = {k: v for k, v in clean.items() if v is not None}
-        for name, vals in (extra or {}).items():
-            clean[name] = vals[i]
-        out.append({
-            "type": "Feature",
-            "id": clean.get("id"),
-            "geometry": shapely.geometry.mapping(g) if g is not None else None,
-            "properties": clean,
-        })
-    return out
-
-
-def output_geometries(gdf: gpd.GeoDataFrame, ref: RefSystem, coord_sys: str) -> list[Any]:
-    """The geometries of ``gdf`` in the output CRS/axis order/coord-sys."""
     fn = output_fn(ref, coord_sys)
-    geoms = list(gdf.geometry.values)
-    return [fn(g) for g in geoms] if fn else geoms
+    return [feature_dict(f, fn, _extras(extra, i)) for i, f in enumerate(features)]
+
+
+def feature_collection_bytes(
+    features: Sequence[Feature], ref: RefSystem, coord_sys: str, members: dict[str, Any],
+    extra: dict[str, list[Any]] | None = None, tails: Sequence[dict[str, Any]] | None = None,
+) -> bytes:
+    """A GeoJSON FeatureCollection as bytes: ``features`` (with ``extra`` properties and
+    ``tails`` members, one per feature) followed by the collection's ``members``.
+
+    In CRS84 with no coord-sys offset every feature is the store's ready text; otherwise
+    each is converted and serialised here.
+    """
+    fn = output_fn(ref, coord_sys)
+    parts = []
+    for i, f in enumerate(features):
+        tail = tails[i] if tails else None
+        if fn is None:
+            parts.append(_spliced(f, _extras(extra, i), tail))
+        else:
+            parts.append(_dumps({**feature_dict(f, fn, _extras(extra, i)), **(tail or {})}))
+    rest = _dumps(members)
+    return (b'{"type":"FeatureCollection","features":[' + b",".join(parts) + b"]"
+            + (b"," + rest[1:] if len(rest) > 2 else b"}"))
+
+
+def output_geometries(features: Sequence[Feature], ref: RefSystem, coord_sys: str) -> list[Any]:
+    """The geometries of ``features`` in the output CRS/axis order/coord-sys."""
+    fn = output_fn(ref, coord_sys)
+    return [fn(f.geometry) if fn else f.geometry for f in features]
+
+
+def geojson_bytes_response(body: bytes, ref: RefSystem, coord_sys: str) -> Response:
+    """A GeoJSON response of ready bytes with ``Content-Crs`` (Part 2) or ``Content-Coord-Sys``."""
+    resp = Response(body, mimetype=MEDIA_TYPES["geojson"])
+    _crs_header(resp, ref, coord_sys)
+    return resp
+
+
+def _crs_header(resp: Response, ref: RefSystem, coord_sys: str) -> None:
+    if coord_sys == "wgs84":
+        resp.headers["Content-Crs"] = f"<{ref.uri}>"
+    else:
+        resp.headers["Content-Coord-Sys"] = coord_sys
 
 
 def geojson_response(doc: dict[str, Any], ref: RefSystem, coord_sys: str) -> Response:
     """A GeoJSON response with ``Content-Crs`` (Part 2) or ``Content-Coord-Sys``."""
     resp = jsonify(doc)
     resp.mimetype = MEDIA_TYPES["geojson"]
-    if coord_sys == "wgs84":
-        resp.headers["Content-Crs"] = f"<{ref.uri}>"
-    else:
-        resp.headers["Content-Coord-Sys"] = coord_sys
+    _crs_header(resp, ref, coord_sys)
     return resp
 
 
@@ -149,29 +193,36 @@ def html_response(template: str, **context: Any) -> Response:
 
 
 def _flat(value: Any) -> Any:
-    value = _clean(value)
     if isinstance(value, list | tuple):
         return "; ".join(str(v) for v in value)
     return value
 
 
-def csv_response(gdf: gpd.GeoDataFrame, ref: RefSystem, coord_sys: str, filename: str,
+def _columns(features: Sequence[Feature]) -> list[str]:
+    """Every property name, in order of first appearance."""
+    names: dict[str, None] = {}
+    for f in features:
+        names.update(dict.fromkeys(f.properties))
+    return list(names)
+
+
+def csv_response(features: Sequence[Feature], ref: RefSystem, coord_sys: str, filename: str,
                  extra: dict[str, list[Any]] | None = None) -> Response:
     """CSV: one row per feature, the properties, then the point's two coordinates (in the
     output CRS axis order, named after the axes; empty for non-points) and the WKT."""
     ax = axis_names(ref, coord_sys)
-    geoms = output_geometries(gdf, ref, coord_sys)
-    props = gdf.drop(columns=gdf.geometry.name)
-    columns = list(props.columns) + list(extra or {}) + [ax[0], ax[1], "wkt"]
+    geoms = output_geometries(features, ref, coord_sys)
+    names = _columns(features)
+    columns = names + list(extra or {}) + [ax[0], ax[1], "wkt"]
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(columns)
-    for i, (row, g) in enumerate(zip(props.itertuples(index=False), geoms, strict=True)):
+    for i, (f, g) in enumerate(zip(features, geoms, strict=True)):
         a = b = ""
-        if g is not None and g.geom_type == "Point":
+        if g.geom_type == "Point":
             a, b = repr(g.x), repr(g.y)
-        writer.writerow([_flat(v) for v in row] + [(extra or {})[k][i] for k in (extra or {})]
-                        + [a, b, g.wkt if g is not None else ""])
+        writer.writerow([_flat(f.properties.get(n, "")) for n in names]
+                        + [(extra or {})[k][i] for k in (extra or {})] + [a, b, g.wkt])
     resp = Response("\ufeff" + buf.getvalue(), mimetype="text/csv")
     resp.headers["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
     return resp
@@ -186,34 +237,52 @@ def axis_names(ref: RefSystem, coord_sys: str) -> tuple[str, str]:
     return ("lat", "lon")
 
 
-def download_response(gdf: gpd.GeoDataFrame, fmt: str, ref: RefSystem, layer: str, lang: str,
-                      extra: dict[str, list[Any]] | None = None) -> Response:
-    """GeoPackage or KML file of the rows (written by GDAL through pyogrio, in memory).
+def download_response(features: Sequence[Feature], fmt: str, ref: RefSystem, layer: str,
+                      lang: str, extra: dict[str, list[Any]] | None = None) -> Response:
+    """GeoPackage or KML file of the features (written by GDAL through pyogrio, in memory).
 
     GeoPackage is written in the requested CRS (GDAL stores the CRS; no axis swap applies);
     KML is always WGS84 lon,lat as the KML standard requires.
     """
-    out = gdf.copy()
-    for name, vals in (extra or {}).items():
-        out[name] = vals
-    for name in out.columns:
-        if name != out.geometry.name and out[name].map(lambda v: isinstance(v, list)).any():
-            out[name] = out[name].map(_flat)
+    names = _columns(features)
+    table: dict[str, list[Any]] = {n: [f.properties.get(n) for f in features] for n in names}
+    table.update(extra or {})
     name_col = "name_zh" if lang == "zh" else "name_en"
-    if fmt == "kml" and name_col in out.columns:
-        out.insert(0, "Name", out[name_col])
-    elif not ref.is_crs84:
-        out = out.to_crs(ref.code)
+    if fmt == "kml" and name_col in table:
+        table = {"Name": table[name_col], **table}
+    geoms = [f.geometry for f in features]
+    code = "EPSG:4326"
+    if fmt == "gpkg" and not ref.is_crs84:
+        tr = transformer(CRS84, ref.code)
+        geoms = [shapely.transform(g, lambda c: np.column_stack(tr.transform(c[:, 0], c[:, 1])))
+                 for g in geoms]
+        code = ref.code
     buf = io.BytesIO()
-    driver = "GPKG" if fmt == "gpkg" else "KML"
-    if len(out) == 0:
-        # GDAL needs a geometry type for an empty layer
-        pyogrio.write_dataframe(out, buf, driver=driver, layer=layer, geometry_type="Unknown")
-    else:
-        pyogrio.write_dataframe(out, buf, driver=driver, layer=layer)
+    types = {g.geom_type for g in geoms}
+    pyogrio.raw.write(
+        buf, geometry=shapely.to_wkb(np.asarray(geoms, dtype=object)),
+        field_data=[_field_array(v) for v in table.values()], fields=list(table),
+        driver="GPKG" if fmt == "gpkg" else "KML", layer=layer, crs=code,
+        geometry_type=types.pop() if len(types) == 1 else "Unknown",
+    )
     resp = Response(buf.getvalue(), mimetype=MEDIA_TYPES[fmt])
     resp.headers["Content-Disposition"] = f'attachment; filename="{layer}.{fmt}"'
     return resp
+
+
+def _field_array(values: list[Any]) -> np.ndarray:
+    """A column GDAL can type: integers, reals (NaN for gaps), booleans, else text."""
+    present = [v for v in values if v is not None]
+    complete = len(present) == len(values)
+    if present and all(isinstance(v, bool) for v in present) and complete:
+        return np.asarray(values, dtype=bool)
+    if present and all(isinstance(v, int) and not isinstance(v, bool) for v in present) and complete:
+        return np.asarray(values, dtype=np.int64)
+    if present and all(isinstance(v, int | float) and not isinstance(v, bool) for v in present):
+        return np.asarray([math.nan if v is None else v for v in values], dtype=float)
+    out = np.empty(len(values), dtype=object)
+    out[:] = [None if v is None else str(_flat(v)) for v in values]
+    return out
 
 
 def check_download_options(fmt: str, coord_sys: str, ref: RefSystem) -> None:

@@ -37,7 +37,7 @@ def init_app(app: Flask) -> None:
     # ETags derive from the data's digest and the package version: stable across restarts
     # and workers, new whenever the served data or the code that renders it changes.
     app.extensions["corridor_api_version"] = (
-        f"{app.extensions['corridor_catalog'].version}-{_code_version()}"
+        f"{app.extensions['corridor_store'].version}-{_code_version()}"
     )
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Response, current_app, request
 
-from web import get_catalog
+from web import get_store
 from web.api import bp, params
 from web.api.errors import ResourceNotFound
 from web.api.features import lang
@@ -48,7 +48,7 @@ _DOC_ASSETS = {
 def landing() -> Response:
     params.args(request.args, ())
     fmt = negotiate(DOC_FORMATS)
-    cat = get_catalog()
+    store = get_store()
     lg = lang()
     links = self_and_alternates(fmt, DOC_FORMATS) + [
         {"href": url("openapi", f="json"), "rel": "service-desc", "type": OPENAPI_MEDIA_TYPE,
@@ -63,7 +63,7 @@ def landing() -> Response:
         link(url("at"), "describedby", "json", "extension: features containing a point"),
     ]
     doc = {
-        "title": cat.title_zh if lg == "zh" else cat.title_en,
+        "title": store.title_zh if lg == "zh" else store.title_en,
         "description": "OGC API - Features service of the Qingdao 2021-2025 S&T innovation plan's "
         "map: parks, universities, labs, facilities, platforms, incubators, zones and the corridor.",
         "links": links,
@@ -123,7 +123,7 @@ def indicators() -> Response:
     fmt = negotiate(DOC_FORMATS)
     lg = lang()
     rows = []
-    for ind in get_catalog().indicators:
+    for ind in get_store().indicators():
         rows.append({
             "id": ind.id,
             "number": ind.number,

@@ -13,23 +13,25 @@ from typing import Any
 
 from flask import current_app
 
-from web import get_catalog
-from web.api.cql import FILTER_LANGS
+from corridor import checks
+from corridor.cql import FILTER_LANGS
+from web import get_store
 from web.api.crs import CRS_URIS
 from web.api.formats import DOC_FORMATS, FEATURE_FORMATS, MEDIA_TYPES
-from web.api.params import DEFAULT_LIMIT, MAX_K, MAX_KM, MAX_LIMIT, queryables
+from web.api.params import DEFAULT_LIMIT, MAX_K, MAX_KM, MAX_LIMIT
 
 OPENAPI_MEDIA_TYPE = "application/vnd.oai.openapi+json;version=3.0"
 _REF = "#/components/"
 
 
 def openapi_document() -> bytes:
-    """The OpenAPI document as JSON bytes (built on first use, then cached on the app)."""
+    """The OpenAPI document as JSON bytes, built once per store version and cached on the app."""
+    version = get_store().version
     cached = current_app.extensions.get("corridor_openapi")
-    if cached is None:
-        cached = json.dumps(build(), ensure_ascii=False).encode()
+    if cached is None or cached[0] != version:
+        cached = (version, json.dumps(build(), ensure_ascii=False).encode())
         current_app.extensions["corridor_openapi"] = cached
-    return cached
+    return cached[1]
 
 
 def _p(name: str) -> dict[str, str]:
@@ -67,11 +69,12 @@ PARAMETERS: dict[str, dict[str, Any]] = {
                    {"type": "string", "pattern": r"^(\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}))?|\.\.)?(/(\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}))?|\.\.)?)?$",
                     "minLength": 10}),
     "q": _q("q", "Extension: features whose Chinese or English name contains this text.",
-            {"type": "string", "minLength": 1}),
+            {"type": "string", "minLength": 1, "maxLength": checks.MAX_TEXT}),
     "industry": _q("industry", "Extension: features whose industries (zh or en) match this term.",
-                   {"type": "string", "minLength": 1}),
+                   {"type": "string", "minLength": 1, "maxLength": checks.MAX_TEXT}),
     "near": _q("near", "Extension: only features within km of this place: a feature id or lon,lat "
-               "(in coord-sys); adds property distance_km and sorts by it.", {"type": "string", "minLength": 1}),
+               "(in coord-sys); adds property distance_km and sorts by it.",
+               {"type": "string", "minLength": 1, "maxLength": checks.MAX_ID}),
     "km": _q("km", "Extension: distance in kilometres for near.",
              {"type": "number", "exclusiveMinimum": True, "minimum": 0, "maximum": MAX_KM}),
     "coord-sys": _q("coord-sys", "Extension: coordinate system of point inputs (near, of, lon/lat, "
@@ -81,13 +84,13 @@ PARAMETERS: dict[str, dict[str, Any]] = {
                     {"type": "string", "enum": ["wgs84", "gcj02", "bd09"], "default": "wgs84"}),
     "filter": _q("filter", "CQL2 filter (Part 3) over the queryables: comparison, logical, LIKE, "
                  "IN, BETWEEN, IS NULL and spatial (S_INTERSECTS...) with the property geometry.",
-                 {"type": "string", "minLength": 1}),
+                 {"type": "string", "minLength": 1, "maxLength": checks.MAX_FILTER}),
     "filter-lang": _q("filter-lang", "Language of filter.",
                       {"type": "string", "enum": list(FILTER_LANGS), "default": "cql2-text"}),
     "filter-crs": _q("filter-crs", "CRS of geometry literals in filter.",
                      {"type": "string", "format": "uri", "enum": list(CRS_URIS)}),
-    "of": _q("of", "Origin: a feature id or lon,lat (in coord-sys).", {"type": "string", "minLength": 1},
-             required=True),
+    "of": _q("of", "Origin: a feature id or lon,lat (in coord-sys).",
+             {"type": "string", "minLength": 1, "maxLength": checks.MAX_ID}, required=True),
     "collections": _q("collections", "Comma-separated collection ids (default: all).",
                       {"type": "string", "minLength": 1}),
     "k": _q("k", "Number of nearest features.", {"type": "integer", "minimum": 1,
@@ -197,7 +200,7 @@ def _items_params(cid: str, qables: dict[str, dict[str, Any]]) -> list[dict[str,
 
 def build() -> dict[str, Any]:
     """Build the OpenAPI 3.0 document for the current app's catalog."""
-    cat = get_catalog()
+    store = get_store()
     doc_params = [_p("f-doc"), _p("lang")]
     paths: dict[str, Any] = {
         "/": _op("getLandingPage", "Landing page", doc_params, _ok("landingPage"), ["Capabilities"]),
@@ -230,15 +233,15 @@ def build() -> dict[str, Any]:
     paths["/at"] = _op("getAt", "Extension: the features containing a point",
                        [_p("lon"), _p("lat"), *feat_fmt],
                        _ok("featureCollectionGeoJSON", "application/geo+json", True), ["Spatial"])
-    for cid, c in cat.collections.items():
-        title = c.title_en
+    for c in store.collections():
+        cid, title = c.id, c.title_en
         paths[f"/collections/{cid}"] = _op(f"describe_{cid}", f"Describe {title}", doc_params,
                                            _ok("collection"), [cid], ("404", "406"))
         paths[f"/collections/{cid}/queryables"] = _op(
             f"queryables_{cid}", f"Queryable properties of {title}", doc_params,
             _ok("queryables", "application/schema+json"), [cid], ("400", "404", "406"))
         paths[f"/collections/{cid}/items"] = _op(
-            f"items_{cid}", f"Features of {title}", _items_params(cid, queryables(c)),
+            f"items_{cid}", f"Features of {title}", _items_params(cid, store.queryables(cid)),
             _ok("featureCollectionGeoJSON", "application/geo+json", True), [cid],
             ("400", "404", "406"))
         paths[f"/collections/{cid}/items/{{featureId}}"] = _op(
@@ -249,7 +252,7 @@ def build() -> dict[str, Any]:
     return {
         "openapi": "3.0.3",
         "info": {
-            "title": f"{cat.title_en} API",
+            "title": f"{store.title_en} API",
             "version": "1.0.0",
             "description": "OGC API - Features (Parts 1, 2 and 3) over the features of the Qingdao "
             "2021-2025 S&T innovation plan. Extensions: near/km on items, /near, /nearest, /at, "
@@ -258,7 +261,7 @@ def build() -> dict[str, Any]:
             "license": {"name": "MIT"},
         },
         "servers": [{"url": "/api"}],
-        "tags": [{"name": t} for t in ("Capabilities", "Data", "Spatial", "Plan", *cat.collections)],
+        "tags": [{"name": t} for t in ("Capabilities", "Data", "Spatial", "Plan", *store.collection_ids())],
         "paths": paths,
         "components": {"parameters": PARAMETERS, "schemas": SCHEMAS, "responses": RESPONSES},
     }

@@ -11,15 +11,12 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, overload
 
-import pandas as pd
-
-from corridor.catalog import Catalog, Collection
-from corridor.crs import COORD_SYSTEMS
-from corridor.queries import MAX_K, MAX_KM  # noqa: F401 - re-exported for openapi and spatial
+from corridor import checks
+from corridor.checks import MAX_K, MAX_KM  # noqa: F401 - re-exported for openapi and spatial
+from corridor.store import FeatureStore
 from web.api.errors import InvalidParameterValue
 
 DEFAULT_LIMIT = 10
@@ -53,7 +50,8 @@ def args(query: Mapping[str, Any], allowed: Iterable[str]) -> dict[str, str]:
     for name in query:
         if name not in known:
             raise InvalidParameterValue(
-                f"unknown query parameter {name!r}; expected one of {', '.join(sorted(known))}"
+                f"unknown query parameter {checks.shown(name)}; expected one of "
+                f"{', '.join(sorted(known))}"
             )
         got = query.getlist(name) if hasattr(query, "getlist") else [query[name]]
         if len(got) > 1:
@@ -144,24 +142,25 @@ def parse_lonlat(text: str, name: str) -> tuple[float, float]:
     """
     parts = text.split(",")
     if len(parts) != 2:
-        raise InvalidParameterValue(f"{name}={text!r} is not valid; expected lon,lat e.g. 120.38,36.07")
-    return (parse_number(f"{name} longitude", parts[0], -180, 180),
-            parse_number(f"{name} latitude", parts[1], -90, 90))
+        raise InvalidParameterValue(
+            f"{name}={checks.shown(text)} is not valid; expected lon,lat e.g. 120.38,36.07")
+    return checks.lonlat(parts[0], parts[1])
 
 
-def parse_of(text: str, catalog: Catalog, name: str = "of") -> str | tuple[float, float]:
+def parse_of(text: str, name: str = "of") -> str | tuple[float, float]:
     """A feature id or ``lon,lat``: the origin of near/nearest queries.
 
     Raises
     ------
     InvalidParameterValue
-        If it is neither a known id nor a coordinate pair.
+        If it is empty, over-long, or a malformed coordinate pair.
     """
     t = text.strip()
     if "," in t:
         return parse_lonlat(t, name)
     if not t:
         raise InvalidParameterValue(f"{name} is empty; expected a feature id or lon,lat")
+    checks.limit(t, name, checks.MAX_ID)
     return t
 
 
@@ -174,40 +173,32 @@ def parse_km(text: str | None, required: bool) -> float | None: ...
 
 
 def parse_km(text: str | None, required: bool = True) -> float | None:
-    """``km``: a distance in kilometres, (0, MAX_KM] (the domain's limit, 300 km)."""
+    """``km``: a distance in kilometres, (0, MAX_KM] (see :func:`corridor.checks.km`)."""
     if text is None:
         if required:
             raise InvalidParameterValue("km is missing; expected a distance in kilometres, e.g. km=5")
         return None
-    km = parse_number("km", text, 0, MAX_KM)
-    if km <= 0:
-        raise InvalidParameterValue(f"km={text!r} is not valid; expected a distance above 0")
-    return km
+    return checks.km(text, "km")
 
 
 def parse_coord_sys(text: str | None) -> str:
     """``coord-sys``: wgs84 (default), gcj02 or bd09."""
-    if text is None:
-        return "wgs84"
-    key = text.strip().lower().replace("-", "").replace("_", "")
-    if key not in COORD_SYSTEMS:
-        raise InvalidParameterValue(
-            f"coord-sys={text!r} is not supported; expected one of {', '.join(COORD_SYSTEMS)}"
-        )
-    return key
+    return "wgs84" if text is None else checks.coord_sys(text)
 
 
-def parse_collections(text: str | None, catalog: Catalog) -> list[str] | None:
+def parse_collections(text: str | None, store: FeatureStore) -> list[str] | None:
     """``collections``: comma-separated collection ids (None: all)."""
     if text is None:
         return None
     ids = [c.strip() for c in text.split(",") if c.strip()]
     if not ids:
         raise InvalidParameterValue("collections is empty; expected comma-separated collection ids")
+    known = store.collection_ids()
     for cid in ids:
-        if cid not in catalog.collections:
+        if cid not in known:
             raise InvalidParameterValue(
-                f"collections: {cid!r} is not a collection; expected some of {', '.join(catalog.collections)}"
+                f"collections: {checks.shown(cid)} is not a collection; expected some of "
+                f"{', '.join(known)}"
             )
     return ids
 
@@ -234,34 +225,6 @@ def parse_datetime(text: str | None) -> None:
                 raise InvalidParameterValue(f"datetime={text!r}: {e!r} is not a real date-time") from None
 
 
-def queryables(collection: Collection) -> dict[str, dict[str, Any]]:
-    """The queryable properties of a collection as JSON-schema snippets (scalar columns).
-
-    List-valued properties (industries) are not queryable by equality; use ``industry``.
-    """
-    out: dict[str, dict[str, Any]] = {}
-    gdf = collection.gdf
-    for name in gdf.columns:
-        if name == gdf.geometry.name:
-            continue
-        col = gdf[name]
-        if pd.api.types.is_bool_dtype(col):
-            typ = "boolean"
-        elif pd.api.types.is_integer_dtype(col):
-            typ = "integer"
-        elif pd.api.types.is_float_dtype(col):
-            typ = "number"
-        elif pd.api.types.is_string_dtype(col) and not col.map(lambda v: isinstance(v, list)).any():
-            typ = "string"
-        else:
-            continue
-        out[name] = {"title": name, "type": typ}
-    gtypes = {t.replace("Multi", "").lower() for t in collection.geometry_types}
-    fmt = f"geometry-{gtypes.pop()}-or-multi" if len(gtypes) == 1 else "geometry-any"
-    out["geometry"] = {"title": "geometry", "format": fmt, "x-ogc-role": "primary-geometry"}
-    return out
-
-
 def parse_property_value(name: str, text: str, schema: dict[str, Any]) -> Any:
     """Parse the value of a ``property=value`` equality parameter by the property's type."""
     typ = schema.get("type")
@@ -275,20 +238,3 @@ def parse_property_value(name: str, text: str, schema: dict[str, Any]) -> Any:
     if typ == "integer":
         return parse_int(name, text, -(10**18))
     return text
-
-
-@dataclass
-class ItemsQuery:
-    """A parsed items request (coordinates already in WGS84 lon,lat)."""
-
-    limit: int = DEFAULT_LIMIT
-    offset: int = 0
-    bbox: tuple[float, float, float, float] | None = None
-    equals: dict[str, Any] = field(default_factory=dict)
-    q: str | None = None
-    industry: str | None = None
-    near: str | tuple[float, float] | None = None
-    km: float | None = None
-    coord_sys: str = "wgs84"
-    filter: Any = None
-    filter_crs: Any = None

@@ -7,13 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import geopandas as gpd
-import pandas as pd
 from flask import Response, request
 
-from corridor.catalog import Catalog
-from corridor.crs import WGS84
-from web import get_catalog
+from corridor import checks, queries
+from corridor.model import Hit
+from web import get_store
 from web.api import bp, params
 from web.api.crs import parse_crs
 from web.api.features import lang
@@ -22,7 +20,8 @@ from web.api.formats import (
     check_download_options,
     csv_response,
     download_response,
-    geojson_response,
+    feature_collection_bytes,
+    geojson_bytes_response,
     html_response,
     negotiate,
     now_rfc3339,
@@ -31,104 +30,91 @@ from web.api.formats import (
 from web.api.links import link, self_and_alternates, url
 
 
-def hits_frame(cat: Catalog, pairs: list[tuple[str, str]]) -> gpd.GeoDataFrame:
-    """Rows of the (collection, id) pairs, in order, from whichever collections hold them."""
-    if not pairs:
-        return gpd.GeoDataFrame({"id": []}, geometry=gpd.GeoSeries([], crs=WGS84), crs=WGS84)
-    frames = [cat.collections[cid].gdf.loc[[fid]] for cid, fid in pairs]
-    return gpd.GeoDataFrame(pd.concat(frames), geometry="geometry", crs=WGS84)
-
-
-def hits_response(pairs: list[tuple[str, str]], extra: dict[str, list[Any]], title: str,
+def hits_response(hits: list[Hit], extra: dict[str, list[Any]], title: str,
                   members: dict[str, Any] | None = None) -> Response:
     """Serialise hits in the negotiated format (``coord-sys`` applies to output too)."""
-    cat = get_catalog()
     fmt = negotiate(FEATURE_FORMATS)
     coord_sys = params.parse_coord_sys(request.args.get("coord-sys"))
     ref = parse_crs(None)
     check_download_options(fmt, coord_sys, ref)
-    rows = hits_frame(cat, pairs)
-    extra = {"collection": [cid for cid, _ in pairs], **extra}
+    features = [h.feature for h in hits]
+    extra = {"collection": [h.collection for h in hits], **extra}
     lg = lang()
+    name = request.path.rsplit("/", 1)[-1]
     if fmt == "csv":
-        return csv_response(rows, ref, coord_sys, request.path.rsplit("/", 1)[-1], extra)
+        return csv_response(features, ref, coord_sys, name, extra)
     if fmt in ("gpkg", "kml"):
-        return download_response(rows, fmt, ref, request.path.rsplit("/", 1)[-1], lg, extra)
-    doc: dict[str, Any] = {
-        "type": "FeatureCollection",
-        "features": to_features(rows, ref, coord_sys, extra),
-        "numberMatched": len(pairs),
-        "numberReturned": len(pairs),
+        return download_response(features, fmt, ref, name, lg, extra)
+    body: dict[str, Any] = {
+        "numberMatched": len(hits),
+        "numberReturned": len(hits),
         "timeStamp": now_rfc3339(),
         **(members or {}),
         "links": self_and_alternates(fmt, FEATURE_FORMATS)
         + [link(url("landing"), "service", "json", "API landing page")],
     }
-    for feat, (cid, fid) in zip(doc["features"], pairs, strict=True):
-        feat["links"] = [link(url("item", cid=cid, fid=fid), "item", "geojson", fid)]
+    tails = [{"links": [link(url("item", cid=h.collection, fid=h.id), "item", "geojson", h.id)]}
+             for h in hits]
     if fmt == "html":
+        feats = to_features(features, ref, coord_sys, extra)
+        for feat, tail in zip(feats, tails, strict=True):
+            feat.update(tail)
+        doc = {"type": "FeatureCollection", "features": feats, **body}
         return html_response("items.html", doc=doc, title=title, cid=None, lang=lg, offset=0)
-    return geojson_response(doc, ref, coord_sys)
+    return geojson_bytes_response(
+        feature_collection_bytes(features, ref, coord_sys, body, extra, tails), ref, coord_sys)
 
 
-def _origin(a: dict[str, str], cat: Catalog) -> str | tuple[float, float]:
+def _origin(a: dict[str, str]) -> str | tuple[float, float]:
     if "of" not in a:
         raise params.InvalidParameterValue("of is missing; expected a feature id or lon,lat")
-    return params.parse_of(a["of"], cat)
+    return params.parse_of(a["of"])
 
 
 @bp.get("/near")
 def near() -> Response:
-    from corridor import queries
-
-    cat = get_catalog()
+    store = get_store()
     a = params.args(request.args, {"of", "km", "collections", "coord-sys"})
-    of = _origin(a, cat)
+    of = _origin(a)
     km = params.parse_km(a.get("km"))
-    cols = params.parse_collections(a.get("collections"), cat)
+    cols = params.parse_collections(a.get("collections"), store)
     coord_sys = params.parse_coord_sys(a.get("coord-sys"))
-    hits = queries.within_distance(cat, of, km, collections=cols, coord_sys=coord_sys)
-    return hits_response([(h.collection, h.id) for h in hits],
-                         {"distance_km": [_km(h.distance_km) for h in hits]},
+    hits = queries.within_distance(store, of, km, collections=cols, coord_sys=coord_sys)
+    return hits_response(hits, {"distance_km": [_km(h.distance_km) for h in hits]},
                          f"Within {km:g} km of {a['of']}")
 
 
 @bp.get("/nearest")
 def nearest() -> Response:
-    from corridor import queries
-
-    cat = get_catalog()
+    store = get_store()
     a = params.args(request.args, {"of", "k", "collections", "per-collection", "coord-sys"})
-    of = _origin(a, cat)
-    k = params.parse_int("k", a["k"], 1, params.MAX_K) if "k" in a else 1
+    of = _origin(a)
+    k = checks.k(a["k"]) if "k" in a else 1
     per = a.get("per-collection", "false").strip().lower()
     if per not in ("true", "false"):
         raise params.InvalidParameterValue(f"per-collection={per!r} is not valid; expected true or false")
-    cols = params.parse_collections(a.get("collections"), cat)
+    cols = params.parse_collections(a.get("collections"), store)
     coord_sys = params.parse_coord_sys(a.get("coord-sys"))
-    hits = queries.nearest(cat, of, k, collections=cols, per_collection=per == "true",
+    hits = queries.nearest(store, of, k, collections=cols, per_collection=per == "true",
                            coord_sys=coord_sys)
-    return hits_response([(h.collection, h.id) for h in hits],
-                         {"distance_km": [_km(h.distance_km) for h in hits]},
+    return hits_response(hits, {"distance_km": [_km(h.distance_km) for h in hits]},
                          f"{k} nearest to {a['of']}")
 
 
 @bp.get("/at")
 def at() -> Response:
-    from corridor import queries
-
-    cat = get_catalog()
+    store = get_store()
     a = params.args(request.args, {"lon", "lat", "coord-sys"})
     for name in ("lon", "lat"):
         if name not in a:
             raise params.InvalidParameterValue(f"{name} is missing; expected lon=<degrees>&lat=<degrees>")
-    lon = params.parse_number("lon", a["lon"], -180, 180)
-    lat = params.parse_number("lat", a["lat"], -90, 90)
+    lon, lat = checks.lonlat(a["lon"], a["lat"])
     coord_sys = params.parse_coord_sys(a.get("coord-sys"))
-    found = queries.at_point(cat, lon, lat, coord_sys=coord_sys)
-    pairs = [(cid, fid) for cid, ids in found.items() for fid in ids]
-    return hits_response(pairs, {}, f"At {lon:g},{lat:g}",
-                         {"contains": {cid: list(ids) for cid, ids in found.items() if ids}})
+    found = queries.at_point(store, lon, lat, coord_sys=coord_sys)
+    hits = [h for group in found.values() for h in group]
+    return hits_response(hits, {}, f"At {lon:g},{lat:g}",
+                         {"contains": {cid: [h.id for h in group]
+                                       for cid, group in found.items() if group}})
 
 
 def _km(value: float | None) -> float | None:

@@ -2,7 +2,7 @@
 
 The files come from the ``folium-offline`` package, which bundles the exact files folium's
 classes link to on CDNs (keyed by those URLs, images inlined as data URIs). Only the files a
-map built by :mod:`corridor.mapping` declares are served; the page never leaves the app's host.
+map built by :mod:`web.map.build` declares are served; the page never leaves the app's host.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from functools import cache
 
 from flask import Response, abort
 
-from corridor.mapping import asset_files
+from web.map.build import asset_files
 from web.pages import bp
 
 _TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from corridor.catalog import Indicator
-from corridor.i18n import Lang, t
+from corridor.model import Indicator
+from web.map.words import Lang, t
 
 BASE_COLOUR = "#9ecae1"
 TARGET_COLOUR = "#08519c"

@@ -7,7 +7,8 @@ from urllib.parse import urlencode
 
 from flask import current_app, request
 
-from corridor.i18n import LANGS, Lang, check_lang
+from corridor import checks
+from web.map.words import LANGS, Lang
 
 
 def current_lang() -> Lang:
@@ -18,10 +19,10 @@ def current_lang() -> Lang:
     corridor.errors.InvalidParameter
         If ``?lang=`` names a language other than zh or en.
     """
-    default = check_lang(current_app.config.get("DEFAULT_LANG"), "zh")
+    default = checks.lang(current_app.config.get("DEFAULT_LANG"), "zh")
     asked = request.args.get("lang")
     if asked:
-        return check_lang(asked, default)
+        return checks.lang(asked, default)
     best = request.accept_languages.best_match(["zh", "zh-CN", "zh-TW", "zh-HK", "en"])
     if best is None:
         return default

@@ -10,16 +10,18 @@ from flask import Response, current_app, jsonify, render_template, request, url_
 from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 
-from corridor.catalog import Catalog
+from corridor import checks
 from corridor.errors import InvalidParameter
-from corridor.i18n import Lang
-from corridor.mapgeom import check_km, distance_buffer
-from corridor.mapping import MapOptions, MapParts, TileSpec, build_map, osm_tiles, tianditu_tiles
-from corridor.mappopup import LinkTemplates
-from corridor.mapstyle import HIGHLIGHT_COLOUR
+from corridor.mapgeom import distance_buffer
 from corridor.queries import resolve_origin
-from web import get_catalog
+from corridor.store import FeatureStore
+from web import get_store
+from web.map.build import MapOptions, MapParts, TileSpec, build_map, osm_tiles, tianditu_tiles
+from web.map.popup import LinkTemplates
+from web.map.style import HIGHLIGHT_COLOUR
+from web.map.words import Lang
 from web.pages import bp
+from web.pages.cache import cached_page
 from web.pages.site import page_vars
 
 #: Endpoints the page's script calls (the OGC API of this app).
@@ -45,73 +47,70 @@ def configured_tiles() -> tuple[TileSpec, ...]:
 def link_templates() -> LinkTemplates:
     root = request.script_root
     park = url_for("pages.park", park_id="FID") .replace("FID", "{fid}") + "?lang={lang}"
-    return LinkTemplates(item=root + API_ENDPOINTS["item"], park=park)
+    return LinkTemplates(item=root + API_ENDPOINTS["item"], park=park,
+                         items=root + API_ENDPOINTS["items"])
 
 
 def main_map(lang: Lang) -> MapParts:
-    """The full map in ``lang``, built once per language and tile configuration."""
+    """The full map in ``lang``, built once per data version, language and tile configuration
+    (the page around it may differ by query string; the map does not)."""
     tiles = configured_tiles()
-    cache: dict[Any, MapParts] = current_app.extensions.setdefault("corridor_map_parts", {})
-    key = ("main", lang, tiles, request.script_root)
-    if key not in cache:
+    store = get_store()
+    cache: dict[Any, MapParts] = current_app.extensions["corridor_map_parts"]
+    key = (store.version, lang, tiles, request.script_root)
+    parts = cache.get(key)
+    if parts is None:
         options = MapOptions(lang=lang, asset_base=url_for("pages.vendor", name="X")[:-1],
                              links=link_templates(), tiles=tiles)
-        cache[key] = build_map(get_catalog(), options, key="main")
-    return cache[key]
+        parts = cache[key] = build_map(store, options, key="main")
+    return parts
 
 
-def industry_choices(catalog: Catalog, lang: Lang) -> list[tuple[str, str]]:
+def industry_choices(store: FeatureStore, lang: Lang) -> list[tuple[str, str]]:
     """(term to query, label) for every industry the data names, parks' industries first."""
     counts: Counter[tuple[str, str]] = Counter()
-    for cid in ["parks"] + [c for c in catalog.collections if c != "parks"]:
-        c = catalog.collections.get(cid)
-        if c is None or "industries_zh" not in c.gdf:
-            continue
-        for zh_list, en_list in zip(c.gdf["industries_zh"], c.gdf["industries_en"], strict=True):
-            for zh, en in zip(zh_list or [], en_list or [], strict=True):
-                counts[(zh, en)] += 10 if cid == "parks" else 1
+    for c in store.collections():
+        if c.has_role("basemap") or c.count > 10000:
+            continue  # basemaps name no industries; user layers would swamp the list
+        weight = 10 if c.has_role("parks") else 1
+        for f in store.features(c.id):
+            zh_list, en_list = f.get("industries_zh") or [], f.get("industries_en") or []
+            for zh, en in zip(zh_list, en_list, strict=True):
+                counts[(zh, en)] += weight
     pairs = sorted(counts, key=lambda p: (-counts[p], p))
     return [(p[0] if lang == "zh" else p[1], p[0] if lang == "zh" else p[1]) for p in pairs]
 
 
-def near_collections(catalog: Catalog) -> list[str]:
-    """What the N-km query asks about: not the basemap, nor the corridor that holds it all."""
-    return [cid for cid, c in catalog.collections.items()
-            if c.group != "basemap" and cid != "corridor"]
-
-
 @bp.get("/")
+@cached_page
 def index() -> str:
     ctx = page_vars()
     lang: Lang = ctx["lang"]
-    catalog = get_catalog()
+    store = get_store()
     parts = main_map(lang)
     config = {
         "lang": lang,
         "endpoints": {k: request.script_root + v for k, v in API_ENDPOINTS.items()},
         "buffer": url_for("pages.buffer"),
-        "collections": {
-            cid: {"title": c.title(lang), "group": c.group} for cid, c in catalog.collections.items()
-        },
-        "near_collections": near_collections(catalog),
+        "collections": {c.id: {"title": c.title(lang), "group": c.group} for c in store.collections()},
+        "near_collections": store.collection_ids("near"),
         "highlight": HIGHLIGHT_COLOUR,
         "ui": ctx["ui"],
     }
     return render_template(
         "pages/map.html", parts=parts, config=config,
-        industries=industry_choices(catalog, lang), **ctx,
+        industries=industry_choices(store, lang), **ctx,
     )
 
 
-def _centre_geometry(catalog: Catalog, of: str) -> BaseGeometry:
+def _centre_geometry(store: FeatureStore, of: str) -> BaseGeometry:
     """The WGS84 geometry of ``of``: a feature id, or ``lon,lat`` (validated by the domain)."""
     if "," in of:
-        try:
-            lon, lat = (float(v) for v in of.split(","))
-        except ValueError:
-            raise InvalidParameter(f"of={of!r}; expected a feature id or lon,lat") from None
-        return resolve_origin(catalog, (lon, lat))
-    return resolve_origin(catalog, of)
+        parts = of.split(",")
+        if len(parts) != 2:
+            raise InvalidParameter(f"of={checks.shown(of)}; expected a feature id or lon,lat")
+        return resolve_origin(store, checks.lonlat(*parts))
+    return resolve_origin(store, of)
 
 
 @bp.get("/map-data/buffer")
@@ -120,8 +119,8 @@ def buffer() -> Response:
     of = request.args.get("of", "").strip()
     if not of:
         raise InvalidParameter("of is missing; expected a feature id or lon,lat")
-    km = check_km(request.args.get("km", ""))
-    geom = distance_buffer(_centre_geometry(get_catalog(), of), km)
+    km = checks.km(request.args.get("km", ""), "km")
+    geom = distance_buffer(_centre_geometry(get_store(), of), km)
     return jsonify({"type": "Feature", "properties": {"of": of, "km": km},
                     "geometry": mapping(geom)})
 

@@ -10,34 +10,46 @@ from typing import Any
 from flask import render_template, request, url_for
 from markupsafe import Markup
 
-from corridor.catalog import Catalog
-from corridor.i18n import Lang, t
+from corridor.errors import NotFound
 from corridor.industry import expand, term_matches
 from corridor.mapgeom import distance_buffer
-from corridor.mapping import MapOptions, build_map, legend_html
-from corridor.mapstyle import HIGHLIGHT_COLOUR
-from web import get_catalog
+from corridor.model import Feature
+from corridor.queries import within_distance
+from corridor.store import FeatureStore
+from web import get_store
+from web.map.build import MapOptions, build_map, legend_html
+from web.map.style import HIGHLIGHT_COLOUR
+from web.map.words import Lang, t
 from web.pages import bp
+from web.pages.cache import cached_page
 from web.pages.mapview import link_templates
 from web.pages.site import page_vars
 
-#: What an investor asks about near a park, and the two radii the profile lists.
-NEAR_COLLECTIONS = ("universities", "labs", "facilities", "platforms", "incubators")
+#: The two radii a park profile lists what lies within.
 RADII_KM = (5.0, 10.0)
 
 
-def nearby(catalog: Catalog, park_id: str, km: float) -> list[dict[str, Any]]:
-    """Institutions within ``km`` of the park, nearest first, as rows for the template."""
-    from corridor.queries import within_distance
+def parks_collection(store: FeatureStore) -> str:
+    """Id of the collection with the ``parks`` role.
 
-    wanted = [c for c in NEAR_COLLECTIONS if c in catalog.collections]
-    hits = within_distance(catalog, park_id, km, collections=wanted)
-    rows = []
-    for hit in sorted(hits, key=lambda h: (h.distance_km or 0.0, h.id)):
-        c = catalog.collection(hit.collection)
-        row = c.feature(hit.id)
-        rows.append({"id": hit.id, "collection": c, "row": row, "distance_km": hit.distance_km})
-    return rows
+    Raises
+    ------
+    NotFound
+        If the store has none.
+    """
+    ids = store.collection_ids("parks")
+    if not ids:
+        raise NotFound("this data has no collection with the role 'parks'")
+    return ids[0]
+
+
+def nearby(store: FeatureStore, park_id: str, km: float) -> list[dict[str, Any]]:
+    """Features of the ``nearby`` collections within ``km`` of the park, nearest first, as
+    rows for the template."""
+    hits = within_distance(store, park_id, km, collections=store.collection_ids("nearby"))
+    return [{"id": h.id, "collection": store.collection(h.collection), "row": h.feature.properties,
+             "distance_km": h.distance_km}
+            for h in sorted(hits, key=lambda h: (h.distance_km or 0.0, h.id))]
 
 
 @dataclass(frozen=True)
@@ -92,13 +104,13 @@ def groups_of(industry_zh: str, industry_en: str) -> list[IndustryGroup]:
 
 
 def industry_matrix(
-    catalog: Catalog, lang: Lang
+    parks: list[Feature], lang: Lang
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Columns: the industry groups any park has (in plan order), each with how many parks;
     rows: one per park, with the park's own terms (in ``lang``) under each of its groups."""
-    parks = catalog.collection("parks").gdf
     rows = []
-    for fid, row in parks.iterrows():
+    for park in parks:
+        row = park.properties
         cells: dict[str, list[str]] = {}
         for zh, en in zip(row["industries_zh"], row["industries_en"], strict=True):
             for g in groups_of(zh, en):
@@ -106,7 +118,7 @@ def industry_matrix(
                 label = zh if lang == "zh" else en
                 if label not in terms:
                     terms.append(label)
-        rows.append({"id": fid, "row": row, "cells": cells})
+        rows.append({"id": park.id, "row": row, "cells": cells})
     columns = [
         {"key": g.key, "title": g.title(lang), "parks": sum(g.key in r["cells"] for r in rows)}
         for g in (*INDUSTRY_GROUPS, OTHER_GROUP)
@@ -115,43 +127,48 @@ def industry_matrix(
 
 
 @bp.get("/parks")
+@cached_page
 def parks() -> str:
     ctx = page_vars()
-    catalog = get_catalog()
-    columns, rows = industry_matrix(catalog, ctx["lang"])
+    store = get_store()
+    cid = parks_collection(store)
+    columns, rows = industry_matrix(store.features(cid), ctx["lang"])
     return render_template("pages/parks.html", columns=columns, rows=rows,
-                           collection=catalog.collection("parks"), **ctx)
+                           collection=store.collection(cid), **ctx)
 
 
 @bp.get("/parks/<park_id>")
+@cached_page
 def park(park_id: str) -> str:
     ctx = page_vars()
     lang: Lang = ctx["lang"]
-    catalog = get_catalog()
-    row = catalog.collection("parks").feature(park_id)
-    near = {km: nearby(catalog, park_id, km) for km in RADII_KM}
+    store = get_store()
+    cid = parks_collection(store)
+    feature = store.get(cid, park_id)
+    near = {km: nearby(store, park_id, km) for km in RADII_KM}
     rings = [
-        (distance_buffer(row.geometry, km),
+        (distance_buffer(feature.geometry, km),
          {"color": HIGHLIGHT_COLOUR, "weight": 1.5, "dashArray": "5 5", "fill": False})
         for km in RADII_KM
     ]
     outer = rings[-1][0].bounds
-    shown = ["land", "districts", "parks", *NEAR_COLLECTIONS]
+    listed = store.collection_ids("nearby")
+    drawn = [c.id for c in store.collections()
+             if c.id == cid or c.id in listed or (c.has_role("basemap") and c.count <= 1000)]
     options = MapOptions(lang=lang, asset_base=url_for("pages.vendor", name="X")[:-1],
                          links=link_templates(), controls=False, legend=False)
-    label = f'{t(lang, "this_park")}: {row[f"name_{lang}"]}'
-    drawn = [c for c in shown if c in catalog.collections]
+    label = f'{t(lang, "this_park")}: {feature.name(lang)}'
     parts = build_map(
-        catalog, options, key="park",
+        store, options, key="park",
         collections=drawn,
         only_ids={c: [r["id"] for r in near[RADII_KM[-1]] if r["collection"].id == c]
-                  for c in NEAR_COLLECTIONS},
+                  for c in listed},
         extra=rings, fit=outer,
-        marked=[(row.geometry, label)],
+        marked=[(feature.geometry, label)],
     )
     # beside the small map rather than on it (a part of each collection is drawn: no counts)
-    legend = Markup(legend_html(catalog, lang, drawn, counts=False, marked=label))
+    legend = Markup(legend_html(store, lang, drawn, counts=False, marked=label))
     map_url = url_for("pages.index", lang=lang, near=park_id, km=f"{RADII_KM[-1]:g}")
-    return render_template("pages/park.html", park=row, near=near, parts=parts, legend=legend,
-                           map_url=map_url, item_url=request.script_root
-                           + f"/api/collections/parks/items/{park_id}", **ctx)
+    return render_template("pages/park.html", park=feature.properties, near=near, parts=parts,
+                           legend=legend, map_url=map_url, item_url=request.script_root
+                           + f"/api/collections/{cid}/items/{park_id}", **ctx)

@@ -7,7 +7,7 @@ from typing import Any
 from flask import jsonify, render_template, request
 
 from corridor.errors import InvalidParameter, NotFound
-from corridor.i18n import table
+from web.map.words import table
 from web.pages import bp
 from web.pages.lang import current_lang, lang_switch_url, other_lang
 

@@ -1,7 +1,7 @@
 /* The corridor map page: search, industry filter, the N-km query, "which park/district is
  * here", and a permalink that carries language, visible layers, view and the active query.
  *
- * The map and its layers are built by folium (corridor/mapping.py) and published as
+ * The map and its layers are built by folium (web/map/build.py) and published as
  * window.corridorMaps.main. Every dynamic query goes to the app's own API, so the map shows
  * exactly what /api/near (etc.) return; only the drawn buffer comes from /map-data/buffer.
  */
@@ -431,6 +431,33 @@
     if (state.mode !== "none" && ev.popup && !ev.popup._corridorKeep) { setTimeout(function () { map.closePopup(ev.popup); }, 0); }
   });
   map.on("moveend overlayadd overlayremove layeradd layerremove", function () { sync(); });
+
+  // Fetched layers: a collection too large to inline in the page is drawn from the API,
+  // only what the view shows (at most M.fetchLimit features), refreshed as the view moves.
+  var fetchSeq = {};
+  function refreshFetched() {
+    Object.keys(M.fetched || {}).forEach(function (cid) {
+      var layer = layers[cid];
+      if (!map.hasLayer(layer)) { return; }
+      var b = map.getBounds();
+      var bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (v) { return v.toFixed(6); });
+      var seq = fetchSeq[cid] = (fetchSeq[cid] || 0) + 1;
+      fetch(M.fetched[cid] + "?bbox=" + bbox.join(",") + "&limit=" + M.fetchLimit, { headers: { Accept: "application/geo+json" } })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (fc) {
+          if (!fc || seq !== fetchSeq[cid]) { return; }  // a newer view already asked
+          layer.clearLayers();
+          layer.addData(fc);
+          layer.eachLayer(function (l) {
+            var p = l.feature.properties;
+            l.bindTooltip(String(lang === "zh" ? p.name_zh : p.name_en));
+          });
+        })
+        .catch(function () { /* the layer stays as it was; the rest of the map works */ });
+    });
+  }
+  map.on("moveend overlayadd", refreshFetched);
+  refreshFetched();
 
   var restored = restore();
   ready = true;

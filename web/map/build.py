@@ -17,17 +17,16 @@ from html import escape
 from typing import Any, cast
 
 import folium
-import pandas as pd
 from branca.element import Element, Figure, MacroElement
 from folium import plugins
 from folium.template import Template
 from shapely.geometry import mapping as shape_mapping
 from shapely.geometry.base import BaseGeometry
 
-from corridor.catalog import Catalog, Collection
-from corridor.i18n import Lang, t
-from corridor.mappopup import LinkTemplates, popup_html
-from corridor.mapstyle import (
+from corridor.model import CollectionMeta
+from corridor.store import FeatureStore
+from web.map.popup import LinkTemplates, popup_html
+from web.map.style import (
     EXTRA_Z,
     HIGHLIGHT_COLOUR,
     LABELS_Z,
@@ -36,12 +35,16 @@ from corridor.mapstyle import (
     SEA_COLOUR,
     style_for,
 )
+from web.map.words import Lang, t
 
 #: Properties the page's script needs on every feature (popups are pre-rendered HTML;
 #: ``accuracy_m`` draws the circle a point may be off by while its popup is open).
 CLIENT_PROPS = ("id", "name_zh", "name_en", "kind", "industries_zh", "industries_en", "accuracy_m")
-#: Collections whose names are written on the map (the planner's orientation).
-LABELLED = ("districts", "bays")
+#: Above this many features a collection is not inlined in the page: the page's script
+#: fetches the features in view from the API instead (the page stays small).
+INLINE_MAX_FEATURES = 2000
+#: Most features the script fetches for one view of such a layer.
+FETCH_LIMIT = 1000
 #: Style of the feature a page is about (the park on its profile's map).
 MARKED_STYLE = {"color": HIGHLIGHT_COLOUR, "weight": 4, "opacity": 1, "fillColor": HIGHLIGHT_COLOUR,
                 "fillOpacity": 0.18}
@@ -157,16 +160,21 @@ class LayerRegistry(MacroElement):
             tiles: { {%- for tid, name in this.tiles.items() %}
                 {{ tid|tojson }}: {{ name }},{% endfor %} },
             highlight: {{ this.highlight|tojson }},
-            fit: {{ this.fit|tojson }}
+            fit: {{ this.fit|tojson }},
+            fetched: {{ this.fetched|tojson }},
+            fetchLimit: {{ this.fetch_limit|tojson }}
         };
         {% endmacro %}
         """
     )
 
     def __init__(self, key: str, layers: dict[str, str], tiles: dict[str, str],
-                 fit: list[list[float]]):
+                 fit: list[list[float]], fetched: dict[str, str] | None = None):
         super().__init__()
         self._name = "LayerRegistry"
+        #: Collection id -> items URL, for the layers the script fills from the API.
+        self.fetched = fetched or {}
+        self.fetch_limit = FETCH_LIMIT
         self.key = key
         self.layers = layers
         self.tiles = tiles
@@ -291,27 +299,27 @@ def key_html(lang: Lang) -> str:
 
 
 def legend_html(
-    catalog: Catalog, lang: Lang, collections: Iterable[str] | None = None, counts: bool = True,
+    store: FeatureStore, lang: Lang, collections: Iterable[str] | None = None, counts: bool = True,
     marked: str | None = None,
 ) -> str:
     """HTML of the legend: groups, then a swatch, title and (optionally) count per collection;
     ``marked`` names the highlighted feature a page is about (e.g. "this park")."""
-    wanted = set(collections) if collections is not None else set(catalog.collections)
+    wanted = set(collections) if collections is not None else set(store.collection_ids())
     parts = [f'<div class="lg-title">{escape(t(lang, "legend"))}</div>']
     if marked:
         sw = _box("rgba(255,0,170,.18)", f"3px solid {HIGHLIGHT_COLOUR}")
         parts.append(f'<div class="lg-item lg-marked">{sw}{escape(marked)}</div>')
     sea = _box(SEA_COLOUR, "1px solid #9bb")
     for group in GROUPS:
-        members = [c for c in catalog.collections.values() if c.group == group and c.id in wanted]
+        members = [c for c in store.collections() if c.group == group and c.id in wanted]
         if not members:
             continue
         parts.append(f'<div class="lg-group">{escape(t(lang, "group_" + group))}</div>')
         if group == "basemap":
             parts.append(f'<div class="lg-item">{sea}{escape(t(lang, "sea"))}</div>')
         for c in members:
-            sw = style_for(c.id).swatch(_is_point_collection(c))
-            count = f' <span class="lg-count">({len(c)})</span>' if counts else ""
+            sw = style_for(c.id).swatch(c.points_only)
+            count = f' <span class="lg-count">({c.count})</span>' if counts else ""
             parts.append(
                 f'<div class="lg-item" data-collection="{c.id}">{sw}{escape(c.title(lang))}'
                 f"{count}</div>"
@@ -320,43 +328,28 @@ def legend_html(
     return "".join(parts)
 
 
-def _is_point_collection(c: Collection) -> bool:
-    return set(c.geometry_types) <= POINT_TYPES
-
-
 def collection_geojson(
-    c: Collection, lang: Lang, links: LinkTemplates, ids: Iterable[str] | None = None
+    store: FeatureStore, c: CollectionMeta, lang: Lang, links: LinkTemplates,
+    ids: Iterable[str] | None = None,
 ) -> dict[str, Any]:
     """The collection as a GeoJSON FeatureCollection with the properties the page needs."""
-    gdf = c.gdf if ids is None else c.gdf.loc[[i for i in ids if i in c.gdf.index]]
-    simplify = c.group == "basemap"
+    simplify = c.has_role("basemap")
     features = []
-    for fid, row in gdf.iterrows():
-        props = {k: _plain(row.get(k)) for k in row.index if k != "geometry"}
-        out = {k: props.get(k) for k in CLIENT_PROPS}
+    for f in store.features(c.id, None if ids is None else list(ids)):
+        out = {k: f.properties.get(k) for k in CLIENT_PROPS}
         out["collection"] = c.id
-        out["popup"] = popup_html(c.id, props, lang, links)
+        out["popup"] = popup_html(c.id, f.properties, lang, links)
         features.append(
-            {"type": "Feature", "id": str(fid), "properties": out,
+            {"type": "Feature", "id": f.id, "properties": out,
              "geometry": shape_mapping(
-                 row.geometry.simplify(BASEMAP_TOLERANCE_DEG, preserve_topology=True)
-                 if simplify else row.geometry)}
+                 f.geometry.simplify(BASEMAP_TOLERANCE_DEG, preserve_topology=True)
+                 if simplify else f.geometry)}
         )
     return {"type": "FeatureCollection", "features": features}
 
 
-def _plain(value: Any) -> Any:
-    """pandas' missing values as None; everything else unchanged."""
-    if isinstance(value, (list, tuple, dict)):
-        return value
-    try:
-        return None if pd.isna(value) else value
-    except (TypeError, ValueError):
-        return value
-
-
 def _add_collection(
-    m: folium.Map, c: Collection, options: MapOptions,
+    m: folium.Map, store: FeatureStore, c: CollectionMeta, options: MapOptions,
     ids: Iterable[str] | None, interactive: bool, show: bool, counted: bool,
 ) -> folium.GeoJson:
     lang = options.lang
@@ -365,11 +358,11 @@ def _add_collection(
     folium.map.CustomPane(pane, z_index=style.z, pointer_events=True).add_to(m)
     area_style = style.leaflet_area()
     point_style = style.leaflet()
-    if not _is_polygonal(c):
+    if not c.polygonal:
         # folium's CircleMarker drops options it does not know; the styler's dict reaches
         # Leaflet as is, so the pane (z-order above the areas) and fill go there. A collection
         # that mixes points and areas keeps its areas low and its points in a pane above.
-        point_pane = pane if _is_point_collection(c) else f"pane-{c.id}-points"
+        point_pane = pane if c.points_only else f"pane-{c.id}-points"
         if point_pane != pane:
             folium.map.CustomPane(point_pane, z_index=POINTS_Z, pointer_events=True).add_to(m)
         point_style.update(pane=point_pane, fill=True, radius=style.radius)
@@ -377,15 +370,19 @@ def _add_collection(
     def styler(f: dict[str, Any], a: dict[str, Any] = area_style, p: dict[str, Any] = point_style):
         return dict(p if f["geometry"]["type"] in POINT_TYPES else a)
 
-    data = collection_geojson(c, lang, options.links, ids)
+    # A large collection is not inlined: the page's script fetches what the view shows
+    # from the API (see map.js, "fetched layers").
+    fetched = ids is None and c.count > INLINE_MAX_FEATURES
+    empty: dict[str, Any] = {"type": "FeatureCollection", "features": []}
+    data = empty if fetched else collection_geojson(store, c, lang, options.links, ids)
     # folium checks tooltip fields against the data, so an empty layer gets neither
     interactive = interactive and bool(data["features"])
-    count = f' <span class="lc-count">({len(c)})</span>' if counted else ""
+    count = f' <span class="lc-count">({c.count})</span>' if counted else ""
     layer = folium.GeoJson(
         data,
-        name=f'{style.swatch(_is_point_collection(c))}{escape(c.title(lang))}{count}',
+        name=f'{style.swatch(c.points_only)}{escape(c.title(lang))}{count}',
         style_function=styler,
-        marker=folium.CircleMarker(radius=style.radius, pane=pane) if not _is_polygonal(c) else None,
+        marker=folium.CircleMarker(radius=style.radius, pane=pane) if not c.polygonal else None,
         tooltip=folium.GeoJsonTooltip(fields=[f"name_{lang}"], labels=False) if interactive else None,
         popup=folium.GeoJsonPopup(fields=["popup"], labels=False, max_width=380)
         if interactive else None,
@@ -397,12 +394,8 @@ def _add_collection(
     return layer
 
 
-def _is_polygonal(c: Collection) -> bool:
-    return not (set(c.geometry_types) & POINT_TYPES)
-
-
 def build_map(
-    catalog: Catalog,
+    store: FeatureStore,
     options: MapOptions,
     *,
     key: str = "main",
@@ -416,20 +409,20 @@ def build_map(
 
     Parameters
     ----------
-    catalog
-        The loaded catalog.
+    store
+        The feature store.
     options
         Language, asset prefix, links and tile layers (see :class:`MapOptions`).
     key
         Name the page's script finds the map under (``window.corridorMaps[key]``).
     collections
-        Collections to draw, in catalog order (default: all).
+        Collections to draw, in store order (default: all).
     only_ids
         Per collection, the feature ids to draw (default: every feature).
     extra
         Additional lon/lat geometries with Leaflet path styles (e.g. distance rings).
     fit
-        Lon/lat extent to open on (default: the corridor and parks, else the whole catalog).
+        Lon/lat extent to open on (default: the ``frame`` collections, else everything).
     marked
         Lon/lat geometries the page is about, each with its label: drawn above everything in
         the highlight colour, labelled, and named in the legend.
@@ -437,11 +430,11 @@ def build_map(
     Raises
     ------
     corridor.errors.NotFound
-        If ``collections`` names a collection the catalog lacks.
+        If ``collections`` names a collection the store lacks.
     """
-    wanted = list(collections) if collections is not None else list(catalog.collections)
+    wanted = list(collections) if collections is not None else store.collection_ids()
     for cid in wanted:
-        catalog.collection(cid)
+        store.collection(cid)
     m = folium.Map(location=None, tiles=None, control_scale=False, zoom_control=True,
                    attribution_control=True)
     # More specific than leaflet.css's own .leaflet-container rule, whatever the order.
@@ -452,14 +445,17 @@ def build_map(
     )
     MetricScale().add_to(m)
     layers: dict[str, folium.GeoJson] = {}
-    for cid in (c for c in catalog.collections if c in wanted):
-        c = catalog.collections[cid]
+    fetched: dict[str, str] = {}
+    for c in (c for c in store.collections() if c.id in wanted):
+        cid = c.id
         ids = only_ids.get(cid) if only_ids else None
         interactive = cid != "land"
         layers[cid] = _add_collection(
-            m, c, options, ids, interactive, show=style_for(cid).shown,
+            m, store, c, options, ids, interactive, show=style_for(cid).shown,
             counted=not (only_ids and cid in only_ids),
         )
+        if ids is None and c.count > INLINE_MAX_FEATURES:
+            fetched[cid] = options.links.items.format(cid=cid)
     if extra:
         folium.map.CustomPane("pane-extra", z_index=EXTRA_Z, pointer_events=False).add_to(m)
     for geom, path_style in extra:
@@ -469,12 +465,11 @@ def build_map(
             pane="pane-extra",
         ).add_to(m)
     label_sets = []
-    for cid in LABELLED:
+    for cid in store.collection_ids("labelled"):
         if cid in layers:
-            gdf = catalog.collections[cid].gdf
             label_sets.append((layers[cid].get_name(), f"label-{cid}", [
-                [*label_point(r.geometry), escape(str(r[f"name_{options.lang}"]))]
-                for _fid, r in gdf.iterrows()]))
+                [*label_point(f.geometry), escape(f.name(options.lang))]
+                for f in store.features(cid)]))
     marked_layer = None
     if marked:
         folium.map.CustomPane("pane-marked", z_index=MARKED_Z, pointer_events=False).add_to(m)
@@ -488,16 +483,16 @@ def build_map(
                            [[*label_point(g), escape(text)] for g, text in marked]))
     tiles = _add_tiles(m, options)
     if options.controls:
-        _add_controls(m, catalog, layers, tiles, options)
+        _add_controls(m, store, layers, tiles, options)
     elif options.legend:
         # a part of each collection is drawn, so no counts
-        Legend(legend_html(catalog, options.lang, layers, counts=False,
+        Legend(legend_html(store, options.lang, layers, counts=False,
                            marked=marked[0][1] if marked else None)).add_to(m)
     if label_sets:
         PlaceLabels(label_sets).add_to(m)
-    bounds = bounds_latlon(fit if fit is not None else _default_extent(catalog))
+    bounds = bounds_latlon(fit if fit is not None else _default_extent(store))
     LayerRegistry(key, {cid: g.get_name() for cid, g in layers.items()},
-                  {tid: tl.get_name() for tid, tl in tiles.items()}, bounds).add_to(m)
+                  {tid: tl.get_name() for tid, tl in tiles.items()}, bounds, fetched).add_to(m)
     m.fit_bounds(bounds)
     localise_assets(m, options.asset_base)
     root = cast(Figure, m.get_root())
@@ -511,12 +506,12 @@ def build_map(
     )
 
 
-def _default_extent(catalog: Catalog) -> tuple[float, float, float, float]:
-    for cid in ("corridor", "parks"):
-        c = catalog.collections.get(cid)
-        if c is not None and len(c):
-            return c.extent
-    return catalog.extent
+def _default_extent(store: FeatureStore) -> tuple[float, float, float, float]:
+    boxes = [m.extent for m in store.collections() if m.has_role("frame") and m.extent]
+    if not boxes:
+        return store.extent or (119.5, 35.6, 121.0, 37.1)  # Qingdao, for an empty store
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes),
+            max(b[2] for b in boxes), max(b[3] for b in boxes))
 
 
 def _add_tiles(m: folium.Map, options: MapOptions) -> dict[str, folium.TileLayer]:
@@ -533,13 +528,13 @@ def _add_tiles(m: folium.Map, options: MapOptions) -> dict[str, folium.TileLayer
 
 
 def _add_controls(
-    m: folium.Map, catalog: Catalog, layers: dict[str, folium.GeoJson],
+    m: folium.Map, store: FeatureStore, layers: dict[str, folium.GeoJson],
     tiles: dict[str, folium.TileLayer], options: MapOptions,
 ) -> None:
     lang = options.lang
     groups: dict[str, list[Any]] = {}
     for group in GROUPS:
-        members = [layers[c.id] for c in catalog.collections.values()
+        members = [layers[c.id] for c in store.collections()
                    if c.group == group and c.id in layers]
         if members:
             groups[t(lang, "group_" + group)] = members

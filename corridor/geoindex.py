@@ -1,7 +1,7 @@
-"""An indexed layer of geometries for fast geodesic "within N km" and "nearest k" queries.
+"""A geodesic index over geometries for fast geodesic "within N km" and "nearest k" queries.
 
 The same engine serves the catalog's collections (tens of features) and user point layers
-(hundreds of thousands of points). Building a :class:`Layer` projects every geometry once to
+(hundreds of thousands of points). Building a :class:`GeodesicIndex` projects every geometry once to
 Gauss-Kruger CM 120E (EPSG:4549) and builds a shapely STRtree on the metric geometries.
 
 A query then
@@ -35,10 +35,13 @@ from corridor.geodesic import (
 )
 
 IntArray = NDArray[np.intp]
+#: Metric slack of the intersection pre-filter: covers densification and projection
+#: rounding (well under a millimetre) many times over; the exact test follows anyway.
+INTERSECT_SLACK_M = 1.0
 FloatArray = NDArray[np.float64]
 
 
-class Layer:
+class GeodesicIndex:
     """Geometries in WGS84 lon/lat with their metric images and an STRtree over those.
 
     Parameters
@@ -68,9 +71,12 @@ class Layer:
                 dense, lambda c: np.column_stack(to_metric(c[:, 0], c[:, 1]))
             )
             self.tree = shapely.STRtree(self.metric)
+            b = shapely.total_bounds(geoms)
+            #: (minx, miny, maxx, maxy) of the items in lon/lat.
+            self.bounds: tuple[float, float, float, float] = (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
 
     @classmethod
-    def from_lonlat(cls, lon: ArrayLike, lat: ArrayLike) -> Layer:
+    def from_lonlat(cls, lon: ArrayLike, lat: ArrayLike) -> GeodesicIndex:
         """Build a point layer straight from coordinate arrays (no lon/lat shapely objects).
 
         Raises
@@ -94,6 +100,10 @@ class Layer:
         self.x, self.y = to_metric(lon, lat)
         self.metric = shapely.points(self.x, self.y)
         self.tree = shapely.STRtree(self.metric)
+        self.bounds = (
+            (float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max()))
+            if len(lon) else (0.0, 0.0, 0.0, 0.0)
+        )
 
     def __len__(self) -> int:
         return len(self.metric)
@@ -180,6 +190,36 @@ class Layer:
             return cand, None
         bd = point_distances_m(lon0, lat0, self.lon[band], self.lat[band])
         return np.concatenate([cand[sure], band[bd <= meters]]), None
+
+    def intersecting(self, geom: shapely.Geometry) -> IntArray:
+        """Positions, ascending, of the items whose lon/lat geometry intersects ``geom``
+        (lon/lat; a boundary touch counts), as shapely decides it in lon/lat.
+
+        The metric tree only proposes candidates: ``geom`` is clipped to the items' extent
+        (nothing outside it can intersect them), densified and projected like the items,
+        and every item within :data:`INTERSECT_SLACK_M` of its image is then tested exactly.
+        """
+        if shapely.is_empty(geom) or len(self) == 0:
+            return np.zeros(0, dtype=np.intp)
+        x0, y0, x1, y1 = self.bounds
+        pad = 1e-6
+        clipped = shapely.clip_by_rect(geom, x0 - pad, y0 - pad, x1 + pad, y1 + pad)
+        if shapely.is_empty(clipped):
+            # A line or point exactly on the padded box can clip to nothing: test it all.
+            cand = np.arange(len(self))
+        else:
+            image = _metric(clipped)
+            if np.isfinite(shapely.get_coordinates(image)).all():
+                cand = np.sort(self.tree.query(image, predicate="dwithin", distance=INTERSECT_SLACK_M))
+            else:
+                cand = np.arange(len(self))
+        if len(cand) == 0:
+            return cand
+        if self.geoms is None:
+            ok = shapely.intersects_xy(geom, self.lon[cand], self.lat[cand])
+        else:
+            ok = shapely.intersects(self.geoms[cand], geom)
+        return cand[ok]
 
     def nearest(self, origin: shapely.Geometry, k: int) -> tuple[IntArray, FloatArray]:
         """The ``k`` items nearest to ``origin`` (fewer if the layer is smaller), nearest first.

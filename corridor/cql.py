@@ -1,14 +1,16 @@
 """Filtering with CQL2 (OGC API - Features Part 3): parse with pygeofilter, check, evaluate.
 
 pygeofilter parses CQL2 text and CQL2 JSON into an AST; this module checks that the AST only
-names queryables and supported operators (so mistakes are a 400 naming the bad part, not a
-500), converts geometry literals from ``filter-crs`` to WGS84 lon,lat, and evaluates the AST
-into a boolean mask over a collection's GeoDataFrame with pygeofilter's geopandas backend.
+names queryables and supported operators (so mistakes are an
+:class:`~corridor.errors.InvalidParameter` naming the bad part), and evaluates it into a
+boolean mask over a GeoDataFrame with pygeofilter's geopandas backend, converting geometry
+literals to WGS84 lon,lat on the way. Only stores call :func:`evaluate`.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import geopandas as gpd
@@ -21,8 +23,10 @@ from pygeofilter.backends.geopandas.evaluate import GeoPandasEvaluator
 from pygeofilter.parsers.cql2_json import parse as parse_json
 from pygeofilter.parsers.cql2_text import parse as parse_text
 
-from web.api.crs import GeomFn
-from web.api.errors import InvalidParameterValue
+from corridor import checks
+from corridor.errors import InvalidParameter
+
+GeomFn = Callable[[shapely.Geometry], shapely.Geometry]
 
 FILTER_LANGS = ("cql2-text", "cql2-json")
 
@@ -39,23 +43,24 @@ def parse_filter(text: str, lang: str | None) -> ast.AstType:
 
     Raises
     ------
-    InvalidParameterValue
+    InvalidParameter
         If the language is unknown or the text does not parse.
     """
     lang = (lang or "cql2-text").strip().lower()
     if lang not in FILTER_LANGS:
-        raise InvalidParameterValue(
+        raise InvalidParameter(
             f"filter-lang={lang!r} is not supported; expected one of {', '.join(FILTER_LANGS)}"
         )
     if not text.strip():
-        raise InvalidParameterValue("filter is empty; expected a CQL2 expression")
+        raise InvalidParameter("filter is empty; expected a CQL2 expression")
+    checks.limit(text, "filter", checks.MAX_FILTER)
     try:
         if lang == "cql2-json":
             return parse_json(json.loads(text))
         return parse_text(text)
     except Exception as exc:  # noqa: BLE001  (lark, json, pygeofilter raise many types)
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InvalidParameterValue(
+        raise InvalidParameter(
             f"filter {text[:200]!r} is not valid {lang}: {first[:300]}; expected e.g. "
             "\"kind = 'park'\" or \"S_INTERSECTS(geometry, POINT(120.4 36.1))\""
         ) from None
@@ -66,7 +71,7 @@ def check_filter(node: Any, queryables: dict[str, dict[str, Any]]) -> None:
 
     Raises
     ------
-    InvalidParameterValue
+    InvalidParameter
         Naming the unknown property, the unsupported operator or the mismatched literal.
     """
     if isinstance(node, _LITERALS) or node is None:
@@ -77,19 +82,19 @@ def check_filter(node: Any, queryables: dict[str, dict[str, Any]]) -> None:
         return
     if not isinstance(node, _SUPPORTED):
         name = getattr(getattr(node, "op", None), "value", None) or type(node).__name__
-        raise InvalidParameterValue(
+        raise InvalidParameter(
             f"filter operator {name!r} is not supported; expected comparison (=, <>, <, <=, >, "
             ">=), logical (AND, OR, NOT), LIKE, IN, BETWEEN, IS NULL or spatial (S_INTERSECTS...)"
         )
     if isinstance(node, ast.Attribute):
         if node.name not in queryables:
-            raise InvalidParameterValue(
+            raise InvalidParameter(
                 f"filter property {node.name!r} is not queryable; expected one of "
                 f"{', '.join(queryables)}"
             )
         return
     if isinstance(node, ast.Function) and node.name.lower() != "bbox":
-        raise InvalidParameterValue(f"filter function {node.name!r} is not supported")
+        raise InvalidParameter(f"filter function {node.name!r} is not supported")
     if isinstance(node, ast.Comparison | ast.Between | ast.In | ast.Like):
         _check_types(node, queryables)
     for sub in node.get_sub_nodes():
@@ -103,7 +108,7 @@ def _check_types(node: Any, queryables: dict[str, dict[str, Any]]) -> None:
     qtype = queryables[lhs.name].get("type")
     if isinstance(node, ast.Like):
         if qtype != "string":
-            raise InvalidParameterValue(f"LIKE needs a string property; {lhs.name!r} is {qtype}")
+            raise InvalidParameter(f"LIKE needs a string property; {lhs.name!r} is {qtype}")
         return
     if isinstance(node, ast.Comparison):
         literals = [node.rhs]
@@ -121,7 +126,7 @@ def _check_types(node: Any, queryables: dict[str, dict[str, Any]]) -> None:
             "boolean": isinstance(lit, bool),
         }.get(str(qtype), False)
         if not ok:
-            raise InvalidParameterValue(
+            raise InvalidParameter(
                 f"filter compares {lhs.name!r} ({qtype}) with {lit!r}; expected a {qtype} value"
             )
 
@@ -140,7 +145,7 @@ class _Evaluator(GeoPandasEvaluator):
         if len(coords) == 6:
             coords = (coords[0], coords[1], coords[3], coords[4])
         if len(coords) != 4:
-            raise InvalidParameterValue("BBOX() needs 4 or 6 numbers")
+            raise InvalidParameter("BBOX() needs 4 or 6 numbers")
         return self._convert(shapely.box(*coords))
 
     @handle(values.Geometry)
@@ -157,19 +162,19 @@ def evaluate(root: Any, gdf: gpd.GeoDataFrame, to_wgs84: GeomFn | None) -> np.nd
 
     Raises
     ------
-    InvalidParameterValue
+    InvalidParameter
         If evaluation fails (e.g. an invalid geometry literal).
     """
     if len(gdf) == 0:
         return np.zeros(0, dtype=bool)
     try:
         result = _Evaluator(gdf, to_wgs84).evaluate(root)
-    except InvalidParameterValue:
+    except InvalidParameter:
         raise
     except Exception as exc:  # noqa: BLE001  (pandas/shapely raise many types)
-        raise InvalidParameterValue(f"filter cannot be evaluated: {exc}"[:400]) from None
+        raise InvalidParameter(f"filter cannot be evaluated: {exc}"[:400]) from None
     if isinstance(result, pd.Series):
         return result.fillna(False).to_numpy(dtype=bool)
     if isinstance(result, bool | np.bool_):
         return np.full(len(gdf), bool(result))
-    raise InvalidParameterValue("filter is not a condition; expected a predicate, e.g. kind = 'park'")
+    raise InvalidParameter("filter is not a condition; expected a predicate, e.g. kind = 'park'")

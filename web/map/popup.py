@@ -11,18 +11,19 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
-from corridor.i18n import Lang, kind_label, t
+from web.map.words import Lang, kind_label, t
 
 
 @dataclass(frozen=True)
 class LinkTemplates:
     """URL patterns the popups link to; ``{cid}``, ``{fid}`` and ``{lang}`` are filled in.
 
-    The domain does not know the web app's routes, so the web layer passes these in.
+    Map building does not know the app's routes, so the views pass these in.
     """
 
     item: str = "/api/collections/{cid}/items/{fid}"
     park: str = "/parks/{fid}?lang={lang}"
+    items: str = "/api/collections/{cid}/items"
 
 
 def _text(value: Any) -> str:

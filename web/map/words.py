@@ -6,12 +6,7 @@ only the words of the interface itself. Every key exists in both languages (a te
 
 from __future__ import annotations
 
-from typing import Literal
-
-from corridor.errors import InvalidParameter
-
-Lang = Literal["zh", "en"]
-LANGS: tuple[Lang, ...] = ("zh", "en")
+from corridor.checks import LANGS, Lang  # noqa: F401 - re-exported for the pages
 
 UI: dict[str, dict[Lang, str]] = {
     "title": {"zh": "青岛湾区科创走廊地图", "en": "Qingdao bay-area S&T innovation corridor map"},
@@ -174,22 +169,6 @@ KINDS: dict[str, dict[Lang, str]] = {
     "cooperation_platform": {"zh": "合作平台", "en": "cooperation platform"},
     "district_role": {"zh": "区(市)定位", "en": "district role"},
 }
-
-
-def check_lang(value: str | None, default: Lang = "zh") -> Lang:
-    """Return ``value`` as a language code, ``default`` when it is empty.
-
-    Raises
-    ------
-    InvalidParameter
-        If ``value`` is neither ``zh`` nor ``en``.
-    """
-    if not value:
-        return default
-    key = value.strip().lower()
-    if key not in LANGS:
-        raise InvalidParameter(f"language {value!r} is not supported; expected zh or en")
-    return key  # type: ignore[return-value]
 
 
 def t(lang: Lang, key: str, **fmt: object) -> str:

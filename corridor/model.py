@@ -1,0 +1,157 @@
+"""Plain typed values the domain passes around: collection metadata, features, hits, the
+items query and its page, and the plan's indicators. No storage, no I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import shapely
+
+#: Roles a collection can play (``roles`` in ``collections.toml``):
+#:
+#: ``basemap``  reference geometry: left out of default queries, need not quote the plan;
+#: ``at``       its polygons answer "what is here";
+#: ``near``     asked about by the map's "within N km" query;
+#: ``parks``    the collection the park profiles and comparison describe (one at most);
+#: ``nearby``   listed on a park profile as what lies near the park;
+#: ``frame``    the map opens on the extent of these collections;
+#: ``labelled`` its feature names are written on the map.
+ROLES = frozenset({"basemap", "at", "near", "parks", "nearby", "frame", "labelled"})
+
+Extent = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class CollectionMeta:
+    """What a store knows about one collection besides its features."""
+
+    id: str
+    group: str
+    title_zh: str
+    title_en: str
+    description_zh: str
+    description_en: str
+    geometry_types: tuple[str, ...]
+    roles: frozenset[str] = frozenset()
+    #: Number of features.
+    count: int = 0
+    #: (minx, miny, maxx, maxy) in lon/lat; None for an empty collection.
+    extent: Extent | None = None
+    #: Changes exactly when the collection's features change (caches and ETags key on it).
+    version: str = ""
+
+    def title(self, lang: str = "en") -> str:
+        return self.title_zh if lang == "zh" else self.title_en
+
+    def description(self, lang: str = "en") -> str:
+        return self.description_zh if lang == "zh" else self.description_en
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles
+
+    @property
+    def points_only(self) -> bool:
+        return set(self.geometry_types) <= {"Point", "MultiPoint"}
+
+    @property
+    def polygonal(self) -> bool:
+        """Whether the collection holds no points at all."""
+        return not set(self.geometry_types) & {"Point", "MultiPoint"}
+
+
+@dataclass(frozen=True, eq=False)
+class Feature:
+    """One feature: its properties, its WGS84 lon/lat geometry, and its GeoJSON text.
+
+    ``json`` is the complete GeoJSON Feature in CRS84, serialised once by the store, laid
+    out as ``{"type":"Feature","id":...,"geometry":...,"properties":{...}}`` so a response
+    can splice extra properties in before its last two braces.
+    """
+
+    collection: str
+    id: str
+    properties: Mapping[str, Any] = field(repr=False)
+    geometry: shapely.Geometry = field(repr=False)
+    json: bytes = field(repr=False, default=b"")
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.properties.get(name, default)
+
+    def name(self, lang: str) -> str:
+        return str(self.properties.get("name_zh" if lang == "zh" else "name_en", self.id))
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One feature found by a query, with its geodesic distance or its name-match score."""
+
+    feature: Feature
+    distance_km: float | None = None
+    score: float | None = None
+
+    @property
+    def collection(self) -> str:
+        return self.feature.collection
+
+    @property
+    def id(self) -> str:
+        return self.feature.id
+
+
+@dataclass
+class ItemsQuery:
+    """An items request, validated and in WGS84 lon/lat.
+
+    Every criterion given must hold. With ``near`` the matches are ordered by geodesic
+    distance (then data order) and carry it; otherwise they come in data order.
+    """
+
+    limit: int = 10
+    offset: int = 0
+    bbox: Extent | None = None
+    #: Equality on queryable properties (values already of the property's type).
+    equals: dict[str, Any] = field(default_factory=dict)
+    #: Name search text (matching features keep data order in an items query).
+    q: str | None = None
+    industry: str | None = None
+    #: Origin geometry of a distance restriction, and the distance in metres.
+    near: shapely.Geometry | None = None
+    near_m: float | None = None
+    #: Feature id of the origin when it is a feature (never reported as its own neighbour).
+    near_id: str | None = None
+    #: A checked CQL2 AST (pygeofilter) and the function taking its geometry literals to
+    #: WGS84 lon/lat (None when they already are).
+    filter: Any = None
+    filter_to_wgs84: Callable[[shapely.Geometry], shapely.Geometry] | None = None
+
+
+@dataclass(frozen=True)
+class ItemsPage:
+    """One page of an items query."""
+
+    matched: int
+    features: list[Feature]
+    #: Geodesic distance in km of each feature on the page (only with ``near``).
+    distances_km: list[float] | None = None
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One of the plan's seven main indicators (一(三) table)."""
+
+    id: str
+    number: int
+    name_zh: str
+    name_en: str
+    unit_zh: str
+    unit_en: str
+    baseline: float | None
+    baseline_text: str
+    baseline_year: int
+    target: float
+    target_text: str
+    attribute_zh: str
+    plan_ref: str
+    plan_text: str

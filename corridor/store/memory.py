@@ -1,0 +1,365 @@
+"""The in-memory store of the bundled data: everything derivable is computed once, at load.
+
+For each collection, loading builds
+
+- each feature's GeoJSON text (:attr:`corridor.model.Feature.json`), so an items response is
+  assembled from ready bytes;
+- one :class:`~corridor.geoindex.GeodesicIndex` (metric STRtree + exact geodesic
+  refinement), which answers distance, nearest, bbox and intersection questions;
+- the queryables and a column of values per queryable (equality is one vectorised compare);
+- normalised names and an industry-term index (distinct industry -> positions);
+- a GeoDataFrame, used only to evaluate CQL2 filters with pygeofilter.
+
+Requests then only read these structures; nothing is mutated after load.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+from shapely.geometry import shape
+
+from corridor import checks, cql
+from corridor.crs import WGS84
+from corridor.errors import NotFound
+from corridor.geoindex import GeodesicIndex
+from corridor.industry import expand, term_matches
+from corridor.model import CollectionMeta, Feature, Indicator, ItemsPage, ItemsQuery
+from corridor.store.base import FeatureStore
+from corridor.store.geodata import CollectionFile, read_geodata
+from corridor.textmatch import name_score, normalize
+
+IntArray = NDArray[np.intp]
+#: Properties a name search looks at.
+NAME_FIELDS = ("name_zh", "name_en", "institution_zh", "institution_en")
+INDUSTRY_FIELDS = ("industries_zh", "industries_en")
+_EMPTY = np.zeros(0, dtype=np.intp)
+
+
+def feature_json(fid: str, geometry: dict[str, Any], properties: dict[str, Any]) -> bytes:
+    """The GeoJSON Feature text of one feature, in the layout :class:`Feature` documents."""
+    return (
+        b'{"type":"Feature","id":' + _dumps(fid) + b',"geometry":' + _dumps(geometry)
+        + b',"properties":' + _dumps(properties) + b"}"
+    )
+
+
+def _dumps(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+@dataclass(frozen=True)
+class _Collection:
+    meta: CollectionMeta
+    features: list[Feature]
+    positions: dict[str, int]
+    index: GeodesicIndex
+    areal: NDArray[np.bool_]
+    queryables: dict[str, dict[str, Any]]
+    columns: dict[str, NDArray[np.object_]]
+    names: list[list[str]]
+    industries: dict[str, IntArray]
+    frame: gpd.GeoDataFrame
+
+
+class MemoryStore(FeatureStore):
+    """Collections held in memory, indexed and serialised once at construction.
+
+    Use :meth:`load` to read a geodata directory.
+    """
+
+    def __init__(self, collections: list[_Collection], indicators: tuple[Indicator, ...],
+                 version: str) -> None:
+        self._collections = {c.meta.id: c for c in collections}
+        self._metas = [c.meta for c in collections]
+        self._indicators = indicators
+        self._version = version
+        self._home = {f.id: c.meta.id for c in collections for f in c.features}
+
+    @classmethod
+    def load(cls, geodata_dir: Path | str | None = None) -> MemoryStore:
+        """Read, validate and index a geodata directory (default: the bundled data).
+
+        Raises
+        ------
+        DataError
+            If a file is missing, unreadable or fails validation.
+        """
+        data = read_geodata(geodata_dir)
+        return cls([_build(cf) for cf in data.collections], data.indicators, data.digest)
+
+    @classmethod
+    def from_features(
+        cls, collections: Sequence[tuple[dict[str, Any], list[dict[str, Any]]]],
+        indicators: tuple[Indicator, ...] = (),
+    ) -> MemoryStore:
+        """A store over GeoJSON features already in memory, one ``(entry, features)`` pair a
+        collection (``entry`` as in ``collections.toml``: id, group, roles, geometry, titles).
+
+        Features are not validated against :mod:`corridor.schema`: this is for callers that
+        built or checked them (tests, benchmarks, importers). Ids must be unique.
+
+        Raises
+        ------
+        ValueError
+            If an id is used twice.
+        """
+        built, digest, seen = [], hashlib.sha256(), set()
+        for entry, feats in collections:
+            raw = _dumps([entry, feats])
+            digest.update(raw)
+            for f in feats:
+                if f["properties"]["id"] in seen:
+                    raise ValueError(f"duplicate feature id {f['properties']['id']!r}")
+                seen.add(f["properties"]["id"])
+            geoms = [shape(f["geometry"]) for f in feats]
+            built.append(_build(CollectionFile(entry, Path("<memory>"), feats, geoms,
+                                               hashlib.sha256(raw).hexdigest()[:16])))
+        return cls(built, indicators, digest.hexdigest()[:16])
+
+    # --- metadata -------------------------------------------------------------------------
+
+    @property
+    def version(self) -> str:
+        return self._version
+
+    def collections(self) -> list[CollectionMeta]:
+        return list(self._metas)
+
+    def collection(self, cid: str) -> CollectionMeta:
+        return self._get(cid).meta
+
+    def indicators(self) -> tuple[Indicator, ...]:
+        return self._indicators
+
+    def queryables(self, cid: str) -> dict[str, dict[str, Any]]:
+        return self._get(cid).queryables
+
+    def _get(self, cid: str) -> _Collection:
+        try:
+            return self._collections[cid]
+        except KeyError:
+            raise NotFound(
+                f"collection {checks.shown(cid)} not found; expected one of {', '.join(self._collections)}"
+            ) from None
+
+    # --- features -------------------------------------------------------------------------
+
+    def get(self, cid: str, fid: str) -> Feature:
+        c = self._get(cid)
+        pos = c.positions.get(fid)
+        if pos is None:
+            raise NotFound(
+                f"feature {checks.shown(fid)} not found in collection {cid!r}; "
+                f"expected one of its {len(c.features)} feature ids"
+            )
+        return c.features[pos]
+
+    def locate(self, fid: str) -> Feature:
+        cid = self._home.get(fid)
+        if cid is None:
+            raise NotFound(f"feature id {checks.shown(fid)} not found in any collection")
+        return self.get(cid, fid)
+
+    def features(self, cid: str, ids: Sequence[str] | None = None) -> list[Feature]:
+        c = self._get(cid)
+        if ids is None:
+            return list(c.features)
+        return [c.features[c.positions[i]] for i in ids if i in c.positions]
+
+    def items(self, cid: str, query: ItemsQuery) -> ItemsPage:
+        c = self._get(cid)
+        sel = self._select(c, query)
+        lo, hi = query.offset, query.offset + query.limit
+        if query.near is not None:
+            assert query.near_m is not None
+            pos, d = _within(c, query.near, query.near_m)
+            keep = pos != c.positions.get(query.near_id or "", -1)
+            if sel is not None:
+                keep &= np.isin(pos, sel)
+            pos, d = pos[keep], d[keep]
+            return ItemsPage(len(pos), [c.features[p] for p in pos[lo:hi]],
+                             [float(x) / 1000.0 for x in d[lo:hi]])
+        if sel is None:
+            return ItemsPage(len(c.features), c.features[lo:hi])
+        return ItemsPage(len(sel), [c.features[p] for p in sel[lo:hi]])
+
+    def _select(self, c: _Collection, q: ItemsQuery) -> IntArray | None:
+        """Ascending positions matching every criterion but ``near`` (None: all of them)."""
+        sel: IntArray | None = None
+
+        def narrow(pos: IntArray) -> None:
+            nonlocal sel
+            sel = pos if sel is None else np.intersect1d(sel, pos, assume_unique=True)
+
+        if q.bbox is not None:
+            narrow(c.index.intersecting(shapely.box(*q.bbox)))
+        for name, value in q.equals.items():
+            column = c.columns.get(name)
+            narrow(_EMPTY if column is None else np.flatnonzero(column == value))
+        if q.q is not None:
+            narrow(np.array([c.positions[f.id] for f, _ in self.matching_name(c.meta.id, normalize(q.q))],
+                            dtype=np.intp))
+        if q.industry is not None:
+            narrow(_industry_positions(c, expand(q.industry)))
+        if q.filter is not None:
+            rows = np.arange(len(c.features)) if sel is None else sel
+            frame = c.frame if sel is None else c.frame.iloc[sel]
+            sel = rows[cql.evaluate(q.filter, frame, q.filter_to_wgs84)]
+        return sel
+
+    # --- spatial and text primitives ------------------------------------------------------
+
+    def within(self, cid: str, origin: shapely.Geometry, meters: float) -> list[tuple[Feature, float]]:
+        c = self._get(cid)
+        pos, d = _within(c, origin, meters)
+        return [(c.features[p], float(x)) for p, x in zip(pos, d)]
+
+    def nearest(self, cid: str, origin: shapely.Geometry, k: int) -> list[tuple[Feature, float]]:
+        c = self._get(cid)
+        if not c.features:
+            return []
+        pos, d = c.index.nearest(origin, min(k, len(c.features)))
+        return [(c.features[p], float(x)) for p, x in zip(pos, d)]
+
+    def intersecting(self, cid: str, geom: shapely.Geometry, areal_only: bool = False) -> list[Feature]:
+        c = self._get(cid)
+        pos = c.index.intersecting(geom)
+        if areal_only:
+            pos = pos[c.areal[pos]]
+        return [c.features[p] for p in pos]
+
+    def matching_industry(self, cid: str, terms: frozenset[str]) -> list[Feature]:
+        c = self._get(cid)
+        return [c.features[p] for p in _industry_positions(c, terms)]
+
+    def matching_name(self, cid: str, query: str) -> list[tuple[Feature, float]]:
+        c = self._get(cid)
+        out = []
+        for feat, names in zip(c.features, c.names):
+            scores = [s for n in names if (s := name_score(query, n)) is not None]
+            if scores:
+                out.append((feat, max(scores)))
+        return out
+
+
+def _within(c: _Collection, origin: shapely.Geometry, meters: float) -> tuple[IntArray, NDArray[np.float64]]:
+    pos, d = c.index.within(origin, meters, distances=True)
+    assert d is not None
+    return pos, d
+
+
+def _industry_positions(c: _Collection, terms: frozenset[str]) -> IntArray:
+    hits = [pos for text, pos in c.industries.items() if term_matches(terms, (text,))]
+    if not hits:
+        return _EMPTY
+    return np.unique(np.concatenate(hits))
+
+
+# --- building a collection once -------------------------------------------------------------
+
+
+def _build(cf: CollectionFile) -> _Collection:
+    entry = cf.entry
+    cid = entry["id"]
+    props_list = [{k: v for k, v in f["properties"].items() if v is not None} for f in cf.features]
+    ids = [p["id"] for p in props_list]
+    geoms = np.asarray(cf.geometries, dtype=object) if cf.geometries else np.zeros(0, dtype=object)
+    features = [
+        Feature(cid, fid, props, g, feature_json(fid, f["geometry"], props))
+        for fid, props, g, f in zip(ids, props_list, cf.geometries, cf.features)
+    ]
+    index = GeodesicIndex(geoms)
+    queryables, columns = _queryables(props_list, tuple(entry.get("geometry") or _types(geoms)))
+    extent = index.bounds if features else None
+    meta = CollectionMeta(
+        id=cid, group=entry.get("group", "plan"), title_zh=entry.get("title_zh", cid),
+        title_en=entry.get("title_en", cid), description_zh=entry.get("description_zh", ""),
+        description_en=entry.get("description_en", ""),
+        geometry_types=tuple(entry.get("geometry") or _types(geoms)),
+        roles=frozenset(entry.get("roles", [])),
+        count=len(features), extent=extent, version=cf.digest,
+    )
+    industries: dict[str, list[int]] = {}
+    for i, p in enumerate(props_list):
+        for name in INDUSTRY_FIELDS:
+            for text in p.get(name) or []:
+                industries.setdefault(normalize(text), []).append(i)
+    frame = gpd.GeoDataFrame(props_list, geometry=list(geoms), crs=WGS84) if features else \
+        gpd.GeoDataFrame({"id": []}, geometry=gpd.GeoSeries([], crs=WGS84), crs=WGS84)
+    return _Collection(
+        meta=meta,
+        features=features,
+        positions={fid: i for i, fid in enumerate(ids)},
+        index=index,
+        areal=shapely.get_dimensions(geoms) == 2 if len(geoms) else np.zeros(0, dtype=bool),
+        queryables=queryables,
+        columns=columns,
+        names=[[normalize(n) for n in _strings(p, NAME_FIELDS)] for p in props_list],
+        industries={t: np.unique(np.asarray(v, dtype=np.intp)) for t, v in industries.items()},
+        frame=frame,
+    )
+
+
+def _types(geoms: NDArray[np.object_]) -> tuple[str, ...]:
+    return tuple(sorted({g.geom_type for g in geoms}))
+
+
+def _strings(props: dict[str, Any], fields: Sequence[str]) -> list[str]:
+    out: list[str] = []
+    for f in fields:
+        v = props.get(f)
+        if isinstance(v, str):
+            out.append(v)
+        elif isinstance(v, list):
+            out.extend(x for x in v if isinstance(x, str))
+    return out
+
+
+def _queryables(
+    props_list: list[dict[str, Any]], geometry_types: tuple[str, ...]
+) -> tuple[dict[str, dict[str, Any]], dict[str, NDArray[np.object_]]]:
+    """Scalar properties as JSON-schema snippets, and a value column for each.
+
+    A property is queryable when all its present values share one JSON type: boolean
+    (present in every feature), integer (present in every feature; with gaps it is a
+    number), number, or string. Lists (industries) are not: use ``industry``.
+    """
+    names: dict[str, None] = {}
+    for p in props_list:
+        names.update(dict.fromkeys(p))
+    out: dict[str, dict[str, Any]] = {}
+    columns: dict[str, NDArray[np.object_]] = {}
+    for name in names:
+        values = [p.get(name) for p in props_list]
+        present = [v for v in values if v is not None]
+        complete = len(present) == len(values)
+        if all(isinstance(v, bool) for v in present):
+            typ = "boolean" if complete else None
+        elif all(isinstance(v, int) and not isinstance(v, bool) for v in present):
+            typ = "integer" if complete else "number"
+        elif all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present):
+            typ = "number"
+        elif all(isinstance(v, str) for v in present):
+            typ = "string"
+        else:
+            typ = None
+        if typ is None or not present:
+            continue
+        out[name] = {"title": name, "type": typ}
+        column = np.empty(len(values), dtype=object)
+        column[:] = values
+        columns[name] = column
+    gtypes = {t.replace("Multi", "").lower() for t in geometry_types}
+    fmt = f"geometry-{gtypes.pop()}-or-multi" if len(gtypes) == 1 else "geometry-any"
+    out["geometry"] = {"title": "geometry", "format": fmt, "x-ogc-role": "primary-geometry"}
+    return out, columns

@@ -1,0 +1,104 @@
+"""Test-side views of the data, independent of the store under test.
+
+:class:`FileCatalog` reads a geodata directory with geopandas (GDAL), so tests derive their
+expectations from the files themselves rather than from the code that serves them.
+:func:`synthetic_store` builds a store over SYNTHETIC features written in a test.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+from shapely.geometry import mapping
+
+from corridor.store import GEODATA_DIR, MemoryStore
+
+
+@dataclass
+class FileCollection:
+    id: str
+    group: str
+    roles: frozenset[str]
+    title_zh: str
+    title_en: str
+    geometry_types: tuple[str, ...]
+    gdf: gpd.GeoDataFrame
+
+    def __len__(self) -> int:
+        return len(self.gdf)
+
+    def title(self, lang: str) -> str:
+        return self.title_zh if lang == "zh" else self.title_en
+
+    @property
+    def extent(self) -> tuple[float, float, float, float]:
+        return tuple(float(v) for v in self.gdf.total_bounds)  # type: ignore[return-value]
+
+    def feature(self, fid: str) -> pd.Series:
+        return self.gdf.loc[fid]
+
+
+class FileCatalog:
+    """Every collection of a geodata directory as GeoDataFrames indexed by feature id."""
+
+    def __init__(self, root: Path | str = GEODATA_DIR) -> None:
+        root = Path(root)
+        meta = tomllib.loads((root / "collections.toml").read_text(encoding="utf-8"))
+        self.collections: dict[str, FileCollection] = {}
+        for e in meta["collection"]:
+            gdf = gpd.read_file(root / "data" / f"{e['id']}.geojson")
+            # GDAL reads list properties as JSON text; the raw file has the lists.
+            raw = json.loads((root / "data" / f"{e['id']}.geojson").read_text(encoding="utf-8"))
+            for name in ("industries_zh", "industries_en"):
+                if name in gdf:
+                    gdf[name] = [f["properties"].get(name, []) for f in raw["features"]]
+            gdf = gdf.set_index("id", drop=False)
+            gdf.index.name = None
+            self.collections[e["id"]] = FileCollection(
+                e["id"], e["group"], frozenset(e.get("roles", [])), e["title_zh"], e["title_en"],
+                tuple(e["geometry"]), gdf)
+        self.indicators = json.loads((root / "data" / "indicators.json").read_text(encoding="utf-8"))
+
+    def collection(self, cid: str) -> FileCollection:
+        return self.collections[cid]
+
+    def locate(self, fid: str) -> tuple[FileCollection, pd.Series]:
+        for c in self.collections.values():
+            if fid in c.gdf.index:
+                return c, c.gdf.loc[fid]
+        raise KeyError(fid)
+
+    @property
+    def extent(self) -> tuple[float, float, float, float]:
+        b = [c.extent for c in self.collections.values() if len(c)]
+        return (min(x[0] for x in b), min(x[1] for x in b), max(x[2] for x in b), max(x[3] for x in b))
+
+
+def bundled_roles() -> dict[str, list[str]]:
+    """Collection id -> roles, as the bundled collections.toml gives them."""
+    meta = tomllib.loads((GEODATA_DIR / "collections.toml").read_text(encoding="utf-8"))
+    return {e["id"]: list(e.get("roles", [])) for e in meta["collection"]}
+
+
+def synthetic_store(spec: dict[str, list[dict[str, Any]]]) -> MemoryStore:
+    """A store over SYNTHETIC rows: collection id -> rows with ``id``, ``geometry`` (shapely)
+    and any properties. Collections keep the bundled roles of their id (basemap, at...)."""
+    roles = bundled_roles()
+    base = {"name_zh": "", "name_en": "", "industries_zh": [], "industries_en": []}
+    cols = []
+    for cid, rows in spec.items():
+        feats = []
+        for r in rows:
+            props = {**base, **{k: v for k, v in r.items() if k != "geometry"}}
+            feats.append({"type": "Feature", "geometry": mapping(r["geometry"]), "properties": props})
+        types = sorted({r["geometry"].geom_type for r in rows})
+        cols.append(({"id": cid, "group": "basemap" if "basemap" in roles.get(cid, []) else "plan",
+                      "roles": roles.get(cid, []), "geometry": types, "title_zh": cid,
+                      "title_en": cid}, feats))
+    return MemoryStore.from_features(cols)
