@@ -20,9 +20,9 @@ from shapely.geometry import MultiPolygon, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 
-from corridor.model import Indicator
 from corridor.crs import to_wgs84
 from corridor.errors import InvalidParameter
+from corridor.model import Indicator
 from geodata.basemap import District
 from geodata.features import make_feature
 from geodata.geom import quantize, to_metric
@@ -164,7 +164,7 @@ def _check_in_district(
 
 def indicators(path: Path) -> list[dict[str, Any]]:
     """The ``[[indicator]]`` tables of ``indicators.toml`` as plain dicts, fields in
-    :class:`corridor.catalog.Indicator` order (``baseline`` null when absent)."""
+    :class:`corridor.model.Indicator` order (``baseline`` null when absent)."""
     out = []
     for item in read_toml(path).get("indicator", []):
         row = {k: item.get(k) for k in Indicator.__dataclass_fields__}

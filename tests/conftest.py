@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from datafiles import FileCatalog
 
 from corridor.store import MemoryStore
-from datafiles import FileCatalog
 
 TESTS = Path(__file__).resolve().parent
 MINI_GEODATA = TESTS / "fixtures" / "mini"

@@ -5,15 +5,13 @@ from __future__ import annotations
 import pytest
 import shapely
 
-from web import get_catalog
-
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 
 
 @pytest.fixture(scope="module")
-def real(app):
-    with app.app_context():
-        return get_catalog()
+def real(catalog):
+    """The bundled data as its files hold it (the live server serves the same files)."""
+    return catalog
 
 
 @pytest.fixture(scope="module")

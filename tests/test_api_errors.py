@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from web import get_catalog
-
 ITEMS = "/api/collections/{cid}/items"
 ITEM = "/api/collections/{cid}/items/{fid}"
 DOCS = ["/api", "/api/conformance", "/api/collections", "/api/collections/{cid}",
@@ -45,9 +43,8 @@ NOT_FOUND = ["/api/collections/nope", "/api/collections/nope/items", "/api/colle
 
 
 @pytest.fixture(scope="module")
-def ids(app):
-    with app.app_context():
-        cat = get_catalog()
+def ids(catalog):
+    cat = catalog
     cid = "parks" if "parks" in cat.collections else next(iter(cat.collections))
     return {"cid": cid, "fid": str(cat.collections[cid].gdf.index[0])}
 

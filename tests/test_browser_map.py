@@ -67,8 +67,9 @@ def visit(chromium, live_server):
 
 
 @pytest.fixture(scope="module")
-def cat(app):
-    return app.extensions["corridor_catalog"]
+def cat(catalog):
+    """The bundled data as its files hold it."""
+    return catalog
 
 
 def near_collections(cat) -> str:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 
 import pytest
+from conftest import PLAN_TEXT
 
-from corridor.catalog import GEODATA_DIR
+from corridor.store import GEODATA_DIR
 from corridor.validate import check_checklist, check_parks, check_plan_text, squash, validate_all
-from tests.conftest import PLAN_TEXT
 
 
 @pytest.fixture(scope="module")
@@ -20,8 +20,8 @@ def plan() -> str:
     return PLAN_TEXT.read_text(encoding="utf-8")
 
 
-def test_every_plan_text_is_verbatim(catalog, plan):
-    assert check_plan_text(catalog, plan) == []
+def test_every_plan_text_is_verbatim(store, plan):
+    assert check_plan_text(store, plan) == []
 
 
 def test_plan_text_check_catches_a_misquote(catalog, plan):
@@ -31,9 +31,9 @@ def test_plan_text_check_catches_a_misquote(catalog, plan):
     assert squash(quote.replace("聚焦", "关注", 1) + "X") not in squash(plan)
 
 
-def test_all_ten_parks_and_inventory_present(catalog):
-    assert check_parks(catalog) == []
-    assert check_checklist(catalog, GEODATA_DIR / "inventory" / "checklist.toml") == []
+def test_all_ten_parks_and_inventory_present(catalog, store):
+    assert check_parks(store) == []
+    assert check_checklist(store, GEODATA_DIR / "inventory" / "checklist.toml") == []
     assert len(catalog.collection("parks")) == 10
     assert len(catalog.collection("districts")) == 10
     assert len(catalog.collection("bays")) == 3
@@ -42,8 +42,8 @@ def test_all_ten_parks_and_inventory_present(catalog):
     assert len(catalog.indicators) == 7
 
 
-def test_validate_all_is_clean(catalog, plan):
-    assert validate_all(catalog, PLAN_TEXT) == []
+def test_validate_all_is_clean(store, plan):
+    assert validate_all(store, PLAN_TEXT) == []
 
 
 def test_every_feature_states_provenance(catalog):

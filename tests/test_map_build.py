@@ -12,9 +12,10 @@ import pytest
 from pyproj import Geod
 from shapely.geometry import Point, box
 
+from corridor.checks import km as check_km
+from corridor.checks import lang as check_lang
 from corridor.errors import InvalidParameter, NotFound
-from web.map.words import KINDS, UI, check_lang, kind_label, t
-from corridor.mapgeom import check_km, distance_buffer, geodesic_circle
+from corridor.mapgeom import distance_buffer, geodesic_circle
 from web.map.build import (
     MapOptions,
     asset_files,
@@ -28,6 +29,7 @@ from web.map.build import (
 )
 from web.map.popup import LinkTemplates, format_accuracy, placement, popup_html
 from web.map.style import HIGHLIGHT_COLOUR, MARKED_Z, POINTS_Z, STYLES, style_for
+from web.map.words import KINDS, UI, kind_label, t
 
 GEOD = Geod(ellps="WGS84")
 
@@ -48,8 +50,8 @@ def pane_z(script: str) -> dict[str, int]:
 
 
 @pytest.fixture(scope="module")
-def parts_zh(mini_catalog):
-    return build_map(mini_catalog, MapOptions(lang="zh"))
+def parts_zh(mini_store):
+    return build_map(mini_store, MapOptions(lang="zh"))
 
 
 def test_latlon_is_the_one_swap():
@@ -98,10 +100,10 @@ def test_every_declared_asset_is_bundled_by_folium_offline():
     assert all(url in _res for url in files.values())
 
 
-def test_configured_tiles_are_offered_but_off(mini_catalog):
+def test_configured_tiles_are_offered_but_off(mini_catalog, mini_store):
     from web.map.build import osm_tiles, tianditu_tiles
 
-    parts = build_map(mini_catalog, MapOptions(lang="en", tiles=(*tianditu_tiles("KEY"), osm_tiles())))
+    parts = build_map(mini_store, MapOptions(lang="en", tiles=(*tianditu_tiles("KEY"), osm_tiles())))
     assert "tianditu.gov.cn/vec_w" in parts.script and "tk=KEY" in parts.script
     assert "tile.openstreetmap.org" in parts.script
     assert in_script("Online tiles", parts.script)
@@ -109,18 +111,18 @@ def test_configured_tiles_are_offered_but_off(mini_catalog):
         assert f"{name}.remove();" in parts.script  # shown=False: removed at start
 
 
-def test_legend_names_every_collection_in_the_language(mini_catalog):
+def test_legend_names_every_collection_in_the_language(mini_catalog, mini_store):
     for lang in ("zh", "en"):
-        html = legend_html(mini_catalog, lang)
+        html = legend_html(mini_store, lang)
         for c in mini_catalog.collections.values():
             assert escape(c.title(lang)) in html
         assert t(lang, "sea") in html
-        marked = legend_html(mini_catalog, lang, marked="本园区: X")
+        marked = legend_html(mini_store, lang, marked="本园区: X")
         assert 'class="lg-item lg-marked"' in marked and "本园区: X" in marked
 
 
 def test_main_map_key_is_short_and_the_layer_control_carries_titles_and_counts(
-        mini_catalog, parts_zh):
+        mini_catalog, parts_zh, mini_store):
     # the layer control (with swatches) names every collection with its count ...
     for c in mini_catalog.collections.values():
         name = f'{escape(c.title("zh"))} <span class="lc-count">({len(c)})</span>'
@@ -131,7 +133,7 @@ def test_main_map_key_is_short_and_the_layer_control_carries_titles_and_counts(
         assert escape(t("en", k)) in key
     assert key.count('class="lg-item"') == 5
     assert in_script(key_html("zh"), parts_zh.script)
-    assert not in_script(legend_html(mini_catalog, "zh"), parts_zh.script)
+    assert not in_script(legend_html(mini_store, "zh"), parts_zh.script)
 
 
 def test_panes_stack_big_areas_under_small_ones_and_points_on_top(mini_catalog, parts_zh):
@@ -144,9 +146,9 @@ def test_panes_stack_big_areas_under_small_ones_and_points_on_top(mini_catalog, 
     # (which features land in which pane is checked in the browser, on the real data)
 
 
-def test_districts_and_bays_are_labelled_in_the_language(mini_catalog):
+def test_districts_and_bays_are_labelled_in_the_language(mini_catalog, mini_store):
     for lang in ("zh", "en"):
-        parts = build_map(mini_catalog, MapOptions(lang=lang))
+        parts = build_map(mini_store, MapOptions(lang=lang))
         assert "PlaceLabels" not in parts.script  # the macro renders script, not its name
         for cid in ("districts", "bays"):
             assert f'"label-{cid}"' in parts.script
@@ -156,19 +158,19 @@ def test_districts_and_bays_are_labelled_in_the_language(mini_catalog):
                 assert row.geometry.buffer(1e-9).contains(Point(lon, lat))
 
 
-def test_marked_feature_is_drawn_labelled_and_in_the_legend(mini_catalog):
+def test_marked_feature_is_drawn_labelled_and_in_the_legend(mini_catalog, mini_store):
     park = mini_catalog.collection("parks").feature("park-chip")
-    parts = build_map(mini_catalog, MapOptions(lang="zh", controls=False), key="park",
+    parts = build_map(mini_store, MapOptions(lang="zh", controls=False), key="park",
                       collections=["land", "parks"], marked=[(park.geometry, "本园区: 合成芯片园")],
                       fit=park.geometry.bounds)
     assert pane_z(parts.script)["pane-marked"] == MARKED_Z
     assert f'"color": "{HIGHLIGHT_COLOUR}"' in parts.script and '"weight": 4' in parts.script
     assert '"label-marked"' in parts.script and in_script("本园区: 合成芯片园", parts.script)
     assert "lg-marked" in parts.script and "corridor-legend" in parts.script
-    bare = build_map(mini_catalog, MapOptions(lang="zh", controls=False, legend=False),
+    bare = build_map(mini_store, MapOptions(lang="zh", controls=False, legend=False),
                      key="park", collections=["land", "parks"])
     assert "corridor-legend" not in bare.script and "groupedLayers" not in bare.script
-    unmarked = build_map(mini_catalog, MapOptions(lang="zh", controls=False), key="park",
+    unmarked = build_map(mini_store, MapOptions(lang="zh", controls=False), key="park",
                          collections=["land", "parks"])
     assert "pane-marked" not in unmarked.script and "lg-marked" not in unmarked.script
 
@@ -258,12 +260,12 @@ def test_popup_provenance_follows_the_language():
     ("zh", "合成测试数据;非真实地点", "synthetic test fixture; not a real place"),
     ("en", "synthetic test fixture; not a real place", "合成测试数据;非真实地点"),
 ], ids=["zh", "en"])
-def test_map_popups_give_the_source_in_the_maps_language(mini_catalog, lang, shown, hidden):
+def test_map_popups_give_the_source_in_the_maps_language(mini_catalog, lang, shown, hidden, mini_store):
     for c in mini_catalog.collections.values():
-        for feat in collection_geojson(c, lang, LinkTemplates())["features"]:
+        for feat in collection_geojson(mini_store, mini_store.collection(c.id), lang, LinkTemplates())["features"]:
             popup = feat["properties"]["popup"]
             assert shown in popup and hidden not in popup, (c.id, feat["id"])
-    parts = build_map(mini_catalog, MapOptions(lang=lang))
+    parts = build_map(mini_store, MapOptions(lang=lang))
     assert in_script(shown, parts.script) and not in_script(hidden, parts.script)
 
 
@@ -274,9 +276,9 @@ def test_popup_escapes_data():
     assert "<script>" not in html and "&lt;script&gt;" in html and "a&amp;b" in html
 
 
-def test_build_map_rejects_unknown_collection(mini_catalog):
+def test_build_map_rejects_unknown_collection(mini_catalog, mini_store):
     with pytest.raises(NotFound, match="nope"):
-        build_map(mini_catalog, MapOptions(), collections=["nope"])
+        build_map(mini_store, MapOptions(), collections=["nope"])
 
 
 @pytest.mark.parametrize("lon, lat, km", [(120.38, 36.07, 10), (120.0, 36.5, 0.5), (120.9, 35.7, 80)])
@@ -315,7 +317,14 @@ def test_i18n_tables_are_complete():
         check_lang("fr")
 
 
-def test_map_modules_never_import_flask():
-    code = ("import sys, web.map.build, corridor.mapgeom, web.map.words; "
-            "sys.exit(1 if 'flask' in sys.modules else 0)")
+def test_the_domain_never_imports_flask():
+    """Every module of corridor/ imports without pulling in Flask (or the web package)."""
+    import pkgutil
+
+    import corridor
+
+    names = [m.name for m in pkgutil.walk_packages(corridor.__path__, "corridor.")]
+    assert "corridor.store.memory" in names and "corridor.queries" in names
+    code = (f"import sys, importlib; [importlib.import_module(n) for n in {names!r}]; "
+            "sys.exit(1 if {'flask', 'web'} & set(sys.modules) else 0)")
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

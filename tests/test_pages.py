@@ -10,10 +10,9 @@ from html.parser import HTMLParser
 
 import pytest
 
-from web.map.words import UI
 from web import create_app
+from web.map.words import UI
 from web.pages.assets import vendored
-from web.pages.parks import NEAR_COLLECTIONS
 
 
 class _Refs(HTMLParser):
@@ -38,8 +37,13 @@ def fetched_refs(html: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def cat(app):
-    return app.extensions["corridor_catalog"]
+def cat(catalog):
+    """The bundled data as its files hold it."""
+    return catalog
+
+
+def nearby_collections(cat) -> list[str]:
+    return [cid for cid, c in cat.collections.items() if "nearby" in c.roles]
 
 
 PAGES = ["/", "/parks", "/indicators"]
@@ -195,7 +199,7 @@ def test_industry_groups_use_the_synonym_table():
     assert keys("文旅", "tourism") == {"other"}
 
 
-def test_park_profile_lists_what_is_near_by_distance(client, cat):
+def test_park_profile_lists_what_is_near_by_distance(client, cat, store):
     from corridor.queries import within_distance
 
     parks = cat.collection("parks").gdf
@@ -211,13 +215,13 @@ def test_park_profile_lists_what_is_near_by_distance(client, cat):
     assert escape(label) in html or json.dumps(escape(label))[1:-1] in html
     legend = html.split('id="park-legend"', 1)[1].split("</div>\n", 1)[0]
     assert escape(label) in legend
-    for cid in ["parks", *NEAR_COLLECTIONS]:
+    for cid in ["parks", *nearby_collections(cat)]:
         assert escape(cat.collection(cid).title("en")) in legend
-    wanted = [c for c in NEAR_COLLECTIONS if c in cat.collections]
+    wanted = nearby_collections(cat)
     for km in (5, 10):
         table = html.split(f'data-km="{km}"', 1)[1].split("</table>", 1)[0]
         listed = re.findall(r'data-fid="([^"]+)"', table)
-        hits = within_distance(cat, fid, km, collections=wanted)
+        hits = within_distance(store, fid, km, collections=wanted)
         assert sorted(listed) == sorted(h.id for h in hits)
         dists = [float(d) for d in re.findall(r'<td class="num">([\d.]+)</td>', table)]
         assert dists == sorted(dists)
@@ -234,7 +238,7 @@ def test_indicators_chart_and_table(client, cat):
     assert "<svg" in html and 'class="indicator-chart"' in html
     assert len(re.findall(r"data-indicator=", html)) == len(cat.indicators)
     for ind in cat.indicators:
-        assert ind.name_zh in html and ind.target_text in html
+        assert ind["name_zh"] in html and ind["target_text"] in html
     assert html.count("<rect") >= len(cat.indicators)
 
 

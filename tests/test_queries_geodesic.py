@@ -18,12 +18,12 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
+from datafiles import synthetic_store
 from geographiclib.geodesic import Geodesic
 from pyproj import Geod
 
-from corridor.catalog import Catalog, Collection
 from corridor.geoindex import GeodesicIndex
-from corridor.queries import distances_km, within_distance
+from corridor.queries import within_distance
 
 GEOD = Geod(ellps="WGS84")
 REL = 1e-3
@@ -124,7 +124,7 @@ def test_point_to_shapes_matches_dense_reference(seed: int) -> None:
     for _ in range(5):
         lon, lat = _one(rng, 0.3)
         o = shapely.Point(lon, lat)
-        got = distances_km(o, gdf).to_numpy() * 1000
+        got = GeodesicIndex(gdf.geometry.values).distances_m(o)
         ref = np.array([_ref_point_geom(lon, lat, s) for s in shapes])
         _check(got, ref)
 
@@ -178,7 +178,7 @@ def test_shape_to_shape_matches_dense_reference(seed: int) -> None:
         a, b = shapely.simplify(a, 0), shapely.simplify(b, 0)
         a = shapely.affinity.scale(a, 0.2, 0.2)
         b = shapely.affinity.scale(b, 0.2, 0.2)
-        got = distances_km(a, gpd.GeoSeries([b], crs="EPSG:4326")).iloc[0] * 1000
+        got = GeodesicIndex([b]).distances_m(a)[0]
         _check(np.array([got]), np.array([_ref_geom_geom(a, b)]))
 
 
@@ -209,8 +209,8 @@ def test_nearest_matches_sorted_brute_force(k: int) -> None:
         np.testing.assert_allclose(d, np.sort(ref)[:k], rtol=1e-9, atol=1e-3)
 
 
-def test_catalog_within_distance_against_brute_force() -> None:
-    """within_distance over a SYNTHETIC catalog of points and shapes, origin by id and by point."""
+def test_store_within_distance_against_brute_force() -> None:
+    """within_distance over a SYNTHETIC store of points and shapes, origin by id and by point."""
     rng = np.random.default_rng(11)
     lon, lat = _scatter(rng, 300, 0.3)
     pts = gpd.GeoDataFrame(
@@ -220,11 +220,10 @@ def test_catalog_within_distance_against_brute_force() -> None:
     polys = gpd.GeoDataFrame(
         {"id": [f"s-{i}" for i in range(20)]}, geometry=shapes, crs="EPSG:4326"
     ).set_index("id", drop=False)
-    cols = {
-        cid: Collection(cid, "plan", cid, cid, "", "", ("Point",), gdf)
+    cat = synthetic_store({
+        cid: [{"id": fid, "geometry": g} for fid, g in zip(gdf.index, gdf.geometry)]
         for cid, gdf in (("labs", pts), ("parks", polys))
-    }
-    cat = Catalog(collections=cols, indicators=())
+    })
     for of in ("s-3", "p-7", (120.31, 36.22)):
         origin = shapes[3] if of == "s-3" else (pts.geometry.iloc[7] if of == "p-7" else shapely.Point(of))
         km = 12.0

@@ -106,10 +106,10 @@ def index() -> str:
 def _centre_geometry(store: FeatureStore, of: str) -> BaseGeometry:
     """The WGS84 geometry of ``of``: a feature id, or ``lon,lat`` (validated by the domain)."""
     if "," in of:
-        parts = of.split(",")
-        if len(parts) != 2:
-            raise InvalidParameter(f"of={checks.shown(of)}; expected a feature id or lon,lat")
-        return resolve_origin(store, checks.lonlat(*parts))
+        try:
+            return resolve_origin(store, checks.lonlat(*of.split(",", 1)))
+        except InvalidParameter as exc:
+            raise InvalidParameter(f"of={checks.shown(of)}: {exc}") from None
     return resolve_origin(store, of)
 
 

@@ -1,4 +1,5 @@
-"""Catalog loading and structural validation (uses the SYNTHETIC mini data set, then breaks it)."""
+"""The in-memory store: loading, structural validation, the store interface and its indexes
+(uses the SYNTHETIC mini data set, then breaks it)."""
 
 from __future__ import annotations
 
@@ -7,31 +8,61 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import MINI_GEODATA
 
-from corridor.catalog import Catalog
 from corridor.errors import DataError, NotFound
-from tests.conftest import MINI_GEODATA
+from corridor.store import MemoryStore
 
 
-def test_mini_catalog_loads(mini_catalog):
-    assert list(mini_catalog.collections)[:3] == ["land", "districts", "bays"]
-    parks = mini_catalog.collection("parks")
-    assert parks.gdf.crs.to_epsg() == 4326
-    assert list(parks.gdf.index) == ["park-chip", "park-sea"]
-    assert parks.feature("park-chip")["industries_zh"] == ["半导体", "人工智能"]
-    coll, row = mini_catalog.locate("lab-a")
-    assert coll.id == "labs" and row["name_en"] == "Synthetic 实验室"
-    assert mini_catalog.extent == (119.9, 35.8, 120.8, 36.5)
-    assert len(mini_catalog.indicators) == 1
+def test_mini_store_loads(mini_store):
+    assert mini_store.collection_ids()[:3] == ["land", "districts", "bays"]
+    parks = mini_store.collection("parks")
+    assert parks.count == 2 and parks.has_role("parks") and not parks.has_role("basemap")
+    assert [f.id for f in mini_store.features("parks")] == ["park-chip", "park-sea"]
+    assert mini_store.get("parks", "park-chip").get("industries_zh") == ["半导体", "人工智能"]
+    lab = mini_store.locate("lab-a")
+    assert lab.collection == "labs" and lab.get("name_en") == "Synthetic 实验室"
+    assert mini_store.extent == (119.9, 35.8, 120.8, 36.5)
+    assert len(mini_store.indicators()) == 1
+    assert mini_store.collection_ids("basemap") == ["land", "districts"]
 
 
-def test_unknown_collection_and_feature(mini_catalog):
+def test_unknown_collection_and_feature(mini_store):
     with pytest.raises(NotFound, match=r"'nope'.*expected one of land, districts"):
-        mini_catalog.collection("nope")
+        mini_store.collection("nope")
     with pytest.raises(NotFound, match=r"'ghost' not found in collection 'parks'"):
-        mini_catalog.collection("parks").feature("ghost")
+        mini_store.get("parks", "ghost")
     with pytest.raises(NotFound, match="'ghost'"):
-        mini_catalog.locate("ghost")
+        mini_store.locate("ghost")
+
+
+def test_feature_json_is_the_file_feature(mini_store):
+    """Each feature's ready GeoJSON is the file's feature: same geometry, same properties."""
+    for c in mini_store.collections():
+        raw = json.loads((MINI_GEODATA / "data" / f"{c.id}.geojson").read_text(encoding="utf-8"))
+        for f, want in zip(mini_store.features(c.id), raw["features"], strict=True):
+            got = json.loads(f.json)
+            assert got["type"] == "Feature" and got["id"] == want["properties"]["id"]
+            assert got["geometry"] == want["geometry"]
+            assert got["properties"] == {k: v for k, v in want["properties"].items() if v is not None}
+            assert f.json.endswith(b"}}")  # the layout responses splice extra properties into
+
+
+def test_collections_with_roles_come_from_collections_toml(mini_store):
+    import tomllib
+
+    meta = tomllib.loads((MINI_GEODATA / "collections.toml").read_text(encoding="utf-8"))
+    for e in meta["collection"]:
+        assert mini_store.collection(e["id"]).roles == frozenset(e["roles"])
+
+
+def test_unknown_role_is_refused(broken):
+    root, _ = broken
+    toml = root / "collections.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace('roles = ["basemap"]', 'roles = ["basemapp"]', 1),
+                    encoding="utf-8")
+    with pytest.raises(DataError, match=r"unknown role\(s\) \['basemapp'\]"):
+        MemoryStore.load(root)
 
 
 @pytest.fixture()
@@ -105,7 +136,7 @@ def test_bad_data_names_file_feature_and_field(broken, cid, edit, feature, field
     root, edit_file = broken
     path = edit_file(cid, edit)
     with pytest.raises(DataError) as info:
-        Catalog.load(root)
+        MemoryStore.load(root)
     err = info.value
     assert str(path) in str(err) or err.path.endswith(path.name)
     assert err.feature == feature
@@ -117,10 +148,10 @@ def test_missing_and_unparsable_files(broken):
     root, _ = broken
     (root / "data" / "labs.geojson").write_text("{not json", encoding="utf-8")
     with pytest.raises(DataError, match=r"labs\.geojson: not valid JSON"):
-        Catalog.load(root)
+        MemoryStore.load(root)
     (root / "data" / "labs.geojson").unlink()
     with pytest.raises(DataError, match=r"labs\.geojson: file not found"):
-        Catalog.load(root)
+        MemoryStore.load(root)
 
 
 def test_service_refuses_to_start_on_bad_data(broken):
@@ -142,8 +173,12 @@ def test_cli_validate_reports_bad_file(broken, capsys):
     assert "parks.geojson" in err and "park-chip" in err and "'kind'" in err
 
 
-def test_version_digest_follows_the_data(broken, mini_catalog):
+def test_version_digest_follows_the_data(broken, mini_store):
     root, edit_file = broken
-    assert Catalog.load(root).version == mini_catalog.version  # same bytes, same version
+    assert MemoryStore.load(root).version == mini_store.version  # same bytes, same version
     edit_file("labs", _set("name_en", "Synthetic renamed lab"))
-    assert Catalog.load(root).version != mini_catalog.version
+    changed = MemoryStore.load(root)
+    assert changed.version != mini_store.version
+    # only the edited collection's own version moves
+    assert changed.collection("labs").version != mini_store.collection("labs").version
+    assert changed.collection("parks").version == mini_store.collection("parks").version
