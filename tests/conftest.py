@@ -15,6 +15,16 @@ PLAN_TEXT = TESTS.parent.parent / "shared" / "plan" / "qingdao-sti-plan-2021.zh.
 
 
 @pytest.fixture(scope="session")
+def plan_path() -> Path:
+    """Where the plan text should be (it may be missing outside CI; tests decide what to do).
+
+    A fixture rather than ``from tests.conftest import PLAN_TEXT``: another distribution in the
+    virtualenv may install a top-level ``tests`` package that shadows this directory.
+    """
+    return PLAN_TEXT
+
+
+@pytest.fixture(scope="session")
 def catalog() -> Catalog:
     """The real bundled catalog, loaded once."""
     return Catalog.load()
