@@ -285,12 +285,32 @@ def test_gzip_and_cors(mini_client):
     assert pre.headers["Access-Control-Allow-Origin"] == "*"
 
 
-def test_openapi_is_self_contained_and_cached(mini_client):
-    text = mini_client.get("/api/openapi").get_data(as_text=True)
+def test_openapi_is_self_contained_and_cached(monkeypatch):
+    from web import create_app
+    from web.api import openapi
+
+    # A fresh app (the session's may have built its document already), with a spy on the
+    # function that builds the document: two requests must build it once.
+    calls = []
+    real_build = openapi.build
+
+    def counting_build(*args, **kwargs):
+        calls.append(1)
+        return real_build(*args, **kwargs)
+
+    monkeypatch.setattr(openapi, "build", counting_build)
+    client = create_app({"TESTING": True, "GEODATA_DIR": str(MINI_GEODATA)}).test_client()
+    first = client.get("/api/openapi")
+    assert first.status_code == 200 and len(calls) == 1  # built on first use
+    second = client.get("/api/openapi")
+    assert second.status_code == 200 and len(calls) == 1  # served from the cache, not rebuilt
+    text = first.get_data(as_text=True)
+    assert second.get_data(as_text=True) == text
+
     refs = [v for v in _walk(json.loads(text)) if isinstance(v, str) and v.startswith("http")]
     assert not [r for r in refs if "$ref" in r]
-    assert all(not ref.startswith("http") for ref in _refs(json.loads(text)))
-    assert mini_client.get("/api/openapi").get_data(as_text=True) == text
+    all_refs = list(_refs(json.loads(text)))
+    assert all_refs and all(ref.startswith("#/") for ref in all_refs)  # every $ref is internal
     doc = json.loads(text)
     for path in ("/near", "/nearest", "/at", "/indicators", "/collections/parks/items"):
         assert path in doc["paths"]
