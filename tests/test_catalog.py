@@ -10,7 +10,10 @@ import pytest
 
 from corridor.catalog import Catalog
 from corridor.errors import DataError, NotFound
-from tests.conftest import MINI_GEODATA
+
+# Not "from tests.conftest import ...": a top-level "tests" package installed in the
+# virtualenv (pygeoapi ships one) shadows this directory.
+MINI_GEODATA = Path(__file__).resolve().parent / "fixtures" / "mini"
 
 
 def test_mini_catalog_loads(mini_catalog):
