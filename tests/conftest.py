@@ -16,6 +16,12 @@ PLAN_TEXT = TESTS.parent.parent / "shared" / "plan" / "qingdao-sti-plan-2021.zh.
 
 
 @pytest.fixture(scope="session")
+def plan_path() -> Path:
+    """Where the plan text should be (it may be missing outside CI; tests decide what to do)."""
+    return PLAN_TEXT
+
+
+@pytest.fixture(scope="session")
 def catalog() -> FileCatalog:
     """The real bundled data, read from its files with geopandas (for expectations)."""
     return FileCatalog()

@@ -6,8 +6,13 @@ import csv
 import gzip
 import io
 import json
+import shutil
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
+
+MINI_GEODATA = Path(__file__).resolve().parent / "fixtures" / "mini"
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 EPSG4326 = "http://www.opengis.net/def/crs/EPSG/0/4326"
@@ -60,8 +65,59 @@ def test_items_paging(mini_client):
     assert ids(mini_client.get("/api/collections/parks/items")) == ["park-chip", "park-sea"]
 
 
-def test_limit_above_maximum_is_clamped(mini_client):
-    assert mini_client.get("/api/collections/parks/items?limit=99999").status_code == 200
+#: Features in the SYNTHETIC "synthetic" collection: more than the API's page maximum (10000).
+N_SYNTHETIC = 10_007
+MAX_PAGE = 10_000
+
+
+@pytest.fixture(scope="module")
+def big_client(tmp_path_factory):
+    """The mini data set plus one SYNTHETIC collection of N_SYNTHETIC invented points, so a
+    page can be larger than the maximum. Built once per module."""
+    from web import create_app
+
+    root = tmp_path_factory.mktemp("big-geodata")
+    shutil.copytree(MINI_GEODATA, root, dirs_exist_ok=True)
+    with (root / "collections.toml").open("a", encoding="utf-8") as fh:
+        fh.write(
+            '\n[[collection]]\nid = "synthetic"\ngroup = "institutions"\ngeometry = ["Point"]\n'
+            'title_zh = "合成点(测试)"\ntitle_en = "Synthetic points (test only)"\n'
+            'description_zh = "测试用合成数据,非真实地点"\n'
+            'description_en = "SYNTHETIC test data: invented points, not real places"\n'
+        )
+    features = []
+    for i in range(N_SYNTHETIC):
+        fid = f"synthetic-point-{i:05d}"
+        props = {
+            "id": fid, "name_zh": f"合成点{i}", "name_en": f"Synthetic point {i}", "kind": "synthetic",
+            "industries_zh": [], "industries_en": [], "plan_ref": "测试", "plan_text": "合成测试数据",
+            "source": "synthetic test fixture; not a real place", "source_zh": "合成测试数据;非真实地点",
+            "accuracy_m": 1.0, "approximate": True, "position_note": "", "position_note_zh": "",
+        }
+        point = [round(120.0 + (i % 100) * 0.005, 6), round(36.0 + (i // 100) * 0.003, 6)]
+        features.append({"type": "Feature", "id": fid, "geometry": {"type": "Point", "coordinates": point},
+                         "properties": props})
+    (root / "data" / "synthetic.geojson").write_text(
+        json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False), encoding="utf-8")
+    return create_app({"TESTING": True, "GEODATA_DIR": str(root)}).test_client()
+
+
+def test_limit_above_maximum_is_clamped(big_client):
+    resp = big_client.get("/api/collections/synthetic/items?limit=20000")
+    assert resp.status_code == 200
+    doc = resp.get_json()
+    # clamped to the maximum page, not the 20000 asked for nor all N_SYNTHETIC that exist
+    assert len(doc["features"]) == MAX_PAGE
+    assert (doc["numberReturned"], doc["numberMatched"]) == (MAX_PAGE, N_SYNTHETIC)
+    assert [f["id"] for f in doc["features"]] == [f"synthetic-point-{i:05d}" for i in range(MAX_PAGE)]
+    # the next link carries on from where the clamped page stopped, with the clamped limit
+    nxt = rels(doc)["next"]["href"]
+    query = parse_qs(urlsplit(nxt).query)
+    assert (query["offset"], query["limit"]) == ([str(MAX_PAGE)], [str(MAX_PAGE)])
+    rest = big_client.get(nxt.replace("http://localhost", "")).get_json()
+    assert [f["id"] for f in rest["features"]] == [
+        f"synthetic-point-{i:05d}" for i in range(MAX_PAGE, N_SYNTHETIC)]
+    assert rest["numberReturned"] == N_SYNTHETIC - MAX_PAGE and "next" not in rels(rest)
 
 
 @pytest.mark.parametrize(
@@ -229,12 +285,32 @@ def test_gzip_and_cors(mini_client):
     assert pre.headers["Access-Control-Allow-Origin"] == "*"
 
 
-def test_openapi_is_self_contained_and_cached(mini_client):
-    text = mini_client.get("/api/openapi").get_data(as_text=True)
+def test_openapi_is_self_contained_and_cached(monkeypatch):
+    from web import create_app
+    from web.api import openapi
+
+    # A fresh app (the session's may have built its document already), with a spy on the
+    # function that builds the document: two requests must build it once.
+    calls = []
+    real_build = openapi.build
+
+    def counting_build(*args, **kwargs):
+        calls.append(1)
+        return real_build(*args, **kwargs)
+
+    monkeypatch.setattr(openapi, "build", counting_build)
+    client = create_app({"TESTING": True, "GEODATA_DIR": str(MINI_GEODATA)}).test_client()
+    first = client.get("/api/openapi")
+    assert first.status_code == 200 and len(calls) == 1  # built on first use
+    second = client.get("/api/openapi")
+    assert second.status_code == 200 and len(calls) == 1  # served from the cache, not rebuilt
+    text = first.get_data(as_text=True)
+    assert second.get_data(as_text=True) == text
+
     refs = [v for v in _walk(json.loads(text)) if isinstance(v, str) and v.startswith("http")]
     assert not [r for r in refs if "$ref" in r]
-    assert all(not ref.startswith("http") for ref in _refs(json.loads(text)))
-    assert mini_client.get("/api/openapi").get_data(as_text=True) == text
+    all_refs = list(_refs(json.loads(text)))
+    assert all_refs and all(ref.startswith("#/") for ref in all_refs)  # every $ref is internal
     doc = json.loads(text)
     for path in ("/near", "/nearest", "/at", "/indicators", "/collections/parks/items"):
         assert path in doc["paths"]

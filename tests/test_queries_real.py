@@ -2,14 +2,46 @@
 
 from __future__ import annotations
 
+import json
+import math
+from pathlib import Path
+
 import numpy as np
 import pytest
 import shapely
 from geographiclib.geodesic import Geodesic
+from shapely.geometry import shape
 
 from corridor import crs, queries
 
 INSTITUTIONS = ("universities", "labs", "facilities", "platforms", "incubators")
+#: The raw bundled GeoJSON, read directly for independent expectations.
+GEODATA = Path(__file__).resolve().parents[1] / "geodata" / "data"
+
+
+def _raw(cid: str) -> list[dict]:
+    return json.loads((GEODATA / f"{cid}.geojson").read_text(encoding="utf-8"))["features"]
+
+
+def _rings(geometry: dict) -> list[list[list[float]]]:
+    """Every ring (outer and holes) of a GeoJSON Polygon or MultiPolygon."""
+    polygons = [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
+    return [ring for polygon in polygons for ring in polygon]
+
+
+def _ray_cast(geometry: dict, lon: float, lat: float) -> bool:
+    """Even-odd ray casting over the raw coordinates (a point in a hole is outside)."""
+    inside = False
+    for ring in _rings(geometry):
+        for (x1, y1), (x2, y2) in zip(ring, ring[1:], strict=False):
+            if (y1 > lat) != (y2 > lat) and lon < x1 + (lat - y1) * (x2 - x1) / (y2 - y1):
+                inside = not inside
+    return inside
+
+
+def _raw_containing(cid: str, lon: float, lat: float) -> list[str]:
+    return sorted(f["properties"]["id"] for f in _raw(cid)
+                  if f["geometry"]["type"] in ("Polygon", "MultiPolygon") and _ray_cast(f["geometry"], lon, lat))
 
 
 def _reference_km(origin, geom) -> float:
@@ -20,8 +52,12 @@ def _reference_km(origin, geom) -> float:
         coords = np.array([[geom.x, geom.y]])
     else:
         coords = shapely.get_coordinates(shapely.segmentize(geom.boundary, 0.0001))
+    # A flat-earth estimate (within a fraction of a percent here) only skips vertices that are
+    # clearly farther than the nearest one; the minimum is taken over exact geodesics.
+    rough = np.hypot((coords[:, 0] - origin.x) * math.cos(math.radians(origin.y)), coords[:, 1] - origin.y)
+    coords = coords[rough * 111.2 <= rough.min() * 111.2 * 1.02 + 0.1]
     g = Geodesic.WGS84
-    return min(g.Inverse(origin.y, origin.x, lat, lon)["s12"] for lon, lat in coords) / 1000.0
+    return min(g.Inverse(origin.y, origin.x, lat, lon, Geodesic.DISTANCE)["s12"] for lon, lat in coords) / 1000.0
 
 
 def _ids(found):
@@ -47,15 +83,50 @@ def test_within_5km_of_a_campus_matches_brute_force(catalog, store):
     assert len(expected) >= 3  # the campus has research nearby: the test is not vacuous
 
 
-def test_which_park_is_here(catalog, store):
-    park = catalog.collection("parks").feature("park-jiaozhou-bay-north").geometry
-    p = park.representative_point()
-    here = _ids(queries.at_point(store, p.x, p.y))
-    assert "park-jiaozhou-bay-north" in here["parks"]
-    assert here["districts"] == ["chengyang"]
-    # The same place as an AMap (GCJ-02) user would give it.
-    glon, glat = crs.wgs84_to_gcj02(p.x, p.y)
-    assert _ids(queries.at_point(store, float(glon), float(glat), coord_sys="gcj02")) == here
+#: A point in the high-tech zone's main park on the north shore of Jiaozhou Bay (红岛/河套
+#: area), about 6.5 km west-north-west of the former Liuting airport (流亭机场, ZSQD,
+#: 36.266N 120.374E), which is in 城阳区. Of Qingdao's districts only 城阳 lies there: 胶州市
+#: ends to the west (at ~120.21E), 即墨区 to the north (~36.31N), 李沧区 to the south-east
+#: (~36.24N) and 崂山区 to the east (~120.41E) -- checked below from the raw boundaries.
+IN_CHENGYANG = (120.311, 36.295)
+
+
+def _bbox(geometry: dict) -> tuple[float, float, float, float]:
+    xs, ys = zip(*(pt for ring in _rings(geometry) for pt in ring), strict=True)
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def test_which_park_is_here(store, client):
+    lon, lat = IN_CHENGYANG
+    # independent of the code: district boxes from the raw coordinates rule out all but one,
+    # and ray casting puts the point inside 城阳's outline and the park's
+    boxes = {f["properties"]["id"]: _bbox(f["geometry"]) for f in _raw("districts")}
+    assert len(boxes) == 10
+    assert [d for d, (x0, y0, x1, y1) in boxes.items() if x0 <= lon <= x1 and y0 <= lat <= y1] == ["chengyang"]
+    assert _raw_containing("districts", lon, lat) == ["chengyang"]
+    assert _raw_containing("parks", lon, lat) == ["park-jiaozhou-bay-north"]
+    # the collections /api/at answers for (polygons only)
+    expected = {cid: _raw_containing(cid, lon, lat) for cid in ("parks", "districts", "bays", "corridor", "zones")}
+
+    here = _ids(queries.at_point(store, lon, lat))
+    assert here == expected
+    assert here["districts"] == ["chengyang"] and here["parks"] == ["park-jiaozhou-bay-north"]
+    # The same through the HTTP API, and as an AMap (GCJ-02) user would give the place.
+    glon, glat = (float(v) for v in crs.wgs84_to_gcj02(lon, lat))
+    for query in (f"lon={lon}&lat={lat}", f"lon={glon}&lat={glat}&coord-sys=gcj02"):
+        contains = client.get(f"/api/at?{query}").get_json()["contains"]
+        assert contains == {cid: ids for cid, ids in expected.items() if ids}, query
+
+    # The point above is in no other district's bounding box, so it cannot tell outlines from
+    # boxes. 青岛农业大学城阳校区 (its name says 城阳; the campus point is ~1 km from the 即墨
+    # boundary) is also inside 即墨区's bounding box: only the outlines put it in 城阳 alone.
+    qau = next(f for f in _raw("universities") if f["properties"]["id"] == "qau-chengyang")
+    assert "城阳" in qau["properties"]["name_zh"]
+    qlon, qlat = qau["geometry"]["coordinates"]
+    assert {d for d, (x0, y0, x1, y1) in boxes.items() if x0 <= qlon <= x1 and y0 <= qlat <= y1} == {
+        "chengyang", "jimo"}
+    assert _raw_containing("districts", qlon, qlat) == ["chengyang"]
+    assert _ids(queries.at_point(store, qlon, qlat))["districts"] == ["chengyang"]
 
 
 def test_a_point_in_jiaozhou_bay_is_in_the_bay(catalog, store):
@@ -83,6 +154,19 @@ def test_name_search_finds_every_campus_of_an_institution(store):
     assert queries.by_name(store, "ocean univ")[0].id.startswith("ouc-")
 
 
-def test_nearest_university_to_a_park(store):
+def test_nearest_university_to_a_park(store, client):
+    park = next(shape(f["geometry"]) for f in _raw("parks") if f["properties"]["id"] == "park-blue-silicon-valley")
+    reference = {f["properties"]["id"]: _reference_km(shape(f["geometry"]), park) for f in _raw("universities")}
+    ranking = sorted(reference, key=reference.get)
+    gaps = [reference[b] - reference[a] for a, b in zip(ranking, ranking[1:], strict=False)]
+    assert min(gaps) > 0.05  # no near-ties: the order is well defined
+    # 山东大学(青岛) lies inside the park's outline (the Blue Silicon Valley at Aoshan Bay);
+    # the next campus (青岛农业大学城阳校区) is about 16 km away
+    assert ranking[0] == "sdu-qingdao" and reference["sdu-qingdao"] == 0.0
+
     hits = queries.nearest(store, "park-blue-silicon-valley", 1, collections=["universities"])
-    assert hits[0].id == "sdu-qingdao"
+    assert [h.id for h in hits] == ranking[:1]
+    doc = client.get(f"/api/nearest?of=park-blue-silicon-valley&k={len(ranking)}&collections=universities").get_json()
+    assert [f["id"] for f in doc["features"]] == ranking
+    for feat in doc["features"]:
+        assert feat["properties"]["distance_km"] == pytest.approx(reference[feat["id"]], abs=0.01), feat["id"]
