@@ -35,9 +35,10 @@ from corridor.geodesic import (
 )
 
 IntArray = NDArray[np.intp]
-#: Metric slack of the intersection pre-filter: covers densification and projection
-#: rounding (well under a millimetre) many times over; the exact test follows anyway.
-INTERSECT_SLACK_M = 1.0
+#: Padding of the projected envelope the intersection pre-filter asks the tree for. The
+#: envelope is sampled at 17 points an edge; between samples (at most a few km apart over
+#: Qingdao) the image of a lon/lat edge bends away from the chord by well under a metre.
+ENVELOPE_PAD_M = 50.0
 FloatArray = NDArray[np.float64]
 
 
@@ -195,24 +196,19 @@ class GeodesicIndex:
         """Positions, ascending, of the items whose lon/lat geometry intersects ``geom``
         (lon/lat; a boundary touch counts), as shapely decides it in lon/lat.
 
-        The metric tree only proposes candidates: ``geom`` is clipped to the items' extent
-        (nothing outside it can intersect them), densified and projected like the items,
-        and every item within :data:`INTERSECT_SLACK_M` of its image is then tested exactly.
+        The metric tree only proposes candidates: the lon/lat box around ``geom``, clipped to
+        the items' extent (nothing outside it can intersect them), is projected by sampling
+        its outline, padded by :data:`ENVELOPE_PAD_M`, and every item whose metric envelope
+        meets it is then tested exactly.
         """
         if shapely.is_empty(geom) or len(self) == 0:
             return np.zeros(0, dtype=np.intp)
+        gx0, gy0, gx1, gy1 = shapely.bounds(geom)
         x0, y0, x1, y1 = self.bounds
-        pad = 1e-6
-        clipped = shapely.clip_by_rect(geom, x0 - pad, y0 - pad, x1 + pad, y1 + pad)
-        if shapely.is_empty(clipped):
-            # A line or point exactly on the padded box can clip to nothing: test it all.
-            cand = np.arange(len(self))
-        else:
-            image = _metric(clipped)
-            if np.isfinite(shapely.get_coordinates(image)).all():
-                cand = np.sort(self.tree.query(image, predicate="dwithin", distance=INTERSECT_SLACK_M))
-            else:
-                cand = np.arange(len(self))
+        box = (max(gx0, x0), max(gy0, y0), min(gx1, x1), min(gy1, y1))
+        if box[0] > box[2] or box[1] > box[3]:
+            return np.zeros(0, dtype=np.intp)
+        cand = np.sort(self.tree.query(shapely.box(*_metric_envelope(*box))))
         if len(cand) == 0:
             return cand
         if self.geoms is None:
@@ -280,6 +276,18 @@ def _metric(geom: shapely.Geometry) -> shapely.Geometry:
         return shapely.points(*to_metric(geom.x, geom.y))
     dense = shapely.segmentize(geom, DENSIFY_DEG)
     return shapely.transform(dense, lambda c: np.column_stack(to_metric(c[:, 0], c[:, 1])))
+
+
+def _metric_envelope(x0: float, y0: float, x1: float, y1: float) -> tuple[float, float, float, float]:
+    """Metric (EPSG:4549) bounds covering the image of a lon/lat box, padded."""
+    t = np.linspace(0.0, 1.0, 17)
+    lon = np.concatenate([x0 + (x1 - x0) * t, np.full(17, x1), x1 - (x1 - x0) * t, np.full(17, x0)])
+    lat = np.concatenate([np.full(17, y0), y0 + (y1 - y0) * t, np.full(17, y1), y1 - (y1 - y0) * t])
+    mx, my = to_metric(lon, lat)
+    if not (np.isfinite(mx).all() and np.isfinite(my).all()):
+        return (-np.inf, -np.inf, np.inf, np.inf)  # outside the projection's reach: test all
+    return (float(mx.min()) - ENVELOPE_PAD_M, float(my.min()) - ENVELOPE_PAD_M,
+            float(mx.max()) + ENVELOPE_PAD_M, float(my.max()) + ENVELOPE_PAD_M)
 
 
 def _check_lonlat(coords: FloatArray) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote_plus, unquote_plus
 
 from flask import request, url_for
 
@@ -21,15 +22,15 @@ def url(endpoint: str, **values: Any) -> str:
 
 
 def with_args(**changes: Any) -> str:
-    """The current request URL with some query parameters changed (None removes one)."""
-    args = {k: v for k, v in request.args.items()}
-    for k, v in changes.items():
-        if v is None:
-            args.pop(k, None)
-        else:
-            args[k] = str(v)
-    endpoint = request.endpoint or "api.landing"
-    return url_for(endpoint, _external=True, **(request.view_args or {}), **args)
+    """The current request URL with some query parameters changed (None removes one).
+
+    Built from the request's own URL and its query string as sent (already encoded) rather
+    than by routing and encoding again: every response's alternates are built this way.
+    """
+    raw = request.query_string.decode("latin-1")
+    kept = [p for p in raw.split("&") if p and unquote_plus(p.split("=", 1)[0]) not in changes]
+    kept += [f"{quote_plus(k)}={quote_plus(str(v))}" for k, v in changes.items() if v is not None]
+    return f"{request.base_url}?{'&'.join(kept)}" if kept else request.base_url
 
 
 def self_and_alternates(fmt: str, formats: tuple[str, ...]) -> list[dict[str, str]]:
