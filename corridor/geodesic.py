@@ -32,6 +32,7 @@ of the best plane distance.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import shapely
@@ -114,6 +115,41 @@ def _segments_ll(geom: shapely.Geometry) -> FloatArray:
     if not out:
         return np.zeros((0, 4))
     return np.vstack(out)
+
+
+@dataclass(frozen=True, eq=False)
+class Edges:
+    """A geometry's densified edges, in lon/lat and in metric (EPSG:4549), prepared once so
+    that distances from many points need neither densifying nor projecting again."""
+
+    ll: FloatArray
+    m: FloatArray
+    x_range: tuple[float, float]
+    areal: bool
+
+    @classmethod
+    def of(cls, geom: shapely.Geometry) -> Edges:
+        ll = _segments_ll(geom)
+        m = _to_metric_segs(ll)
+        xs = m[:, [0, 2]]
+        return cls(ll, m, (float(xs.min()), float(xs.max())), shapely.get_dimensions(geom) == 2)
+
+    def distance_from_point(self, geom: shapely.Geometry, lon: float, lat: float,
+                            x: float, y: float) -> float:
+        """Exact geodesic distance in metres from (lon, lat), metric (x, y), to ``geom``
+        (whose edges these are): 0 inside, else as :func:`points_to_geometry_m`, examining
+        only the edges within the scale-bound window of the best metric distance."""
+        if self.areal and shapely.intersects_xy(geom, lon, lat):
+            return 0.0
+        seg = self.ll
+        try:
+            k_min, k_max = scale_bounds(min(x, self.x_range[0]), max(x, self.x_range[1]))
+        except ValueError:
+            pass
+        else:
+            d = _plane_seg_dist(np.full(len(seg), x), np.full(len(seg), y), self.m)
+            seg = seg[d <= d.min() * (k_max / k_min) + 2 * WINDOW_SLACK_M]
+        return float(_aeqd_seg_dist(np.full(len(seg), lon), np.full(len(seg), lat), seg).min())
 
 
 def _plane_seg_dist(px: FloatArray, py: FloatArray, seg: FloatArray) -> FloatArray:

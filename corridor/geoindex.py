@@ -19,6 +19,7 @@ Reported distances (``distances=True``) are always the exact geodesic ones.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import shapely
@@ -27,6 +28,7 @@ from numpy.typing import ArrayLike, NDArray
 from corridor.crs import to_metric
 from corridor.geodesic import (
     DENSIFY_DEG,
+    Edges,
     WINDOW_SLACK_M,
     distances_to_geometries_m,
     point_distances_m,
@@ -40,6 +42,39 @@ IntArray = NDArray[np.intp]
 #: Qingdao) the image of a lon/lat edge bends away from the chord by well under a metre.
 ENVELOPE_PAD_M = 50.0
 FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True, eq=False)
+class Probe:
+    """An origin prepared once for many :meth:`GeodesicIndex.within` calls (one per
+    collection): its lon/lat geometry, metric image, metric easting range and, for a point,
+    its coordinates in both systems."""
+
+    geom: shapely.Geometry
+    metric: shapely.Geometry
+    x_range: tuple[float, float]
+    lonlat: tuple[float, float] | None = None
+    xy: tuple[float, float] | None = None
+
+
+def probe(origin: shapely.Geometry | Probe) -> Probe:
+    """Prepare ``origin`` (lon/lat) for distance queries; a :class:`Probe` is returned as is.
+
+    Raises
+    ------
+    ValueError
+        If ``origin`` is empty.
+    """
+    if isinstance(origin, Probe):
+        return origin
+    if shapely.is_empty(origin):
+        raise ValueError("the origin geometry is empty")
+    if isinstance(origin, shapely.Point):
+        x, y = (float(v) for v in to_metric(origin.x, origin.y))
+        return Probe(origin, shapely.Point(x, y), (x, x), (origin.x, origin.y), (x, y))
+    metric = _metric(origin)
+    xmin, _, xmax, _ = shapely.bounds(metric)
+    return Probe(origin, metric, (float(xmin), float(xmax)))
 
 
 class GeodesicIndex:
@@ -72,6 +107,10 @@ class GeodesicIndex:
                 dense, lambda c: np.column_stack(to_metric(c[:, 0], c[:, 1]))
             )
             self.tree = shapely.STRtree(self.metric)
+            #: Each item's densified edges in lon/lat and metric (None for points).
+            self._edges: list[Edges | None] | None = [
+                None if shapely.get_type_id(g) == 0 else Edges.of(g) for g in geoms
+            ]
             b = shapely.total_bounds(geoms)
             #: (minx, miny, maxx, maxy) of the items in lon/lat.
             self.bounds: tuple[float, float, float, float] = (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
@@ -96,6 +135,7 @@ class GeodesicIndex:
         return self
 
     def _init_points(self, lon: FloatArray, lat: FloatArray) -> None:
+        self._edges = None
         _check_lonlat(np.column_stack([lon, lat]))
         self.lon, self.lat = lon, lat
         self.x, self.y = to_metric(lon, lat)
@@ -124,9 +164,10 @@ class GeodesicIndex:
         return distances_to_geometries_m(origin, self.geoms[pos])
 
     def within(
-        self, origin: shapely.Geometry, meters: float, distances: bool = True
+        self, origin: shapely.Geometry | Probe, meters: float, distances: bool = True
     ) -> tuple[IntArray, FloatArray | None]:
-        """Positions of the items within ``meters`` (geodesic) of ``origin``.
+        """Positions of the items within ``meters`` (geodesic) of ``origin`` (a lon/lat
+        geometry, or a :class:`Probe` of one prepared for several indexes).
 
         Returns
         -------
@@ -142,12 +183,12 @@ class GeodesicIndex:
         """
         if not np.isfinite(meters) or meters < 0:
             raise ValueError(f"distance {meters!r} m; expected a finite number >= 0")
-        if self.points_only and isinstance(origin, shapely.Point) and not origin.is_empty:
-            return self._within_point(origin.x, origin.y, float(meters), distances)
-        origin_m = _metric(origin)
+        p = probe(origin)
+        if self.points_only and p.xy is not None:
+            return self._within_point(p, float(meters), distances)
+        origin, origin_m = p.geom, p.metric
         try:
-            xmin, _, xmax, _ = shapely.bounds(origin_m)
-            k_min, k_max = scale_bounds(xmin - 1.01 * meters, xmax + 1.01 * meters)
+            k_min, k_max = scale_bounds(p.x_range[0] - 1.01 * meters, p.x_range[1] + 1.01 * meters)
         except ValueError:
             d = self.distances_m(origin)
             pos = np.flatnonzero(d <= meters)
@@ -155,20 +196,38 @@ class GeodesicIndex:
         outer = meters * k_max + WINDOW_SLACK_M
         cand = self.tree.query(origin_m, predicate="dwithin", distance=outer)
         if distances:
-            d = self.distances_m(origin, cand)
+            d = self._distances_from(p, cand)
             keep = d <= meters
             return _finish(cand[keep], d[keep], True)
         dm = shapely.distance(self.metric[cand], origin_m)
         sure = dm / k_min + WINDOW_SLACK_M <= meters
         band = cand[~sure]
-        band_d = self.distances_m(origin, band)
+        band_d = self._distances_from(p, band)
         return _finish(np.concatenate([cand[sure], band[band_d <= meters]]), None, False)
 
+    def _distances_from(self, p: Probe, positions: IntArray) -> FloatArray:
+        """:meth:`distances_m` from a probe; a point probe uses the items' edges prepared
+        at build time instead of densifying them again."""
+        if p.lonlat is None or self.points_only or self._edges is None:
+            return self.distances_m(p.geom, positions)
+        assert self.geoms is not None and p.xy is not None
+        lon0, lat0 = p.lonlat
+        out = np.empty(len(positions))
+        for j, i in enumerate(positions):
+            edges = self._edges[i]
+            if edges is None:  # a point among areas (a mixed collection)
+                g = self.geoms[i]
+                out[j] = point_distances_m(lon0, lat0, np.array([g.x]), np.array([g.y]))[0]
+            else:
+                out[j] = edges.distance_from_point(self.geoms[i], lon0, lat0, *p.xy)
+        return out
+
     def _within_point(
-        self, lon0: float, lat0: float, meters: float, distances: bool
+        self, p: Probe, meters: float, distances: bool
     ) -> tuple[IntArray, FloatArray | None]:
         """:meth:`within` for a point layer and a point origin: the hot path, kept lean."""
-        ox, oy = (float(v) for v in to_metric(lon0, lat0))
+        assert p.lonlat is not None and p.xy is not None
+        (lon0, lat0), (ox, oy) = p.lonlat, p.xy
         try:
             k_min, k_max = scale_bounds(ox - 1.01 * meters, ox + 1.01 * meters)
         except ValueError:
@@ -176,7 +235,7 @@ class GeodesicIndex:
             pos = np.flatnonzero(d <= meters)
             return _finish(pos, d[pos], distances)
         outer = meters * k_max + WINDOW_SLACK_M
-        cand = self.tree.query(shapely.Point(ox, oy), predicate="dwithin", distance=outer)
+        cand = self.tree.query(p.metric, predicate="dwithin", distance=outer)
         if distances:
             d = point_distances_m(lon0, lat0, self.lon[cand], self.lat[cand])
             keep = d <= meters

@@ -119,8 +119,8 @@ def within_distance(
     origin = resolve_origin(store, of, coord_sys)
     skip = _origin_id(of)
     found: list[tuple[float, int, str, Hit]] = []
-    for rank, cid in enumerate(cids):
-        for feat, d in store.within(cid, origin, meters):
+    for rank, pairs in enumerate(store.within_each(cids, origin, meters).values()):
+        for feat, d in pairs:
             if feat.id != skip:
                 found.append((d, rank, feat.id, Hit(feat, d / 1000.0)))
     found.sort(key=lambda t: t[:3])

@@ -135,6 +135,13 @@ class FeatureStore(ABC):
         """Features of ``cid`` within ``meters`` (WGS84 geodesic) of ``origin``, with their
         distances in metres, nearest first, ties in data order."""
 
+    def within_each(
+        self, cids: Sequence[str], origin: shapely.Geometry, meters: float
+    ) -> dict[str, list[tuple[Feature, float]]]:
+        """:meth:`within` for several collections at once (a store may share the work of
+        preparing the origin, or answer in one round trip)."""
+        return {cid: self.within(cid, origin, meters) for cid in cids}
+
     @abstractmethod
     def nearest(self, cid: str, origin: shapely.Geometry, k: int) -> list[tuple[Feature, float]]:
         """The ``k`` features of ``cid`` nearest to ``origin`` (geodesic), nearest first."""

@@ -31,7 +31,7 @@ from shapely.geometry import shape
 from corridor import checks, cql
 from corridor.crs import WGS84
 from corridor.errors import NotFound
-from corridor.geoindex import GeodesicIndex
+from corridor.geoindex import GeodesicIndex, Probe, probe
 from corridor.industry import expand, term_matches
 from corridor.model import CollectionMeta, Feature, Indicator, ItemsPage, ItemsQuery
 from corridor.store.base import FeatureStore
@@ -219,10 +219,16 @@ class MemoryStore(FeatureStore):
 
     # --- spatial and text primitives ------------------------------------------------------
 
-    def within(self, cid: str, origin: shapely.Geometry, meters: float) -> list[tuple[Feature, float]]:
+    def within(self, cid: str, origin: shapely.Geometry | Probe, meters: float) -> list[tuple[Feature, float]]:
         c = self._get(cid)
         pos, d = _within(c, origin, meters)
         return [(c.features[p], float(x)) for p, x in zip(pos, d)]
+
+    def within_each(
+        self, cids: Sequence[str], origin: shapely.Geometry, meters: float
+    ) -> dict[str, list[tuple[Feature, float]]]:
+        prepared = probe(origin)  # projected once for every collection
+        return {cid: self.within(cid, prepared, meters) for cid in cids}
 
     def nearest(self, cid: str, origin: shapely.Geometry, k: int) -> list[tuple[Feature, float]]:
         c = self._get(cid)
@@ -252,7 +258,7 @@ class MemoryStore(FeatureStore):
         return out
 
 
-def _within(c: _Collection, origin: shapely.Geometry, meters: float) -> tuple[IntArray, NDArray[np.float64]]:
+def _within(c: _Collection, origin: shapely.Geometry | Probe, meters: float) -> tuple[IntArray, NDArray[np.float64]]:
     pos, d = c.index.within(origin, meters, distances=True)
     assert d is not None
     return pos, d

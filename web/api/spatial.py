@@ -6,6 +6,7 @@ contains a point). Each answers a GeoJSON FeatureCollection whose features carry
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from flask import Response, request
 
@@ -53,8 +54,10 @@ def hits_response(hits: list[Hit], extra: dict[str, list[Any]], title: str,
         "links": self_and_alternates(fmt, FEATURE_FORMATS)
         + [link(url("landing"), "service", "json", "API landing page")],
     }
-    tails = [{"links": [link(url("item", cid=h.collection, fid=h.id), "item", "geojson", h.id)]}
-             for h in hits]
+    # one routing call, then plain formatting: a response may link hundreds of items
+    collections = url("collections")
+    tails = [{"links": [link(f"{collections}/{quote(h.collection)}/items/{quote(h.id, safe='')}",
+                             "item", "geojson", h.id)]} for h in hits]
     if fmt == "html":
         feats = to_features(features, ref, coord_sys, extra)
         for feat, tail in zip(feats, tails, strict=True):
