@@ -28,8 +28,8 @@ from numpy.typing import ArrayLike, NDArray
 from corridor.crs import to_metric
 from corridor.geodesic import (
     DENSIFY_DEG,
-    Edges,
     WINDOW_SLACK_M,
+    Edges,
     distances_to_geometries_m,
     point_distances_m,
     points_to_geometry_m,

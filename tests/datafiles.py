@@ -8,12 +8,14 @@ expectations from the files themselves rather than from the code that serves the
 from __future__ import annotations
 
 import json
+import shutil
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 from shapely.geometry import mapping
 
@@ -78,6 +80,49 @@ class FileCatalog:
     def extent(self) -> tuple[float, float, float, float]:
         b = [c.extent for c in self.collections.values() if len(c)]
         return (min(x[0] for x in b), min(x[1] for x in b), max(x[2] for x in b), max(x[3] for x in b))
+
+
+def synthetic_points(n: int, seed: int | None = None) -> list[dict[str, Any]]:
+    """``n`` SYNTHETIC point features (invented, labelled so) that pass the schema.
+
+    Without ``seed`` they sit on a regular grid from (120.0, 36.0), 100 a row; with one,
+    uniformly at random over lon 120.0-120.7, lat 35.9-36.5.
+    """
+    rng = None if seed is None else np.random.default_rng(seed)
+    out = []
+    for i in range(n):
+        fid = f"synthetic-point-{i:05d}"
+        props = {
+            "id": fid, "name_zh": f"合成点{i}", "name_en": f"Synthetic point {i}", "kind": "synthetic",
+            "industries_zh": [], "industries_en": [], "plan_ref": "测试", "plan_text": "合成测试数据",
+            "source": "synthetic test fixture; not a real place", "source_zh": "合成测试数据;非真实地点",
+            "accuracy_m": 1.0, "approximate": True, "position_note": "", "position_note_zh": "",
+            "group": i % 7,
+        }
+        if rng is None:
+            point = [round(120.0 + (i % 100) * 0.005, 6), round(36.0 + (i // 100) * 0.003, 6)]
+        else:
+            point = [round(float(rng.uniform(120.0, 120.7)), 6), round(float(rng.uniform(35.9, 36.5)), 6)]
+        out.append({"type": "Feature", "id": fid, "geometry": {"type": "Point", "coordinates": point},
+                    "properties": props})
+    return out
+
+
+def geodata_with_synthetic(root: Path, features: list[dict[str, Any]], base: Path) -> Path:
+    """A geodata directory at ``root``: a copy of ``base`` plus the collection ``synthetic``
+    holding ``features`` (SYNTHETIC, see :func:`synthetic_points`)."""
+    shutil.copytree(base, root, dirs_exist_ok=True)
+    with (root / "collections.toml").open("a", encoding="utf-8") as fh:
+        fh.write(
+            '\n[[collection]]\nid = "synthetic"\ngroup = "institutions"\nroles = ["near"]\n'
+            'geometry = ["Point"]\ntitle_zh = "合成点(测试)"\ntitle_en = "Synthetic points (test only)"\n'
+            'description_zh = "测试用合成数据,非真实地点"\n'
+            'description_en = "SYNTHETIC test data: invented points, not real places"\n'
+        )
+    (root / "data" / "synthetic.geojson").write_text(
+        json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False),
+        encoding="utf-8")
+    return root
 
 
 def bundled_roles() -> dict[str, list[str]]:

@@ -6,11 +6,11 @@ import csv
 import gzip
 import io
 import json
-import shutil
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from datafiles import geodata_with_synthetic, synthetic_points
 
 MINI_GEODATA = Path(__file__).resolve().parent / "fixtures" / "mini"
 
@@ -76,29 +76,8 @@ def big_client(tmp_path_factory):
     page can be larger than the maximum. Built once per module."""
     from web import create_app
 
-    root = tmp_path_factory.mktemp("big-geodata")
-    shutil.copytree(MINI_GEODATA, root, dirs_exist_ok=True)
-    with (root / "collections.toml").open("a", encoding="utf-8") as fh:
-        fh.write(
-            '\n[[collection]]\nid = "synthetic"\ngroup = "institutions"\ngeometry = ["Point"]\n'
-            'title_zh = "合成点(测试)"\ntitle_en = "Synthetic points (test only)"\n'
-            'description_zh = "测试用合成数据,非真实地点"\n'
-            'description_en = "SYNTHETIC test data: invented points, not real places"\n'
-        )
-    features = []
-    for i in range(N_SYNTHETIC):
-        fid = f"synthetic-point-{i:05d}"
-        props = {
-            "id": fid, "name_zh": f"合成点{i}", "name_en": f"Synthetic point {i}", "kind": "synthetic",
-            "industries_zh": [], "industries_en": [], "plan_ref": "测试", "plan_text": "合成测试数据",
-            "source": "synthetic test fixture; not a real place", "source_zh": "合成测试数据;非真实地点",
-            "accuracy_m": 1.0, "approximate": True, "position_note": "", "position_note_zh": "",
-        }
-        point = [round(120.0 + (i % 100) * 0.005, 6), round(36.0 + (i // 100) * 0.003, 6)]
-        features.append({"type": "Feature", "id": fid, "geometry": {"type": "Point", "coordinates": point},
-                         "properties": props})
-    (root / "data" / "synthetic.geojson").write_text(
-        json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False), encoding="utf-8")
+    root = geodata_with_synthetic(tmp_path_factory.mktemp("big-geodata"),
+                                  synthetic_points(N_SYNTHETIC), MINI_GEODATA)
     return create_app({"TESTING": True, "GEODATA_DIR": str(root)}).test_client()
 
 

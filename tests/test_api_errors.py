@@ -99,3 +99,30 @@ def test_writes_are_405(client, ids, method):
 def test_html_error_page_for_browsers(client):
     resp = client.get("/api/collections/nope", headers={"Accept": "text/html,*/*;q=0.8"})
     assert resp.status_code == 404 and "collection &#39;nope&#39; not found" in resp.get_data(as_text=True)
+
+
+LONG = "x" * 100_000
+
+
+@pytest.mark.parametrize(("url", "named"), [
+    (ITEMS + "?q=" + LONG, "q is 100000 characters long"),
+    (ITEMS + "?industry=" + LONG, "industry is 100000 characters long"),
+    (ITEMS + "?filter=" + LONG, "filter is 100000 characters long"),
+    (ITEMS + "?near=" + LONG + "&km=1", "near is 100000 characters long"),
+    ("/api/near?km=1&of=" + LONG, "of is 100000 characters long"),
+    ("/api/nearest?of=" + LONG, "of is 100000 characters long"),
+])
+def test_over_long_parameters_are_400_naming_the_length(client, ids, url, named):
+    """Capped before any work is done (a 100,000-character q used to take 1.4 s)."""
+    resp = client.get(url.format(**ids))
+    check_error(resp, 400, client)
+    description = resp.get_json()["description"]
+    assert named in description and "expected at most" in description
+    assert len(description) < 400  # the value is quoted shortened, not echoed whole
+
+
+@pytest.mark.parametrize("url", [ITEM.format(cid="parks", fid=LONG), "/api/collections/" + LONG])
+def test_over_long_ids_are_404_with_a_short_message(client, url):
+    resp = client.get(url)
+    check_error(resp, 404, client)
+    assert len(resp.get_json()["description"]) < 400

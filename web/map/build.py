@@ -338,7 +338,7 @@ def collection_geojson(
     for f in store.features(c.id, None if ids is None else list(ids)):
         out = {k: f.properties.get(k) for k in CLIENT_PROPS}
         out["collection"] = c.id
-        out["popup"] = popup_html(c.id, f.properties, lang, links)
+        out["popup"] = popup_html(c.id, f.properties, lang, links, profile=c.has_role("parks"))
         features.append(
             {"type": "Feature", "id": f.id, "properties": out,
              "geometry": shape_mapping(
@@ -449,7 +449,8 @@ def build_map(
     for c in (c for c in store.collections() if c.id in wanted):
         cid = c.id
         ids = only_ids.get(cid) if only_ids else None
-        interactive = cid != "land"
+        # a bare basemap (the land) is scenery: no tooltip, no popup, no click
+        interactive = c.roles != {"basemap"}
         layers[cid] = _add_collection(
             m, store, c, options, ids, interactive, show=style_for(cid).shown,
             counted=not (only_ids and cid in only_ids),

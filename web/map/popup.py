@@ -30,8 +30,10 @@ def _text(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def popup_html(cid: str, props: Mapping[str, Any], lang: Lang, links: LinkTemplates) -> str:
-    """Popup HTML for the feature with properties ``props`` in collection ``cid``."""
+def popup_html(cid: str, props: Mapping[str, Any], lang: Lang, links: LinkTemplates,
+               profile: bool = False) -> str:
+    """Popup HTML for the feature with properties ``props`` in collection ``cid``; with
+    ``profile`` it links the feature's park profile page."""
     other: Lang = "en" if lang == "zh" else "zh"
     fid = str(props["id"])
     name = escape(_text(props.get(f"name_{lang}")))
@@ -70,7 +72,7 @@ def popup_html(cid: str, props: Mapping[str, Any], lang: Lang, links: LinkTempla
     link_items = [
         f'<a href="{item_url}" target="_blank" class="pp-api">{escape(t(lang, "api_link"))}</a>'
     ]
-    if cid == "parks":
+    if profile:
         link_items.append(
             f'<a href="{escape(links.park.format(cid=cid, fid=fid, lang=lang))}" '
             f'class="pp-profile">{escape(t(lang, "profile_link"))}</a>'
