@@ -11,6 +11,7 @@ import math
 import re
 from typing import Any
 
+import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
@@ -51,15 +52,22 @@ def validate_feature_collection(
     features = doc.get("features")
     if not isinstance(features, list):
         raise DataError(path, None, "features", "expected a list of features")
-    return [validate_feature(feat, path, cid, geometry_types, i, roles)
-            for i, feat in enumerate(features)]
+    geoms = [validate_feature(feat, path, cid, geometry_types, i, roles)
+             for i, feat in enumerate(features)]
+    # Points were checked as coordinates; build them in one vectorised call.
+    at = [i for i, g in enumerate(geoms) if isinstance(g, tuple)]
+    if at:
+        for i, pt in zip(at, shapely.points([geoms[i] for i in at]), strict=True):
+            geoms[i] = pt
+    return geoms  # type: ignore[return-value]  # every tuple was replaced just above
 
 
 def validate_feature(
     feat: Any, path: str, cid: str, geometry_types: tuple[str, ...], index: int = 0,
     roles: frozenset[str] = frozenset(),
-) -> BaseGeometry:
-    """Check one feature and return its shapely geometry; see :func:`validate_feature_collection`."""
+) -> BaseGeometry | tuple[float, ...]:
+    """Check one feature and return its shapely geometry (a point as its coordinates, which
+    :func:`validate_feature_collection` turns into points in bulk)."""
     if not isinstance(feat, dict) or feat.get("type") != "Feature":
         raise DataError(path, f"#{index}", "type", "expected a GeoJSON Feature")
     props = feat.get("properties")
@@ -123,6 +131,25 @@ def validate_feature(
     return _check_geometry(feat.get("geometry"), geometry_types, fail)
 
 
+def _check_point(coords: Any, fail: Any) -> tuple[float, ...]:
+    """A Point's coordinates checked without building the point (the common case of large
+    layers): two or three finite numbers inside Qingdao's box."""
+    ok = (isinstance(coords, list) and len(coords) in (2, 3)
+          and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+                  for v in coords))
+    if not ok:
+        raise fail("geometry", f"malformed coordinates {coords!r}; expected [lon, lat]")
+    x, y = coords[0], coords[1]
+    bx0, by0, bx1, by1 = QINGDAO_BOUNDS
+    if not (bx0 <= x <= bx1 and by0 <= y <= by1):
+        raise fail(
+            "geometry",
+            f"point ({x:.4f}, {y:.4f}) leaves Qingdao's box {QINGDAO_BOUNDS} (lon, lat); "
+            "is it lat/lon swapped or in another CRS?",
+        )
+    return tuple(float(v) for v in coords[:2])
+
+
 def _check_industries(props: dict[str, Any], fail: Any, require: bool) -> None:
     zh = props.get("industries_zh")
     en = props.get("industries_en")
@@ -136,12 +163,16 @@ def _check_industries(props: dict[str, Any], fail: Any, require: bool) -> None:
         raise fail("industries_zh", "empty; a park must list the industries the plan names for it")
 
 
-def _check_geometry(geom: Any, geometry_types: tuple[str, ...], fail: Any) -> BaseGeometry:
+def _check_geometry(
+    geom: Any, geometry_types: tuple[str, ...], fail: Any
+) -> BaseGeometry | tuple[float, ...]:
     if not isinstance(geom, dict):
         raise fail("geometry", f"{geom!r}; expected a GeoJSON geometry")
     gtype = geom.get("type")
     if gtype not in geometry_types:
         raise fail("geometry", f"type {gtype!r}; expected one of {', '.join(geometry_types)}")
+    if gtype == "Point":
+        return _check_point(geom.get("coordinates"), fail)
     try:
         g = shape(geom)
     except Exception as exc:  # noqa: BLE001 - shapely raises several types for bad coordinates

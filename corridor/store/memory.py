@@ -47,10 +47,7 @@ _EMPTY = np.zeros(0, dtype=np.intp)
 
 def feature_json(fid: str, geometry: dict[str, Any], properties: dict[str, Any]) -> bytes:
     """The GeoJSON Feature text of one feature, in the layout :class:`Feature` documents."""
-    return (
-        b'{"type":"Feature","id":' + _dumps(fid) + b',"geometry":' + _dumps(geometry)
-        + b',"properties":' + _dumps(properties) + b"}"
-    )
+    return _dumps({"type": "Feature", "id": fid, "geometry": geometry, "properties": properties})
 
 
 def _dumps(value: Any) -> bytes:
