@@ -3,6 +3,7 @@ SYNTHETIC mini data set in tests/fixtures/mini (invented features, for exact exp
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -92,19 +93,20 @@ server.serve_forever()
 """
 
 
-@pytest.fixture(scope="session")
-def live_server():
-    """The real-data app served by werkzeug on a free loopback port, in a child process.
-
-    Yields the base URL (``http://127.0.0.1:PORT``), for clients nobody here wrote (OWSLib,
-    GDAL's OAPIF driver). A process, not a thread: GDAL holds the GIL while it fetches.
-    """
+@contextmanager
+def serving(geodata_dir: Path | None = None):
+    """The app served by werkzeug on a free loopback port, in a child process (over the
+    bundled data, or ``geodata_dir``). Yields the base URL; stops the server after."""
+    import os
     import subprocess
     import sys
 
+    env = dict(os.environ)
+    if geodata_dir is not None:
+        env["CORRIDOR_GEODATA_DIR"] = str(geodata_dir)
     proc = subprocess.Popen(
         [sys.executable, "-c", _SERVE], cwd=TESTS.parent, stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL, text=True,
+        stderr=subprocess.DEVNULL, text=True, env=env,
     )
     try:
         line = proc.stdout.readline() if proc.stdout else ""
@@ -116,6 +118,17 @@ def live_server():
         proc.wait(timeout=10)
         if proc.stdout:
             proc.stdout.close()
+
+
+@pytest.fixture(scope="session")
+def live_server():
+    """The real-data app served by werkzeug on a free loopback port, in a child process.
+
+    Yields the base URL (``http://127.0.0.1:PORT``), for clients nobody here wrote (OWSLib,
+    GDAL's OAPIF driver). A process, not a thread: GDAL holds the GIL while it fetches.
+    """
+    with serving() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -169,10 +169,11 @@ class LayerRegistry(MacroElement):
     )
 
     def __init__(self, key: str, layers: dict[str, str], tiles: dict[str, str],
-                 fit: list[list[float]], fetched: dict[str, str] | None = None):
+                 fit: list[list[float]], fetched: dict[str, dict[str, Any]] | None = None):
         super().__init__()
         self._name = "LayerRegistry"
-        #: Collection id -> items URL, for the layers the script fills from the API.
+        #: Collection id -> items URL and point style, for the layers the script fills
+        #: from the API.
         self.fetched = fetched or {}
         self.fetch_limit = FETCH_LIMIT
         self.key = key
@@ -445,7 +446,7 @@ def build_map(
     )
     MetricScale().add_to(m)
     layers: dict[str, folium.GeoJson] = {}
-    fetched: dict[str, str] = {}
+    fetched: dict[str, dict[str, Any]] = {}
     for c in (c for c in store.collections() if c.id in wanted):
         cid = c.id
         ids = only_ids.get(cid) if only_ids else None
@@ -456,7 +457,10 @@ def build_map(
             counted=not (only_ids and cid in only_ids),
         )
         if ids is None and c.count > INLINE_MAX_FEATURES:
-            fetched[cid] = options.links.items.format(cid=cid)
+            style = style_for(cid)
+            fetched[cid] = {"url": options.links.items.format(cid=cid),
+                            "style": {**style.leaflet(), "fill": True, "radius": style.radius,
+                                      "pane": f"pane-{cid}"}}
     if extra:
         folium.map.CustomPane("pane-extra", z_index=EXTRA_Z, pointer_events=False).add_to(m)
     for geom, path_style in extra:

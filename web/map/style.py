@@ -85,7 +85,9 @@ POINTS_Z = 415
 EXTRA_Z = 420
 MARKED_Z = 425
 
-_FALLBACK = LayerStyle("#444444", "#999999")
+#: A collection added later (a user layer) draws as grey dots or areas above the plan's
+#: areas, where land cannot hide it, and below the institutions.
+_FALLBACK = LayerStyle("#444444", "#999999", fill_opacity=0.8, radius=4, z=409)
 
 
 def style_for(cid: str) -> LayerStyle:

@@ -442,11 +442,15 @@
       var b = map.getBounds();
       var bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (v) { return v.toFixed(6); });
       var seq = fetchSeq[cid] = (fetchSeq[cid] || 0) + 1;
-      fetch(M.fetched[cid] + "?bbox=" + bbox.join(",") + "&limit=" + M.fetchLimit, { headers: { Accept: "application/geo+json" } })
+      var spec = M.fetched[cid];
+      fetch(spec.url + "?bbox=" + bbox.join(",") + "&limit=" + M.fetchLimit, { headers: { Accept: "application/geo+json" } })
         .then(function (r) { return r.ok ? r.json() : null; })
         .then(function (fc) {
           if (!fc || seq !== fetchSeq[cid]) { return; }  // a newer view already asked
           layer.clearLayers();
+          // in the collection's own pane and style (folium styles only the features it drew)
+          layer.options.pointToLayer = function (f, latlng) { return L.circleMarker(latlng, spec.style); };
+          layer.options.style = function () { return spec.style; };
           layer.addData(fc);
           layer.eachLayer(function (l) {
             var p = l.feature.properties;
@@ -456,8 +460,8 @@
         .catch(function () { /* the layer stays as it was; the rest of the map works */ });
     });
   }
+  // moveend also fires for the initial view
   map.on("moveend overlayadd", refreshFetched);
-  refreshFetched();
 
   var restored = restore();
   ready = true;
