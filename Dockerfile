@@ -1,13 +1,29 @@
-# Mirrors the README's "run" command: install the package, serve the bundled data.
-# (No Docker engine runs on the development machines; these steps are the README's,
-# which are tested there.)
+# The README's two steps, in a container: install the package into a virtualenv, then
+# `corridor serve` (gunicorn, the data loaded once before the workers fork).
+# No Docker engine runs on the development machines: tests/test_readme.py checks that these
+# steps stay the README's, and those are tested there.
+
+# --- build: install the package and its runtime dependencies into /opt/venv -------------
+FROM python:3.11-slim-bookworm AS build
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY corridor ./corridor
+COPY geodata ./geodata
+COPY web ./web
+RUN python3 -m venv /opt/venv && /opt/venv/bin/pip install --no-cache-dir .
+
+# --- runtime: the virtualenv only, run by an unprivileged user ---------------------------
 FROM python:3.11-slim-bookworm
-
-WORKDIR /app
-COPY . /app
-
-RUN python3 -m venv /app/.venv && /app/.venv/bin/pip install --no-cache-dir .
-
+RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin corridor
+COPY --from=build /opt/venv /opt/venv
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONDONTWRITEBYTECODE=1 \
+    CORRIDOR_HOST=0.0.0.0 \
+    CORRIDOR_PORT=8000 \
+    CORRIDOR_WORKERS=2
+USER corridor
 EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=3s --start-period=20s --retries=3 \
+    CMD ["python3", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2).status == 200 else 1)"]
 # The service reads only the bundled geodata: no database, no network.
-CMD ["/app/.venv/bin/corridor", "serve", "--host", "0.0.0.0", "--port", "8000"]
+CMD ["/opt/venv/bin/corridor", "serve"]

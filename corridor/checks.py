@@ -25,8 +25,8 @@ MAX_K = 1000
 MAX_TEXT = 200
 #: Longest feature id.
 MAX_ID = 200
-#: Longest CQL2 filter.
-MAX_FILTER = 8000
+#: Longest CQL2 filter (URL-encoded it still fits the service's URL limit, 8000).
+MAX_FILTER = 4000
 #: Characters of a bad value repeated in a message.
 SHOWN = 120
 

@@ -71,17 +71,22 @@ def _cmd_summary(args: argparse.Namespace) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
-    from waitress import serve
-
     from web import create_app
+    from web.serve import run
 
+    given = {"GEODATA_DIR": str(args.geodata) if args.geodata else None, "HOST": args.host,
+             "PORT": args.port, "WORKERS": args.workers, "THREADS": args.threads}
     try:
-        app = create_app({"GEODATA_DIR": str(args.geodata)} if args.geodata else None)
+        # command-line options win over CORRIDOR_* environment variables and instance config
+        app = create_app({k: v for k, v in given.items() if v is not None})
     except DataError as exc:
         print(f"error: refusing to start: {exc}", file=sys.stderr)
         return 1
-    print(f"Serving the corridor map on http://{args.host}:{args.port}/ (Ctrl+C to stop)")
-    serve(app, host=args.host, port=args.port, threads=args.threads)
+    c = app.config
+    print(f"Serving the corridor map on http://{c['HOST']}:{c['PORT']}/ with {args.server} "
+          f"({c['WORKERS']} workers x {c['THREADS']} threads; data version {app.extensions['corridor_store'].version}); "
+          "Ctrl+C to stop", flush=True)
+    run(app, args.server)
     return 0
 
 
@@ -126,12 +131,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     srv = sub.add_parser(
         "serve",
-        help="serve the map and API with waitress (a production WSGI server)",
-        description="Serve the web app on HOST:PORT with waitress. Refuses to start on bad data.",
+        help="serve the map and API in production (gunicorn; waitress on Windows)",
+        description=(
+            "Serve the web app on HOST:PORT. The data is loaded and checked once, before the "
+            "worker processes fork; the service refuses to start on bad data and names the "
+            "file. Each option defaults to its CORRIDOR_* environment variable (CORRIDOR_HOST, "
+            "CORRIDOR_PORT, CORRIDOR_WORKERS, CORRIDOR_THREADS, CORRIDOR_GEODATA_DIR), then "
+            "to the default shown."
+        ),
     )
-    srv.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
-    srv.add_argument("--port", type=int, default=8000, help="TCP port (default 8000)")
-    srv.add_argument("--threads", type=int, default=4, help="worker threads (default 4)")
+    srv.add_argument("--host", default=None, help="interface to bind (default 127.0.0.1)")
+    srv.add_argument("--port", type=int, default=None, help="TCP port (default 8000)")
+    srv.add_argument("--workers", type=int, default=None, help="worker processes (default 2)")
+    srv.add_argument("--threads", type=int, default=None, help="threads per worker (default 4)")
+    srv.add_argument("--server", choices=("gunicorn", "waitress"), default="gunicorn",
+                     help="gunicorn (default), or waitress where gunicorn cannot run (Windows)")
     srv.add_argument("--geodata", type=Path, default=None, help="geodata directory (default: bundled)")
     srv.set_defaults(func=_cmd_serve)
     return parser

@@ -26,9 +26,21 @@ def test_ci_runs_exactly_the_readme_test_command():
 
 
 def test_dockerfile_mirrors_the_readme_run_command():
+    """The image installs the package as the README does and starts the same command, as a
+    user that is not root, with a health check; the build context leaves tests out."""
     docker = (ROOT / "Dockerfile").read_text(encoding="utf-8")
-    assert "pip install --no-cache-dir ." in docker
-    assert 'bin/corridor", "serve"' in docker
+    run_cmd = _sh_blocks(README)[0]
+    assert "pip install ." in run_cmd and "corridor serve" in run_cmd
+    assert "-m venv /opt/venv && /opt/venv/bin/pip install --no-cache-dir ." in docker
+    assert docker.rstrip().splitlines()[-1] == 'CMD ["/opt/venv/bin/corridor", "serve"]'
+    assert re.search(r"^USER corridor$", docker, re.M) and "useradd" in docker
+    assert "HEALTHCHECK" in docker and "/healthz" in docker
+    assert docker.count("FROM python:3.11-slim") == 2 and "COPY --from=build /opt/venv" in docker
+    ignored = (ROOT / ".dockerignore").read_text(encoding="utf-8").split()
+    assert {"tests", ".git", ".venv", "benchmarks"} <= set(ignored)
+    # what the image copies is what the package needs: the wheel's sources
+    for name in re.findall(r"^COPY (\w+) ", docker, re.M):
+        assert (ROOT / name).is_dir(), name
 
 
 def test_every_setting_is_documented():

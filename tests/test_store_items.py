@@ -134,5 +134,5 @@ def test_an_unevaluable_filter_is_a_clear_error(layer):
 
     with pytest.raises(InvalidParameter, match="filter"):
         cql.parse_filter("group = ", None)
-    with pytest.raises(InvalidParameter, match="at most 8000"):
+    with pytest.raises(InvalidParameter, match="at most 4000"):
         cql.parse_filter("group = 1 OR " * 1000 + "group = 2", None)

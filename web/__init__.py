@@ -21,6 +21,14 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "TIANDITU_KEY": ("", "Tianditu (天地图) API key; when set, Tianditu tile layers are offered (off by default)."),
     "ENABLE_OSM_TILES": (False, "Offer the OpenStreetMap tile layer (off by default; needs internet)."),
     "DEFAULT_LANG": ("zh", "Language when neither ?lang= nor Accept-Language decides (zh or en)."),
+    "CORS_ORIGINS": ("*", "Origins allowed to call the API from browsers: * or a comma-separated list."),
+    "MAX_URL_LENGTH": (8000, "Longest URL (path and query) answered; longer is a 414."),
+    "MAX_CONTENT_LENGTH": (1_048_576, "Largest request body in bytes; larger is a 413."),
+    "HOST": ("127.0.0.1", "Address `corridor serve` listens on (0.0.0.0 in the container)."),
+    "PORT": (8000, "Port `corridor serve` listens on."),
+    "WORKERS": (2, "Worker processes of `corridor serve` (gunicorn; the data is loaded once, before they fork)."),
+    "THREADS": (4, "Threads per worker: a slow client holds one thread, not a whole worker."),
+    "GRACEFUL_TIMEOUT": (30, "Seconds a stopping worker (SIGTERM) has to finish the requests it holds."),
 }
 
 
@@ -60,6 +68,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     init_api(app)  # compression and CORS
     app.register_blueprint(pages_bp)
+    from web import ops
+
+    ops.init_app(app)  # last, so its response hook sees bodies before compression
     return app
 
 

@@ -37,6 +37,11 @@ class FeatureStore(ABC):
     def version(self) -> str:
         """Digest of everything the store serves: changes exactly when any of it changes."""
 
+    def check(self) -> None:
+        """Raise if the store cannot answer now (a database store pings its server; the
+        in-memory store, loaded and validated, always can)."""
+        return None
+
     @abstractmethod
     def collections(self) -> list[CollectionMeta]:
         """Every collection, in display order."""

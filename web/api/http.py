@@ -31,7 +31,9 @@ def init_app(app: Flask) -> None:
     # leaking a handle per request; those files are small and cached, so send them as is.
     app.config.setdefault("COMPRESS_STREAMS", False)
     Compress(app)
-    CORS(app, send_wildcard=True, resources={r"/api/*": {"origins": "*", "methods": ["GET", "HEAD", "OPTIONS"],
+    origins = str(app.config.get("CORS_ORIGINS") or "*").strip()
+    allowed: str | list[str] = "*" if origins == "*" else [o.strip() for o in origins.split(",")]
+    CORS(app, send_wildcard=allowed == "*", resources={r"/api/*": {"origins": allowed, "methods": ["GET", "HEAD", "OPTIONS"],
                                       "expose_headers": ["ETag", "Content-Crs", "Link",
                                                          "Content-Coord-Sys"]}})
     # ETags derive from the data's digest and the package version: stable across restarts

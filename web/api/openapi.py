@@ -164,6 +164,8 @@ RESPONSES = {
     "400": {"description": "Bad parameter (unknown name, malformed value).", "content": _ERROR_CONTENT},
     "404": {"description": "Unknown collection, feature or origin id.", "content": _ERROR_CONTENT},
     "406": {"description": "None of the requested formats is offered.", "content": _ERROR_CONTENT},
+    "414": {"description": "The URL is longer than the service answers (MAX_URL_LENGTH).",
+            "content": _ERROR_CONTENT},
 }
 
 
@@ -178,7 +180,7 @@ def _ok(schema: str, json_type: str = "application/json", formats: bool = False)
 
 def _op(op_id: str, summary: str, params: list[dict[str, Any]], ok: dict[str, Any],
         tags: list[str], statuses: tuple[str, ...] = ("400", "406")) -> dict[str, Any]:
-    statuses = tuple(sorted({"400", *statuses}))
+    statuses = tuple(sorted({"400", "414", *statuses}))
     responses = {"200": ok, "304": {"description": "Not modified (If-None-Match matched the ETag)."}}
     for s in statuses:
         responses[s] = {"$ref": f"{_REF}responses/{s}"}

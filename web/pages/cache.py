@@ -21,6 +21,7 @@ from typing import Any
 from flask import Response, current_app, request
 
 from web import get_store
+from web.ops import content_security_policy, script_hashes
 from web.pages.lang import current_lang
 
 #: Pages kept per app (each a few hundred kB at most; the map page is the largest).
@@ -34,6 +35,8 @@ class CachedPage:
     html: bytes
     gzipped: bytes
     etag: str
+    #: SHA-256 CSP sources of the page's inline scripts (see :mod:`web.ops`).
+    script_hashes: list[str]
 
 
 class PageCache:
@@ -56,7 +59,7 @@ class PageCache:
     def put(self, key: tuple[Any, ...], html: str) -> CachedPage:
         body = html.encode()
         page = CachedPage(body, gzip.compress(body, compresslevel=6, mtime=0),
-                          hashlib.sha256(body).hexdigest()[:32])
+                          hashlib.sha256(body).hexdigest()[:32], script_hashes(html))
         with self._lock:
             self.renders += 1
             self._pages[key] = page
@@ -94,6 +97,7 @@ def cached_page(view: Callable[..., str]) -> Callable[..., Response]:
         else:
             resp = Response(page.html, mimetype="text/html")
         resp.set_etag(page.etag)
+        resp.headers["Content-Security-Policy"] = content_security_policy(page.script_hashes)
         resp.headers["Cache-Control"] = f"public, max-age={PAGE_MAX_AGE}"
         resp.vary.update(("Accept-Encoding", "Accept-Language"))
         return resp
