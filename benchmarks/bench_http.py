@@ -680,6 +680,13 @@ def summarise(endpoints: Sequence[Endpoint],
     return out
 
 
+def fmt_ratio(x: float | None) -> str:
+    """A ratio for the report: two decimals, or two significant digits below 0.1."""
+    if x is None:
+        return "-"
+    return f"{x:.2f}x" if x >= 0.1 else f"{x:.2g}x"
+
+
 def ratio(a: Summary | None, b: Summary | None) -> float | None:
     """``a / b`` of median req/s, None when either is missing or zero."""
     if a is None or b is None or not b.median_rps:
@@ -689,9 +696,6 @@ def ratio(a: Summary | None, b: Summary | None) -> float | None:
 
 def markdown_table(endpoints: Sequence[Endpoint], summary: dict[str, Summary]) -> str:
     """The results as a markdown table (ratios of median req/s)."""
-
-    def fmt(x: float | None) -> str:
-        return "-" if x is None else f"{x:.2f}x"
 
     lines = [
         "| endpoint | req/s (median) | runs (req/s) | p50 ms | x bare Flask "
@@ -710,8 +714,8 @@ def markdown_table(endpoints: Sequence[Endpoint], summary: dict[str, Summary]) -
             errors += f" (**{s.empty_runs} empty runs**)"
         lines.append(
             f"| {ep.label} | {s.median_rps:,.0f} | {runs} | {p50} | "
-            f"{fmt(ratio(s, bare)) if ep.key != 'bare' else '1.00x'} | {fmt(ratio(s, api))} | "
-            f"{fmt(ratio(s, pga))} | {errors} |"
+            f"{fmt_ratio(ratio(s, bare)) if ep.key != 'bare' else '1.00x'} | "
+            f"{fmt_ratio(ratio(s, api))} | {fmt_ratio(ratio(s, pga))} | {errors} |"
         )
     return "\n".join(lines)
 
@@ -727,6 +731,8 @@ class Target:
     unit: str
     #: Endpoint keys the value was measured on (a run with errors spoils the value).
     endpoints: tuple[str, ...] = ()
+    #: The same ratio within each round (shows the noise the median smooths).
+    per_round: list[float] = field(default_factory=list)
     verdict: str = ""
     note: str = ""
 
@@ -747,14 +753,36 @@ class Target:
 
     def line(self) -> str:
         op = ">=" if self.higher_is_better else "<"
-        value = "-" if self.value is None else f"{self.value:,.2f}{self.unit}"
-        note = f" ({self.note})" if self.note else ""
+        if self.value is None:
+            value = "-"
+        elif self.unit == "x":
+            value = fmt_ratio(self.value)
+        else:
+            value = f"{self.value:,.2f}{self.unit}"
+        rounds = ", ".join(fmt_ratio(r) for r in self.per_round)
+        note = "".join(f" ({n})" for n in (f"per round: {rounds}" if rounds else "", self.note)
+                       if n)
         return f"{self.verdict:4}  {self.name}: {value} (target {op} {self.limit:g}{self.unit}){note}"
 
 
-def targets(summary: dict[str, Summary], sizes: dict[str, int], start_c: float | None,
+def targets(summary: dict[str, Summary], rounds: Sequence[dict[str, WrkResult]],
+            sizes: dict[str, int], start_c: float | None,
             map_bytes_c: int | None) -> list[Target]:
-    """The issue's targets, judged on this run."""
+    """The issue's targets, judged on this run.
+
+    Parameters
+    ----------
+    summary
+        Medians per endpoint key (see :func:`summarise`).
+    rounds
+        The wrk results of each round, for the per-round ratios shown beside the medians.
+    sizes
+        Feature counts of catalogs "a" (universities), "b" and "c" (synthetic points).
+    start_c
+        Seconds from launch to the first 200 of catalog (c).
+    map_bytes_c
+        Uncompressed bytes of the map page of catalog (c).
+    """
     out = [Target("our /api vs bare Flask", ratio(summary.get("api@a"), summary.get("bare")),
                   0.7, True, "x", ("api@a", "bare"))]
     for cat in ("a", "b", "c"):
@@ -775,6 +803,11 @@ def targets(summary: dict[str, Summary], sizes: dict[str, int], start_c: float |
                None if map_bytes_c is None else map_bytes_c / 1e6,
                MAP_PAGE_LIMIT_BYTES / 1e6, False, " MB"),
     ]
+    for t in out:
+        if t.unit == "x" and len(t.endpoints) == 2:
+            num, den = t.endpoints
+            t.per_round = [r[num].requests_per_s / r[den].requests_per_s for r in rounds
+                           if num in r and den in r and r[den].requests_per_s]
     return [t.judge(summary) for t in out]
 
 
@@ -914,7 +947,7 @@ class Bench:
         self.check_endpoints()
         self.measure_map_pages()
         rounds = self.measure_rounds()
-        self.report(summarise(self.endpoints, rounds))
+        self.report(summarise(self.endpoints, rounds), rounds)
 
     def stop_servers(self) -> None:
         """Stop every server started: signal them all, then wait for each."""
@@ -1088,11 +1121,11 @@ class Bench:
             self.record["rounds"].append(raw)
         return rounds
 
-    def report(self, summary: dict[str, Summary]) -> None:
+    def report(self, summary: dict[str, Summary], rounds: list[dict[str, WrkResult]]) -> None:
         """Print the table and the targets; write every number to ``--out``."""
         a = self.args
         start_c = self.servers["ours-c"].start_s
-        judged = targets(summary, self.record["feature_counts"], start_c,
+        judged = targets(summary, rounds, self.record["feature_counts"], start_c,
                          self.record["map_page"]["c"]["bytes"])
         table = markdown_table(self.endpoints, summary)
         print(f"\n## results: median of {a.rounds} interleaved round(s), "
