@@ -4,6 +4,7 @@ catalogs the service loads, and its wrk parser must not lose errors."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -82,3 +83,11 @@ def test_wrk_parser_keeps_rate_latency_and_errors():
 def test_wrk_parser_refuses_output_without_a_rate():
     with pytest.raises(ValueError):
         bench_http.parse_wrk("unable to connect to 127.0.0.1:1 Connection refused\n")
+
+
+def test_tests_package_is_this_one():
+    """pygeoapi 0.21 (the bench extra's, the last for Python 3.11) installs a top-level
+    ``tests`` package into site-packages; tests/__init__.py keeps ``tests.conftest`` ours."""
+    import tests
+
+    assert Path(tests.__file__).resolve().parent == Path(__file__).resolve().parent
