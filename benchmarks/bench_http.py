@@ -45,6 +45,7 @@ import json
 import os
 import platform
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -495,6 +496,23 @@ def _cpu_seconds(pids: Sequence[int]) -> float:
     return total / _CLK_TCK
 
 
+def _system_busy_seconds() -> float:
+    """CPU seconds the whole machine has spent busy (all cores; Linux /proc/stat, else 0)."""
+    try:
+        first = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+    except OSError:
+        return 0.0
+    # cpu user nice system idle iowait irq softirq steal ...: busy = all but idle and iowait
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(v) for v in first[1:9])
+    return (user + nice + system + irq + softirq + steal) / _CLK_TCK
+
+
+def _children_cpu_seconds() -> float:
+    """CPU seconds of this script's finished child processes (each wrk run, once reaped)."""
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
 def server_env(extra: dict[str, str]) -> dict[str, str]:
     """The environment of a server: ours first on PYTHONPATH, so this checkout's code runs."""
     env = dict(os.environ)
@@ -680,10 +698,14 @@ def summarise(endpoints: Sequence[Endpoint],
     return out
 
 
-def fmt_ratio(x: float | None) -> str:
-    """A ratio for the report: two decimals, or two significant digits below 0.1."""
+def fmt_ratio(x: float | None, significant: int | None = None) -> str:
+    """A ratio for the report: two decimals, or two significant digits below 0.1; with
+    ``significant``, that many significant digits (a value judged against a limit must not
+    look as if it met it by rounding)."""
     if x is None:
         return "-"
+    if significant is not None:
+        return f"{x:.{significant}g}x"
     return f"{x:.2f}x" if x >= 0.1 else f"{x:.2g}x"
 
 
@@ -756,7 +778,7 @@ class Target:
         if self.value is None:
             value = "-"
         elif self.unit == "x":
-            value = fmt_ratio(self.value)
+            value = fmt_ratio(self.value, significant=3)
         else:
             value = f"{self.value:,.2f}{self.unit}"
         rounds = ", ".join(fmt_ratio(r) for r in self.per_round)
@@ -1074,18 +1096,33 @@ class Bench:
             self.record["map_page"][cat] = {
                 "bytes": len(plain.body), "gzip_bytes": len(zipped.body),
                 "content_encoding": zipped.headers.get("Content-Encoding"),
-                "first_get_s": plain.seconds,
+                "get_s": plain.seconds,
             }
             print(f"map page / of catalog ({cat}): {len(plain.body):,} B uncompressed, "
                   f"{len(zipped.body):,} B with Accept-Encoding: gzip "
-                  f"(first GET {plain.seconds:.2f} s)")
+                  f"(GET took {plain.seconds:.2f} s)")
 
-    def wrk(self, ep: Endpoint, duration: float) -> tuple[WrkResult, str, float]:
-        """One wrk run on ``ep``, then wait until its server is idle (seconds returned)."""
-        url = self.servers[ep.server].base + ep.path
+    def wrk(self, ep: Endpoint, duration: float) -> tuple[WrkResult, str, float, float]:
+        """One wrk run on ``ep``, then wait until its server is idle.
+
+        Returns
+        -------
+        tuple
+            wrk's parsed result, its output, the seconds waited for the server to be idle,
+            and the cores used meanwhile by everything else on the machine (neither the
+            server nor wrk): the noise this run was measured in.
+        """
+        srv = self.servers[ep.server]
         a = self.args
-        res, text = run_wrk(url, ep.accept, duration, a.threads, a.connections, a.wrk_timeout)
-        return res, text, self.servers[ep.server].wait_idle()
+        before = (_system_busy_seconds(), _cpu_seconds(srv.pids()), _children_cpu_seconds())
+        t0 = time.perf_counter()
+        res, text = run_wrk(srv.base + ep.path, ep.accept, duration, a.threads, a.connections,
+                            a.wrk_timeout)
+        elapsed = time.perf_counter() - t0
+        after = (_system_busy_seconds(), _cpu_seconds(srv.pids()), _children_cpu_seconds())
+        busy, server, wrk = (y - x for x, y in zip(before, after))
+        other_cores = max(0.0, busy - server - wrk) / elapsed
+        return res, text, srv.wait_idle(), other_cores
 
     def measure_rounds(self) -> list[dict[str, WrkResult]]:
         """Warm-up, then ``--rounds`` interleaved rounds of every URL."""
@@ -1100,15 +1137,19 @@ class Bench:
             for ep in self.endpoints:
                 self.wrk(ep, a.warmup)
         rounds: list[dict[str, WrkResult]] = []
+        others: list[float] = []
         self.record["rounds"] = []
+        self.record["other_cores"] = others
         for r in range(1, a.rounds + 1):
             print(f"\n## round {r}/{a.rounds}: {a.duration:g} s per URL")
             results: dict[str, WrkResult] = {}
             raw: dict[str, Any] = {}
             for ep in self.endpoints:
-                res, text, idle_s = self.wrk(ep, a.duration)
+                res, text, idle_s, other = self.wrk(ep, a.duration)
+                others.append(other)
                 results[ep.key] = res
                 raw[ep.key] = {**asdict(res), "errors": res.errors, "settle_s": idle_s,
+                               "other_cores": other,
                                "wrk_output": text}
                 flag = (f"  !! ERRORS: {res.non_2xx_3xx} non-2xx/3xx, socket {res.socket_errors}"
                         if res.errors else "")
@@ -1116,7 +1157,7 @@ class Bench:
                     flag += "  !! NO RESPONSE COMPLETED"
                 p50 = res.latency_ms.get("50%", float("nan"))
                 print(f"  {res.requests_per_s:10,.1f} req/s  p50 {p50:8.2f} ms  {ep.label}{flag}"
-                      f"  (then {idle_s:.1f} s until idle)")
+                      f"  (others used {other:.2f} cores; then {idle_s:.1f} s until idle)")
             rounds.append(results)
             self.record["rounds"].append(raw)
         return rounds
@@ -1136,6 +1177,11 @@ class Bench:
         for cat, mp in self.record["map_page"].items():
             print(f"map page bytes, catalog ({cat}): {mp['bytes']:,} "
                   f"(gzip {mp['gzip_bytes']:,})")
+        others = self.record["other_cores"]
+        if others:
+            print(f"CPU used by other processes on this machine during the runs (neither the "
+                  f"measured server nor wrk): median {statistics.median(others):.2f}, "
+                  f"max {max(others):.2f} of {os.cpu_count()} cores")
         empty = sum(s.empty_runs for s in summary.values())
         errors = sum(s.errors for s in summary.values())
         if empty:
