@@ -698,6 +698,11 @@ def summarise(endpoints: Sequence[Endpoint],
     return out
 
 
+def fmt_rps(x: float) -> str:
+    """Requests per second: whole numbers from 100 up, one decimal below (slow URLs)."""
+    return f"{x:,.0f}" if x >= 100 else f"{x:.1f}"
+
+
 def fmt_ratio(x: float | None, significant: int | None = None) -> str:
     """A ratio for the report: two decimals, or two significant digits below 0.1; with
     ``significant``, that many significant digits (a value judged against a limit must not
@@ -727,7 +732,7 @@ def markdown_table(endpoints: Sequence[Endpoint], summary: dict[str, Summary]) -
     bare = summary.get("bare")
     for ep in endpoints:
         s = summary[ep.key]
-        runs = ", ".join(f"{r:.0f}" for r in s.runs_rps)
+        runs = ", ".join(fmt_rps(r) for r in s.runs_rps)
         p50 = "-" if s.p50_ms is None else f"{s.p50_ms:.1f}"
         api = summary.get(ep.api_ref) if ep.api_ref and ep.api_ref != ep.key else None
         pga = summary.get(ep.pygeoapi_ref) if ep.pygeoapi_ref else None
@@ -735,7 +740,7 @@ def markdown_table(endpoints: Sequence[Endpoint], summary: dict[str, Summary]) -
         if s.empty_runs:
             errors += f" (**{s.empty_runs} empty runs**)"
         lines.append(
-            f"| {ep.label} | {s.median_rps:,.0f} | {runs} | {p50} | "
+            f"| {ep.label} | {fmt_rps(s.median_rps)} | {runs} | {p50} | "
             f"{fmt_ratio(ratio(s, bare)) if ep.key != 'bare' else '1.00x'} | "
             f"{fmt_ratio(ratio(s, api))} | {fmt_ratio(ratio(s, pga))} | {errors} |"
         )
