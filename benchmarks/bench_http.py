@@ -658,9 +658,9 @@ def check_endpoint(ep: Endpoint, base: str, timeout: float) -> dict[str, Any]:
 def expected_near_count(catalog_dir: Path) -> int:
     """Features within NEAR_KM of NEAR_OF over every collection, computed in-process."""
     from corridor import queries
-    from corridor.catalog import Catalog
+    from corridor.store import MemoryStore
 
-    return len(queries.within_distance(Catalog.load(catalog_dir), NEAR_OF, NEAR_KM))
+    return len(queries.within_distance(MemoryStore.load(catalog_dir), NEAR_OF, NEAR_KM))
 
 
 # --------------------------------------------------------------------------- report
