@@ -123,7 +123,7 @@ def run_mix(base: str, duration: float, connections: int) -> dict[str, WrkResult
     status, headers, _ = _get(base + MIX[-1].path, {"Accept": MIX[-1].accept})
     etag = headers.get("ETag")
     assert status == 200 and etag, "the revalidated resource has no ETag"
-    assert _get(base + MIX[-1].path, {"If-None-Match": etag})[0] == 304
+    assert _get(base + MIX[-1].path, {"Accept": MIX[-1].accept, "If-None-Match": etag})[0] == 304
     with tempfile.TemporaryDirectory() as tmp:
         procs = {k.key: subprocess.Popen(wrk_argv(k, base, duration, each, etag, Path(tmp)),
                                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -2,8 +2,9 @@
 run (Windows).
 
 gunicorn gets the app already built (``preload``): the data is loaded, validated, indexed
-and serialised once in the master process, and the workers fork with it, sharing its memory
-pages. Workers are threaded (``gthread``) so a slow client holds one thread, not a whole
+and serialised, and the map page rendered, once in the master process, and the workers fork
+with it, sharing its memory pages; each worker then renders the other pages in the
+background while it already answers. Workers are threaded (``gthread``) so a slow client holds one thread, not a whole
 worker; a worker that dies is replaced by the master; on SIGTERM each worker finishes the
 requests it holds (up to ``GRACEFUL_TIMEOUT`` seconds) before it exits.
 """
@@ -38,15 +39,24 @@ def gunicorn_options(config: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-#: Pages rendered before the workers fork, in both languages, so no visitor waits for them.
-WARM_PAGES = ("/", "/parks", "/indicators")
+def page_paths(app: Flask) -> list[str]:
+    """Every page a visitor may open: the map, the parks comparison, the indicators, and
+    each park's profile (the map first: it is the one most visitors open)."""
+    from web import get_store
+    from web.pages.parks import parks_collection
+
+    with app.app_context():
+        store = get_store()
+        parks = [f"/parks/{f.id}" for f in store.features(parks_collection(store))]
+    return ["/", "/parks", "/indicators", *parks]
 
 
-def warm(app: Flask) -> int:
-    """Render :data:`WARM_PAGES` into the page cache; returns how many rendered fine."""
+def warm(app: Flask, paths: list[str]) -> int:
+    """Render ``paths`` in both languages (by ``?lang=`` and by Accept-Language) into the
+    page cache; returns how many rendered fine."""
     client = app.test_client()
-    urls = [(f"{path}?lang={lang}", lang) for path in WARM_PAGES for lang in ("zh", "en")]
-    urls += [(path, lang) for path in WARM_PAGES for lang in ("zh", "en")]  # by Accept-Language
+    urls = [(url, lang) for path in paths for lang in ("zh", "en")
+            for url in (f"{path}?lang={lang}", path)]
     return sum(client.get(url, headers={"X-Request-ID": "warm-up", "Accept-Language": lang}
                           ).status_code == 200 for url, lang in urls)
 
@@ -67,14 +77,22 @@ def run(app: Flask, server: str = "gunicorn") -> None:
         return
     if server != "gunicorn":
         raise ValueError(f"server {server!r} is not supported; expected one of {', '.join(SERVERS)}")
+    import threading
+
     from gunicorn.app.base import BaseApplication
 
-    warm(app)  # in the master: the forked workers share the rendered pages
+    paths = page_paths(app)
+    warm(app, paths[:1])  # the map, in the master: every forked worker shares it
+
+    def post_worker_init(worker: Any) -> None:
+        # each worker renders the other pages in the background while it already answers
+        threading.Thread(target=warm, args=(app, paths[1:]), daemon=True).start()
 
     class _Application(BaseApplication):  # type: ignore[misc]  # gunicorn is untyped
         def load_config(self) -> None:
             for key, value in gunicorn_options(app.config).items():
                 self.cfg.set(key, value)
+            self.cfg.set("post_worker_init", post_worker_init)
 
         def load(self) -> Flask:
             return app

@@ -17,6 +17,7 @@ from html import escape
 from typing import Any, cast
 
 import folium
+import shapely
 from branca.element import Element, Figure, MacroElement
 from folium import plugins
 from folium.template import Template
@@ -331,27 +332,32 @@ def legend_html(
 
 def collection_geojson(
     store: FeatureStore, c: CollectionMeta, lang: Lang, links: LinkTemplates,
-    ids: Iterable[str] | None = None,
+    ids: Iterable[str] | None = None, clip: Sequence[float] | None = None,
 ) -> dict[str, Any]:
-    """The collection as a GeoJSON FeatureCollection with the properties the page needs."""
+    """The collection as a GeoJSON FeatureCollection with the properties the page needs;
+    a basemap's outlines are simplified, and cut to ``clip`` (lon/lat box) when given."""
     simplify = c.has_role("basemap")
     features = []
     for f in store.features(c.id, None if ids is None else list(ids)):
+        geom = f.geometry
+        if simplify:
+            geom = geom.simplify(BASEMAP_TOLERANCE_DEG, preserve_topology=True)
+            if clip is not None:
+                geom = shapely.clip_by_rect(geom, *clip)
+                if geom.is_empty:
+                    continue
         out = {k: f.properties.get(k) for k in CLIENT_PROPS}
         out["collection"] = c.id
         out["popup"] = popup_html(c.id, f.properties, lang, links, profile=c.has_role("parks"))
-        features.append(
-            {"type": "Feature", "id": f.id, "properties": out,
-             "geometry": shape_mapping(
-                 f.geometry.simplify(BASEMAP_TOLERANCE_DEG, preserve_topology=True)
-                 if simplify else f.geometry)}
-        )
+        features.append({"type": "Feature", "id": f.id, "properties": out,
+                         "geometry": shape_mapping(geom)})
     return {"type": "FeatureCollection", "features": features}
 
 
 def _add_collection(
     m: folium.Map, store: FeatureStore, c: CollectionMeta, options: MapOptions,
     ids: Iterable[str] | None, interactive: bool, show: bool, counted: bool,
+    clip: Sequence[float] | None = None,
 ) -> folium.GeoJson:
     lang = options.lang
     style = style_for(c.id)
@@ -375,7 +381,7 @@ def _add_collection(
     # from the API (see map.js, "fetched layers").
     fetched = ids is None and c.count > INLINE_MAX_FEATURES
     empty: dict[str, Any] = {"type": "FeatureCollection", "features": []}
-    data = empty if fetched else collection_geojson(store, c, lang, options.links, ids)
+    data = empty if fetched else collection_geojson(store, c, lang, options.links, ids, clip)
     # folium checks tooltip fields against the data, so an empty layer gets neither
     interactive = interactive and bool(data["features"])
     count = f' <span class="lc-count">({c.count})</span>' if counted else ""
@@ -405,6 +411,7 @@ def build_map(
     extra: Sequence[tuple[BaseGeometry, dict[str, Any]]] = (),
     fit: Sequence[float] | None = None,
     marked: Sequence[tuple[BaseGeometry, str]] = (),
+    clip_basemap: Sequence[float] | None = None,
 ) -> MapParts:
     """Build the map and render it into header, body and script HTML.
 
@@ -427,6 +434,9 @@ def build_map(
     marked
         Lon/lat geometries the page is about, each with its label: drawn above everything in
         the highlight colour, labelled, and named in the legend.
+    clip_basemap
+        Lon/lat box the basemap outlines are cut to (a small map need not carry the whole
+        coastline).
 
     Raises
     ------
@@ -454,7 +464,7 @@ def build_map(
         interactive = c.roles != {"basemap"}
         layers[cid] = _add_collection(
             m, store, c, options, ids, interactive, show=style_for(cid).shown,
-            counted=not (only_ids and cid in only_ids),
+            counted=not (only_ids and cid in only_ids), clip=clip_basemap,
         )
         if ids is None and c.count > INLINE_MAX_FEATURES:
             style = style_for(cid)

@@ -126,6 +126,13 @@ def industry_matrix(
     return [c for c in columns if c["parks"]], rows
 
 
+def _grown(box: tuple[float, float, float, float], share: float) -> tuple[float, float, float, float]:
+    """``box`` grown by ``share`` of its size on every side (the map's margin, and panning)."""
+    x0, y0, x1, y1 = box
+    dx, dy = (x1 - x0) * share, (y1 - y0) * share
+    return (x0 - dx, y0 - dy, x1 + dx, y1 + dy)
+
+
 @bp.get("/parks")
 @cached_page
 def parks() -> str:
@@ -165,6 +172,7 @@ def park(park_id: str) -> str:
                   for c in listed},
         extra=rings, fit=outer,
         marked=[(feature.geometry, label)],
+        clip_basemap=_grown(outer, 0.5),
     )
     # beside the small map rather than on it (a part of each collection is drawn: no counts)
     legend = Markup(legend_html(store, lang, drawn, counts=False, marked=label))
