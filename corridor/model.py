@@ -155,3 +155,22 @@ class Indicator:
     attribute_zh: str
     plan_ref: str
     plan_text: str
+    #: The same in English: the attribute (预期性 = "expected"), the section reference and
+    #: the value texts where the plan's words are not plain numbers ("11.2左右").
+    attribute_en: str = ""
+    plan_ref_en: str = ""
+    baseline_text_en: str = ""
+    target_text_en: str = ""
+
+    def attribute(self, lang: str) -> str:
+        return self.attribute_zh if lang == "zh" else self.attribute_en
+
+    def section(self, lang: str) -> str:
+        return self.plan_ref if lang == "zh" else self.plan_ref_en
+
+    def baseline_label(self, lang: str) -> str:
+        """The baseline as the plan prints it (Chinese) or its English text."""
+        return self.baseline_text if lang == "zh" else (self.baseline_text_en or self.baseline_text)
+
+    def target_label(self, lang: str) -> str:
+        return self.target_text if lang == "zh" else (self.target_text_en or self.target_text)
