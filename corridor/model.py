@@ -73,8 +73,14 @@ class Feature:
     collection: str
     id: str
     properties: Mapping[str, Any] = field(repr=False)
-    geometry: shapely.Geometry = field(repr=False)
+    #: None when the feature's location is not published (``position_basis = "unplaced"``).
+    geometry: shapely.Geometry | None = field(repr=False)
     json: bytes = field(repr=False, default=b"")
+
+    @property
+    def placed(self) -> bool:
+        """Whether the feature has a position (False: listed, location not published)."""
+        return self.geometry is not None
 
     def get(self, name: str, default: Any = None) -> Any:
         return self.properties.get(name, default)
