@@ -131,6 +131,12 @@ class ItemsQuery:
     #: WGS84 lon/lat (None when they already are).
     filter: Any = None
     filter_to_wgs84: Callable[[shapely.Geometry], shapely.Geometry] | None = None
+    #: Temporal criterion (``datetime``): the last year of the requested instant or
+    #: interval, or None for an open end. A feature exists from its ``year`` (opened,
+    #: approved or construction begun) on; a planned feature with no year exists only in an
+    #: open-ended future. ``datetime_given`` is False when no ``datetime`` was asked.
+    datetime_given: bool = False
+    until_year: int | None = None
 
 
 @dataclass(frozen=True)

@@ -215,3 +215,35 @@ def test_marine_belt_is_the_laoshan_strip_of_about_70_km2():
     belt = shape(_features("parks")["park-marine-innovation-incubation-belt"]["geometry"])
     area = transform(belt, lambda c: np.column_stack(to_metric(c[:, 0], c[:, 1]))).area / 1e6
     assert area == pytest.approx(70, rel=0.05)
+
+
+# --- datetime on items -----------------------------------------------------------------------
+
+def test_datetime_filters_on_the_year_a_feature_came_into_being(client, catalog):
+    # expectations from the data files: features whose year is at most the requested one
+    uni = catalog.collection("universities").gdf
+    years = {fid: row.get("year") for fid, row in uni.iterrows()}
+    want_2018 = sorted(f for f, y in years.items() if y == y and y is not None and y <= 2018)
+    got = client.get("/api/collections/universities/items?datetime=2018-06-01T00:00:00Z&limit=100").get_json()
+    assert sorted(f["id"] for f in got["features"]) == want_2018
+    assert "qau-pingdu" not in want_2018  # opened 2020
+    got = client.get("/api/collections/universities/items?datetime=2019-01-01/2021-09-01&limit=100").get_json()
+    assert "qau-pingdu" in [f["id"] for f in got["features"]]
+    everything = client.get("/api/collections/universities/items?datetime=2021-09-01/..&limit=100").get_json()
+    assert everything["numberMatched"] == len(uni)
+
+
+def test_unplaced_park_in_every_format(client):
+    base = "/api/collections/parks/items/park-qingdao-future-tech-park"
+    assert client.get(base).get_json()["geometry"] is None
+    csv = client.get(base + "?f=csv").get_data(as_text=True)
+    assert csv.splitlines()[1].endswith(",,,")
+    for f in ("gpkg", "kml", "html"):
+        assert client.get(base + f"?f={f}").status_code == 200
+    assert client.get("/api/collections/parks/items?f=gpkg&limit=20").status_code == 200
+    page = client.get("/parks/park-qingdao-future-tech-park?lang=en").get_data(as_text=True)
+    assert 'id="park-unplaced"' in page
+    near = client.get("/api/near?of=park-qingdao-future-tech-park&km=5")
+    assert near.status_code == 400 and "not published" in near.get_json()["description"]
+    home = client.get("/?lang=en").get_data(as_text=True)
+    assert 'id="unplaced-list"' in home and "Qingdao Future Science and Technology Industrial Park" in home

@@ -211,6 +211,8 @@ class MemoryStore(FeatureStore):
                             dtype=np.intp))
         if q.industry is not None:
             narrow(_industry_positions(c, expand(q.industry)))
+        if q.datetime_given and q.until_year is not None:
+            narrow(_existing_by(c, q.until_year))
         if q.filter is not None:
             rows = np.arange(len(c.features)) if sel is None else sel
             frame = c.frame if sel is None else c.frame.iloc[sel]
@@ -266,6 +268,15 @@ def _within(c: _Collection, origin: shapely.Geometry | Probe, meters: float) -> 
     pos, d = c.index.within(origin, meters, distances=True)
     assert d is not None
     return c.placed[pos], d
+
+
+def _existing_by(c: _Collection, year: int) -> IntArray:
+    """Positions of the features that exist by the end of ``year`` (their ``year`` is at most
+    it; a feature without a year, e.g. one only planned, does not)."""
+    column = c.columns.get("year")
+    if column is None:
+        return _EMPTY
+    return np.flatnonzero([isinstance(v, int) and v <= year for v in column]).astype(np.intp)
 
 
 def _industry_positions(c: _Collection, terms: frozenset[str]) -> IntArray:
