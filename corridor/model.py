@@ -73,8 +73,14 @@ class Feature:
     collection: str
     id: str
     properties: Mapping[str, Any] = field(repr=False)
-    geometry: shapely.Geometry = field(repr=False)
+    #: None when the feature's location is not published (``position_basis = "unplaced"``).
+    geometry: shapely.Geometry | None = field(repr=False)
     json: bytes = field(repr=False, default=b"")
+
+    @property
+    def placed(self) -> bool:
+        """Whether the feature has a position (False: listed, location not published)."""
+        return self.geometry is not None
 
     def get(self, name: str, default: Any = None) -> Any:
         return self.properties.get(name, default)
@@ -125,6 +131,12 @@ class ItemsQuery:
     #: WGS84 lon/lat (None when they already are).
     filter: Any = None
     filter_to_wgs84: Callable[[shapely.Geometry], shapely.Geometry] | None = None
+    #: Temporal criterion (``datetime``): the last year of the requested instant or
+    #: interval, or None for an open end. A feature exists from its ``year`` (opened,
+    #: approved or construction begun) on; a planned feature with no year exists only in an
+    #: open-ended future. ``datetime_given`` is False when no ``datetime`` was asked.
+    datetime_given: bool = False
+    until_year: int | None = None
 
 
 @dataclass(frozen=True)
@@ -155,3 +167,22 @@ class Indicator:
     attribute_zh: str
     plan_ref: str
     plan_text: str
+    #: The same in English: the attribute (预期性 = "expected"), the section reference and
+    #: the value texts where the plan's words are not plain numbers ("11.2左右").
+    attribute_en: str = ""
+    plan_ref_en: str = ""
+    baseline_text_en: str = ""
+    target_text_en: str = ""
+
+    def attribute(self, lang: str) -> str:
+        return self.attribute_zh if lang == "zh" else self.attribute_en
+
+    def section(self, lang: str) -> str:
+        return self.plan_ref if lang == "zh" else self.plan_ref_en
+
+    def baseline_label(self, lang: str) -> str:
+        """The baseline as the plan prints it (Chinese) or its English text."""
+        return self.baseline_text if lang == "zh" else (self.baseline_text_en or self.baseline_text)
+
+    def target_label(self, lang: str) -> str:
+        return self.target_text if lang == "zh" else (self.target_text_en or self.target_text)

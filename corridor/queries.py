@@ -72,7 +72,12 @@ def resolve_origin(store: FeatureStore, of: Origin, coord_sys: str = "wgs84") ->
         if not of.strip():
             raise InvalidParameter(f"origin {of!r} is not valid; expected a feature id or (lon, lat)")
         checks.limit(of, "origin id", checks.MAX_ID)
-        return store.locate(of).geometry
+        feature = store.locate(of)
+        if feature.geometry is None:
+            raise InvalidParameter(
+                f"feature {of!r} has no position (its location is not published), so no "
+                "distance can be measured from it; expected a placed feature or lon,lat")
+        return feature.geometry
     if not isinstance(of, (tuple, list)) or len(of) != 2:
         raise InvalidParameter(
             f"origin {checks.shown(of)} is not valid; expected a feature id or (lon, lat)"

@@ -17,6 +17,7 @@ from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 
 from corridor.errors import DataError
+from corridor.evidence import POSITION_BASES, STATUSES, check_evidence
 
 #: Generous lon/lat box around Qingdao's ten districts (119.5-121.0E, 35.6-37.1N) and its sea.
 QINGDAO_BOUNDS = (119.0, 35.2, 121.6, 37.4)
@@ -40,7 +41,8 @@ def validate_feature_collection(
     Returns
     -------
     list of shapely geometries
-        Each feature's geometry, built once here for the store to keep.
+        Each feature's geometry, built once here for the store to keep; None for a feature
+        whose location is not published (``position_basis = "unplaced"``, null geometry).
 
     Raises
     ------
@@ -62,10 +64,14 @@ def validate_feature_collection(
     return geoms  # type: ignore[return-value]  # every tuple was replaced just above
 
 
+#: Earliest and latest year a feature's ``year`` may name.
+YEAR_RANGE = (1900, 2100)
+
+
 def validate_feature(
     feat: Any, path: str, cid: str, geometry_types: tuple[str, ...], index: int = 0,
     roles: frozenset[str] = frozenset(),
-) -> BaseGeometry | tuple[float, ...]:
+) -> BaseGeometry | tuple[float, ...] | None:
     """Check one feature and return its shapely geometry (a point as its coordinates, which
     :func:`validate_feature_collection` turns into points in bulk)."""
     if not isinstance(feat, dict) or feat.get("type") != "Feature":
@@ -128,7 +134,37 @@ def validate_feature(
             f"{note_zh!r} but position_note is empty; expected both or neither",
         )
 
+    _check_provenance(props, fail)
+    if props.get("position_basis") == "unplaced":
+        if feat.get("geometry") is not None:
+            raise fail("geometry", "a feature whose position_basis is 'unplaced' must have a null "
+                       "geometry (its location is not published)")
+        return None
     return _check_geometry(feat.get("geometry"), geometry_types, fail)
+
+
+def _check_provenance(props: dict[str, Any], fail: Any) -> None:
+    """``evidence``, ``position_basis``, ``status``, ``year`` and ``site_area_km2``: optional
+    here (the plan checks of ``corridor validate`` require evidence), checked when given."""
+    if "evidence" in props:
+        check_evidence(props["evidence"], fail)
+    basis = props.get("position_basis")
+    if basis is not None and basis not in POSITION_BASES:
+        raise fail("position_basis", f"{basis!r}; expected one of {', '.join(POSITION_BASES)}")
+    status = props.get("status")
+    if status is not None and status not in STATUSES:
+        raise fail("status", f"{status!r}; expected one of {', '.join(STATUSES)}")
+    year = props.get("year")
+    if year is not None and (isinstance(year, bool) or not isinstance(year, int)
+                             or not YEAR_RANGE[0] <= year <= YEAR_RANGE[1]):
+        raise fail("year", f"{year!r}; expected a year between {YEAR_RANGE[0]} and {YEAR_RANGE[1]}")
+    if year is not None and not isinstance(props.get("year_event"), str):
+        raise fail("year_event", f"{props.get('year_event')!r}; expected what happened that year "
+                   "(opened, approved, construction began)")
+    area = props.get("site_area_km2")
+    if area is not None and (isinstance(area, bool) or not isinstance(area, (int, float))
+                             or not math.isfinite(area) or area <= 0):
+        raise fail("site_area_km2", f"{area!r}; expected a positive area in km²")
 
 
 def _check_point(coords: Any, fail: Any) -> tuple[float, ...]:

@@ -7,7 +7,11 @@ checks that need the plan's text and the inventory checklist:
   plan's text file breaks lines inside sentences);
 * every item of ``geodata/inventory/checklist.toml`` (made from the plan's inventory) is
   present in its collection;
-* all ten parks are present.
+* all ten parks are present;
+* every plan feature has evidence, no feature claims an accuracy smaller than the spread of
+  its own evidence, and every park polygon lies inside the district(s) its evidence names.
+
+A ``plan_text`` may hold several quotations, one a line (a feature the plan names twice).
 """
 
 from __future__ import annotations
@@ -18,6 +22,12 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+import shapely
+
+from corridor import evidence as ev
+from corridor.crs import to_metric
+from corridor.model import Feature
 from corridor.store import GEODATA_DIR, FeatureStore
 
 _WS = re.compile(r"\s+")
@@ -53,11 +63,11 @@ def check_plan_text(store: FeatureStore, plan_text: str) -> list[Problem]:
     problems = []
     for cid in store.collection_ids():
         for f in store.features(cid):
-            quote = f.get("plan_text")
-            if quote and squash(quote) not in plan:
-                problems.append(
-                    Problem(cid, f.id, "plan_text", f"not found in the plan: {quote[:60]!r}")
-                )
+            for quote in str(f.get("plan_text") or "").split("\n"):
+                if quote.strip() and squash(quote) not in plan:
+                    problems.append(
+                        Problem(cid, f.id, "plan_text", f"not found in the plan: {quote[:60]!r}")
+                    )
     for ind in store.indicators():
         if squash(ind.plan_text) not in plan:
             problems.append(
@@ -94,11 +104,78 @@ def check_parks(store: FeatureStore) -> list[Problem]:
     return []
 
 
+#: How far a park polygon may reach past its districts' AMap boundary (that boundary's own
+#: accuracy, ``districts.toml``).
+DISTRICT_TOLERANCE_M = 100.0
+
+
+def plan_features(store: FeatureStore) -> list[tuple[str, Feature]]:
+    """(collection id, feature) of every plan feature: each feature of a collection that is
+    not basemap, and each basemap feature that quotes the plan."""
+    out: list[tuple[str, Feature]] = []
+    for meta in store.collections():
+        for f in store.features(meta.id):
+            if not meta.has_role("basemap") or f.get("plan_ref"):
+                out.append((meta.id, f))
+    return out
+
+
+def check_evidence(store: FeatureStore) -> list[Problem]:
+    """Every plan feature has evidence, and no accuracy claim is smaller than the spread of
+    the feature's own evidence around its position (the build adds the site's size on top)."""
+    problems = []
+    for cid, f in plan_features(store):
+        evidence = f.get("evidence") or []
+        if not evidence:
+            problems.append(Problem(cid, f.id, "evidence",
+                                    "no evidence: a plan feature must list its sources"))
+            continue
+        if f.geometry is None:
+            continue
+        spread = ev.spread_m(f.geometry, ev.points_wgs84(evidence))
+        acc = float(f.get("accuracy_m"))
+        if acc < spread:
+            problems.append(Problem(cid, f.id, "accuracy_m",
+                                    f"{acc:g} m is smaller than the {spread:.0f} m its own "
+                                    "evidence spreads around its position"))
+    return problems
+
+
+def _metric(geom: shapely.Geometry) -> shapely.Geometry:
+    return shapely.transform(geom, lambda c: np.column_stack(to_metric(c[:, 0], c[:, 1])))
+
+
+def check_park_districts(store: FeatureStore) -> list[Problem]:
+    """Every park polygon lies inside the districts its evidence names (within the district
+    boundary's accuracy)."""
+    parks = store.collection_ids("parks")
+    districts = {f.get("name_zh"): f for cid in store.collection_ids("at")
+                 if store.collection(cid).has_role("basemap") for f in store.features(cid)}
+    problems = []
+    for cid in parks:
+        for f in store.features(cid):
+            names = ev.evidence_districts(f.get("evidence") or [])
+            if f.geometry is None or not names:
+                continue
+            unknown = [n for n in names if n not in districts]
+            if unknown:
+                problems.append(Problem(cid, f.id, "evidence", f"names {unknown}, not districts "
+                                        f"of this data ({sorted(str(d) for d in districts)})"))
+                continue
+            allowed = shapely.union_all([_metric(districts[n].geometry) for n in names])
+            outside = _metric(f.geometry).difference(allowed.buffer(DISTRICT_TOLERANCE_M))
+            if outside.area > 1.0:
+                problems.append(Problem(cid, f.id, "geometry",
+                                        f"{outside.area / 1e6:.2f} km² lies outside "
+                                        f"{'、'.join(names)}, the district(s) its evidence names"))
+    return problems
+
+
 def validate_all(
     store: FeatureStore, plan_path: Path | None, checklist_path: Path | None = None
 ) -> list[Problem]:
     """Run every check that the available inputs allow; return the problems found."""
-    problems = check_parks(store)
+    problems = check_parks(store) + check_evidence(store) + check_park_districts(store)
     checklist = checklist_path or GEODATA_DIR / "inventory" / "checklist.toml"
     if checklist.exists():
         problems += check_checklist(store, checklist)

@@ -22,7 +22,7 @@ from shapely.geometry import shape
 
 from corridor.errors import DataError
 from corridor.schema import validate_feature_collection
-from geodata import basemap, plan_areas
+from geodata import basemap, boundaries, plan_areas
 from geodata.features import feature_collection
 from geodata.inventory import (
     INVENTORY_COLLECTIONS,
@@ -67,8 +67,12 @@ def build_documents(inventory_dir: Path) -> dict[str, Any]:
         "bays": bays,
         "corridor": [corridor],
     }
+    placed: dict[str, Any] = {}
+    drawn = boundaries.build(read_toml(inventory_dir / "boundaries.toml"), districts, land,
+                             str(inventory_dir / "boundaries.toml"))
     for cid in INVENTORY_COLLECTIONS:
-        features[cid] = collection_features(inventory_dir / f"{cid}.toml", districts)
+        features[cid] = collection_features(inventory_dir / f"{cid}.toml", districts, placed,
+                                            {k: v.geometry for k, v in drawn.items()})
 
     docs: dict[str, Any] = {}
     seen: dict[str, str] = {}

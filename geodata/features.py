@@ -28,6 +28,12 @@ PROPERTY_ORDER = (
     "approximate",
     "position_note",
     "position_note_zh",
+    "position_basis",
+    "site_area_km2",
+    "status",
+    "year",
+    "year_event",
+    "evidence",
 )
 
 #: Defaults for optional properties (schema: industries are lists, notes strings).
@@ -41,10 +47,11 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-def make_feature(props: dict[str, Any], geom: BaseGeometry) -> dict[str, Any]:
+def make_feature(props: dict[str, Any], geom: BaseGeometry | None) -> dict[str, Any]:
     """A GeoJSON Feature with top-level ``id`` equal to ``properties.id``.
 
-    ``geom`` must already be WGS84 lon/lat; coordinates are rounded to 6 decimals.
+    ``geom`` must already be WGS84 lon/lat; coordinates are rounded to 6 decimals. None
+    (a feature whose location is not published) is written as a null geometry.
     """
     full = {**DEFAULTS, **props}
     ordered = {k: full[k] for k in PROPERTY_ORDER if k in full}
@@ -52,7 +59,7 @@ def make_feature(props: dict[str, Any], geom: BaseGeometry) -> dict[str, Any]:
     return {
         "type": "Feature",
         "id": ordered["id"],
-        "geometry": rounded_geojson(geom),
+        "geometry": None if geom is None else rounded_geojson(geom),
         "properties": ordered,
     }
 

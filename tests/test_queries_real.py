@@ -41,7 +41,8 @@ def _ray_cast(geometry: dict, lon: float, lat: float) -> bool:
 
 def _raw_containing(cid: str, lon: float, lat: float) -> list[str]:
     return sorted(f["properties"]["id"] for f in _raw(cid)
-                  if f["geometry"]["type"] in ("Polygon", "MultiPolygon") and _ray_cast(f["geometry"], lon, lat))
+                  if f["geometry"] and f["geometry"]["type"] in ("Polygon", "MultiPolygon")
+                 and _ray_cast(f["geometry"], lon, lat))
 
 
 def _reference_km(origin, geom) -> float:

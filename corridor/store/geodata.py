@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -123,9 +124,13 @@ _INDICATOR_FIELDS: dict[str, type | tuple[type, ...]] = {
     "target": (int, float),
     "target_text": str,
     "attribute_zh": str,
+    "attribute_en": str,
     "plan_ref": str,
+    "plan_ref_en": str,
     "plan_text": str,
 }
+#: English value texts: needed only where the Chinese text is not plain digits and signs.
+_PLAIN_VALUE = re.compile(r"^[0-9.,%+\-∗*]*$")
 
 
 def _indicators(doc: Any, path: Path) -> tuple[Indicator, ...]:
@@ -140,10 +145,17 @@ def _indicators(doc: Any, path: Path) -> tuple[Indicator, ...]:
             value = item.get(key)
             if not isinstance(value, typ) or (isinstance(value, str) and not value.strip()):
                 raise DataError(str(path), name, key, f"missing or not a non-empty {typ}")
+        for key in ("baseline_text", "target_text"):
+            if not _PLAIN_VALUE.match(item[key]) and not str(item.get(f"{key}_en") or "").strip():
+                raise DataError(str(path), name, f"{key}_en",
+                                f"missing; {key} {item[key]!r} has words, so the English page needs "
+                                "its English text")
         baseline = item.get("baseline")
         if baseline is not None and not isinstance(baseline, (int, float)):
             raise DataError(str(path), name, "baseline", "expected a number or null")
         # every field's type was checked above
         fields: dict[str, Any] = {k: item.get(k) for k in Indicator.__dataclass_fields__}
+        fields["baseline_text_en"] = item.get("baseline_text_en") or ""
+        fields["target_text_en"] = item.get("target_text_en") or ""
         out.append(Indicator(**fields))
     return tuple(out)

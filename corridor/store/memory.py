@@ -60,6 +60,9 @@ class _Collection:
     features: list[Feature]
     positions: dict[str, int]
     index: GeodesicIndex
+    #: Position in ``features`` of each item of ``index`` (features whose location is not
+    #: published have no geometry and are not indexed).
+    placed: IntArray
     areal: NDArray[np.bool_]
     queryables: dict[str, dict[str, Any]]
     columns: dict[str, NDArray[np.object_]]
@@ -118,7 +121,7 @@ class MemoryStore(FeatureStore):
                 if f["properties"]["id"] in seen:
                     raise ValueError(f"duplicate feature id {f['properties']['id']!r}")
                 seen.add(f["properties"]["id"])
-            geoms = [shape(f["geometry"]) for f in feats]
+            geoms = [None if f["geometry"] is None else shape(f["geometry"]) for f in feats]
             built.append(_build(CollectionFile(entry, Path("<memory>"), feats, geoms,
                                                hashlib.sha256(raw).hexdigest()[:16])))
         return cls(built, indicators, digest.hexdigest()[:16])
@@ -199,7 +202,7 @@ class MemoryStore(FeatureStore):
             sel = pos if sel is None else np.intersect1d(sel, pos, assume_unique=True)
 
         if q.bbox is not None:
-            narrow(c.index.intersecting(shapely.box(*q.bbox)))
+            narrow(c.placed[c.index.intersecting(shapely.box(*q.bbox))])
         for name, value in q.equals.items():
             column = c.columns.get(name)
             narrow(_EMPTY if column is None else np.flatnonzero(column == value))
@@ -208,6 +211,8 @@ class MemoryStore(FeatureStore):
                             dtype=np.intp))
         if q.industry is not None:
             narrow(_industry_positions(c, expand(q.industry)))
+        if q.datetime_given and q.until_year is not None:
+            narrow(_existing_by(c, q.until_year))
         if q.filter is not None:
             rows = np.arange(len(c.features)) if sel is None else sel
             frame = c.frame if sel is None else c.frame.iloc[sel]
@@ -231,7 +236,10 @@ class MemoryStore(FeatureStore):
         c = self._get(cid)
         if not c.features:
             return []
-        pos, d = c.index.nearest(origin, min(k, len(c.features)))
+        if not len(c.placed):
+            return []
+        pos, d = c.index.nearest(origin, min(k, len(c.placed)))
+        pos = c.placed[pos]
         return [(c.features[p], float(x)) for p, x in zip(pos, d)]
 
     def intersecting(self, cid: str, geom: shapely.Geometry, areal_only: bool = False) -> list[Feature]:
@@ -239,6 +247,7 @@ class MemoryStore(FeatureStore):
         pos = c.index.intersecting(geom)
         if areal_only:
             pos = pos[c.areal[pos]]
+        pos = c.placed[pos]
         return [c.features[p] for p in pos]
 
     def matching_industry(self, cid: str, terms: frozenset[str]) -> list[Feature]:
@@ -258,7 +267,16 @@ class MemoryStore(FeatureStore):
 def _within(c: _Collection, origin: shapely.Geometry | Probe, meters: float) -> tuple[IntArray, NDArray[np.float64]]:
     pos, d = c.index.within(origin, meters, distances=True)
     assert d is not None
-    return pos, d
+    return c.placed[pos], d
+
+
+def _existing_by(c: _Collection, year: int) -> IntArray:
+    """Positions of the features that exist by the end of ``year`` (their ``year`` is at most
+    it; a feature without a year, e.g. one only planned, does not)."""
+    column = c.columns.get("year")
+    if column is None:
+        return _EMPTY
+    return np.flatnonzero([isinstance(v, int) and v <= year for v in column]).astype(np.intp)
 
 
 def _industry_positions(c: _Collection, terms: frozenset[str]) -> IntArray:
@@ -276,14 +294,16 @@ def _build(cf: CollectionFile) -> _Collection:
     cid = entry["id"]
     props_list = [{k: v for k, v in f["properties"].items() if v is not None} for f in cf.features]
     ids = [p["id"] for p in props_list]
-    geoms = np.asarray(cf.geometries, dtype=object) if cf.geometries else np.zeros(0, dtype=object)
+    all_geoms = np.asarray(cf.geometries, dtype=object) if cf.geometries else np.zeros(0, dtype=object)
+    placed = np.flatnonzero([g is not None for g in all_geoms]).astype(np.intp)
+    geoms = all_geoms[placed] if len(placed) else np.zeros(0, dtype=object)
     features = [
         Feature(cid, fid, props, g, feature_json(fid, f["geometry"], props))
         for fid, props, g, f in zip(ids, props_list, cf.geometries, cf.features)
     ]
     index = GeodesicIndex(geoms)
     queryables, columns = _queryables(props_list, tuple(entry.get("geometry") or _types(geoms)))
-    extent = index.bounds if features else None
+    extent = index.bounds if len(geoms) else None
     meta = CollectionMeta(
         id=cid, group=entry.get("group", "plan"), title_zh=entry.get("title_zh", cid),
         title_en=entry.get("title_en", cid), description_zh=entry.get("description_zh", ""),
@@ -297,13 +317,14 @@ def _build(cf: CollectionFile) -> _Collection:
         for name in INDUSTRY_FIELDS:
             for text in p.get(name) or []:
                 industries.setdefault(normalize(text), []).append(i)
-    frame = gpd.GeoDataFrame(props_list, geometry=list(geoms), crs=WGS84) if features else \
+    frame = gpd.GeoDataFrame(props_list, geometry=list(all_geoms), crs=WGS84) if features else \
         gpd.GeoDataFrame({"id": []}, geometry=gpd.GeoSeries([], crs=WGS84), crs=WGS84)
     return _Collection(
         meta=meta,
         features=features,
         positions={fid: i for i, fid in enumerate(ids)},
         index=index,
+        placed=placed,
         areal=shapely.get_dimensions(geoms) == 2 if len(geoms) else np.zeros(0, dtype=bool),
         queryables=queryables,
         columns=columns,

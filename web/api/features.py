@@ -145,7 +145,7 @@ def parse_items_query(cid: str, store: FeatureStore) -> tuple[ItemsQuery, Any, s
         iq.bbox = bbox_to_wgs84(params.parse_bbox(a["bbox"]), bbox_ref, coord_sys)
     elif "bbox-crs" in a:
         parse_crs(a["bbox-crs"], "bbox-crs")
-    params.parse_datetime(a.get("datetime"))
+    iq.datetime_given, iq.until_year = params.parse_datetime(a.get("datetime"))
     for p in props:
         if p in a:
             iq.equals[p] = params.parse_property_value(p, a[p], qables[p])

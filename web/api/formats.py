@@ -106,9 +106,11 @@ def feature_dict(
     feat: Feature, fn: GeomFn | None, extra: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """A GeoJSON Feature dict, its geometry converted by ``fn`` (None: as stored)."""
-    geom = fn(feat.geometry) if fn else feat.geometry
     props = dict(feat.properties)
     props.update(extra or {})
+    if feat.geometry is None:  # location not published: GeoJSON's null geometry
+        return {"type": "Feature", "id": feat.id, "geometry": None, "properties": props}
+    geom = fn(feat.geometry) if fn else feat.geometry
     return {"type": "Feature", "id": feat.id, "geometry": shapely.geometry.mapping(geom),
             "properties": props}
 
@@ -158,7 +160,7 @@ def feature_collection_bytes(
 def output_geometries(features: Sequence[Feature], ref: RefSystem, coord_sys: str) -> list[Any]:
     """The geometries of ``features`` in the output CRS/axis order/coord-sys."""
     fn = output_fn(ref, coord_sys)
-    return [fn(f.geometry) if fn else f.geometry for f in features]
+    return [f.geometry if (fn is None or f.geometry is None) else fn(f.geometry) for f in features]
 
 
 def geojson_bytes_response(body: bytes, ref: RefSystem, coord_sys: str) -> Response:
@@ -219,10 +221,11 @@ def csv_response(features: Sequence[Feature], ref: RefSystem, coord_sys: str, fi
     writer.writerow(columns)
     for i, (f, g) in enumerate(zip(features, geoms, strict=True)):
         a = b = ""
-        if g.geom_type == "Point":
+        if g is not None and g.geom_type == "Point":
             a, b = repr(g.x), repr(g.y)
         writer.writerow([_flat(f.properties.get(n, "")) for n in names]
-                        + [(extra or {})[k][i] for k in (extra or {})] + [a, b, g.wkt])
+                        + [(extra or {})[k][i] for k in (extra or {})]
+                        + [a, b, "" if g is None else g.wkt])
     resp = Response("\ufeff" + buf.getvalue(), mimetype="text/csv")
     resp.headers["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
     return resp
@@ -254,11 +257,13 @@ def download_response(features: Sequence[Feature], fmt: str, ref: RefSystem, lay
     code = "EPSG:4326"
     if fmt == "gpkg" and not ref.is_crs84:
         tr = transformer(CRS84, ref.code)
-        geoms = [shapely.transform(g, lambda c: np.column_stack(tr.transform(c[:, 0], c[:, 1])))
+        geoms = [None if g is None else
+                 shapely.transform(g, lambda c: np.column_stack(tr.transform(c[:, 0], c[:, 1])))
                  for g in geoms]
         code = ref.code
     buf = io.BytesIO()
-    types = {g.geom_type for g in geoms}
+    # a feature whose location is not published is written with a null geometry
+    types = {g.geom_type for g in geoms if g is not None}
     pyogrio.raw.write(
         buf, geometry=shapely.to_wkb(np.asarray(geoms, dtype=object)),
         field_data=[_field_array(v) for v in table.values()], fields=list(table),

@@ -64,8 +64,10 @@ PARAMETERS: dict[str, dict[str, Any]] = {
                 f"clamped to {MAX_LIMIT}).", {"type": "integer", "minimum": 1, "default": DEFAULT_LIMIT}),
     "offset": _q("offset", "Number of matching features to skip (follow the next link instead).",
                  {"type": "integer", "minimum": 0, "default": 0}),
-    "datetime": _q("datetime", "RFC 3339 instant or interval. The features carry no time, so "
-                   "every feature matches; the value is only validated.",
+    "datetime": _q("datetime", "RFC 3339 instant or interval. A feature exists from its `year` "
+                   "(opened, approved or construction begun) on: it matches when that year is at "
+                   "most the year of the instant or of the interval's end; an open end (`..`) "
+                   "matches every feature, including those only planned.",
                    {"type": "string", "pattern": r"^(\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}))?|\.\.)?(/(\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}))?|\.\.)?)?$",
                     "minLength": 10}),
     "q": _q("q", "Extension: features whose Chinese or English name contains this text.",

@@ -206,11 +206,18 @@ def parse_collections(text: str | None, store: FeatureStore) -> list[str] | None
 _DT = r"\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2}))?"
 
 
-def parse_datetime(text: str | None) -> None:
-    """``datetime`` (Part 1): an RFC 3339 instant or interval. Validated only: the features
-    carry no time, so every feature matches (as documented in the OpenAPI document)."""
+def parse_datetime(text: str | None) -> tuple[bool, int | None]:
+    """``datetime`` (Part 1): an RFC 3339 instant or interval.
+
+    Returns
+    -------
+    (given, until_year)
+        Whether a datetime was given, and the year of the instant or of the interval's end
+        (None for an open end ``..``): features exist from their ``year`` on, so a feature
+        matches when its year is at most this one.
+    """
     if text is None:
-        return
+        return False, None
     ends = text.split("/")
     if len(ends) > 2 or not all(re.fullmatch(_DT, e) or (len(ends) == 2 and e in ("", "..")) for e in ends):
         raise InvalidParameterValue(
@@ -223,6 +230,8 @@ def parse_datetime(text: str | None) -> None:
                 datetime.fromisoformat(e.replace("z", "Z").replace("t", "T"))
             except ValueError:
                 raise InvalidParameterValue(f"datetime={text!r}: {e!r} is not a real date-time") from None
+    end = ends[-1]
+    return True, (None if end in ("", "..") else int(end[:4]))
 
 
 def parse_property_value(name: str, text: str, schema: dict[str, Any]) -> Any:

@@ -26,7 +26,7 @@ from shapely.geometry.base import BaseGeometry
 
 from corridor.model import CollectionMeta
 from corridor.store import FeatureStore
-from web.map.popup import LinkTemplates, popup_html
+from web.map.popup import LinkTemplates, popup_html, provenance
 from web.map.style import (
     EXTRA_Z,
     HIGHLIGHT_COLOUR,
@@ -40,7 +40,8 @@ from web.map.words import Lang, t
 
 #: Properties the page's script needs on every feature (popups are pre-rendered HTML;
 #: ``accuracy_m`` draws the circle a point may be off by while its popup is open).
-CLIENT_PROPS = ("id", "name_zh", "name_en", "kind", "industries_zh", "industries_en", "accuracy_m")
+CLIENT_PROPS = ("id", "name_zh", "name_en", "kind", "industries_zh", "industries_en", "accuracy_m",
+                "status", "year")
 #: Above this many features a collection is not inlined in the page: the page's script
 #: fetches the features in view from the API instead (the page stays small).
 INLINE_MAX_FEATURES = 2000
@@ -327,7 +328,26 @@ def legend_html(
                 f"{count}</div>"
             )
     parts.append(f'<div class="lg-note">{escape(t(lang, "legend_approx"))}</div>')
+    parts.append(unplaced_html(store, lang, wanted))
     return "".join(parts)
+
+
+def unplaced_html(store: FeatureStore, lang: Lang, collections: Iterable[str]) -> str:
+    """The features listed but not placed (location not published), with where that comes
+    from: a map cannot draw them, so the legend says they exist."""
+    rows = []
+    for cid in collections:
+        for f in store.features(cid):
+            if f.geometry is None:
+                rows.append(
+                    f'<li data-fid="{escape(f.id)}"><b>{escape(f.name(lang))}</b>: '
+                    f'{escape(provenance(f.properties, "source", lang))} '
+                    f'<a href="/api/collections/{escape(cid)}/items/{escape(f.id)}?f=html" '
+                    f'target="_blank">{escape(t(lang, "api_link"))}</a></li>')
+    if not rows:
+        return ""
+    return (f'<details class="lg-unplaced" id="unplaced-list"><summary>'
+            f'{escape(t(lang, "unplaced_list"))} ({len(rows)})</summary><ul>{"".join(rows)}</ul></details>')
 
 
 def collection_geojson(
@@ -340,6 +360,8 @@ def collection_geojson(
     features = []
     for f in store.features(c.id, None if ids is None else list(ids)):
         geom = f.geometry
+        if geom is None:  # listed, location not published: nothing to draw
+            continue
         if simplify:
             geom = geom.simplify(BASEMAP_TOLERANCE_DEG, preserve_topology=True)
             if clip is not None:
@@ -484,7 +506,7 @@ def build_map(
         if cid in layers:
             label_sets.append((layers[cid].get_name(), f"label-{cid}", [
                 [*label_point(f.geometry), escape(f.name(options.lang))]
-                for f in store.features(cid)]))
+                for f in store.features(cid) if f.geometry is not None]))
     marked_layer = None
     if marked:
         folium.map.CustomPane("pane-marked", z_index=MARKED_Z, pointer_events=False).add_to(m)

@@ -68,6 +68,16 @@ def popup_html(cid: str, props: Mapping[str, Any], lang: Lang, links: LinkTempla
     source = provenance(props, "source", lang)
     if source:
         rows.append(_row(t(lang, "source"), escape(source), "pp-source"))
+    basis = _text(props.get("position_basis"))
+    if basis:
+        rows.append(_row(t(lang, "position_basis"), escape(t(lang, "basis_" + basis)), "pp-basis"))
+    status = _text(props.get("status"))
+    if status:
+        when = f' · {props["year"]} ({escape(_text(props.get("year_event")))})' if props.get("year") else ""
+        rows.append(_row(t(lang, "status"), escape(t(lang, "status_" + status)) + when, "pp-status"))
+    evidence = props.get("evidence") or []
+    if evidence:
+        rows.append(evidence_html(evidence, lang))
     item_url = escape(links.item.format(cid=cid, fid=fid, lang=lang))
     link_items = [
         f'<a href="{item_url}" target="_blank" class="pp-api">{escape(t(lang, "api_link"))}</a>'
@@ -83,6 +93,28 @@ def popup_html(cid: str, props: Mapping[str, Any], lang: Lang, links: LinkTempla
     )
     rows.append(f'<div class="pp-links">{" · ".join(link_items)}</div>')
     return f'<div class="corridor-popup" data-fid="{escape(fid)}">{"".join(rows)}</div>'
+
+
+def evidence_html(evidence: list[Mapping[str, Any]], lang: Lang) -> str:
+    """The evidence list: each source's title (linked when it has a url), its date, what it
+    says and the coordinate it gives with the coordinate system named."""
+    items = []
+    for e in evidence:
+        title = escape(_text(e.get("title")))
+        url = _text(e.get("url"))
+        head = f'<a href="{escape(url)}" target="_blank" rel="noopener">{title}</a>' if url else title
+        if _text(e.get("published")):
+            head += f' ({escape(_text(e.get("published")))})'
+        point = e.get("point")
+        where = (f'{escape(_text(e.get("crs")))} {point[0]}, {point[1]}' if point
+                 else escape(t(lang, "evidence_none")))
+        doc = _text(e.get("document"))
+        items.append(f'<li>{head}: <span lang="zh">{escape(_text(e.get("says")))}</span> '
+                     f'<span class="pp-ev-crs">[{where}]</span>'
+                     + (f' <span class="pp-ev-doc">{escape(doc)}</span>' if doc and not url else "")
+                     + "</li>")
+    return (f'<details class="pp-evidence"><summary>{escape(t(lang, "evidence"))} '
+            f'({len(evidence)})</summary><ul>{"".join(items)}</ul></details>')
 
 
 def provenance(props: Mapping[str, Any], key: str, lang: Lang) -> str:

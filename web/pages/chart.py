@@ -34,7 +34,7 @@ def indicator_svg(indicators: Sequence[Indicator], lang: Lang, width: int = 760)
             f'<text x="0" y="{y + 2 * bar_h + 4}" class="ic-unit">{escape(unit)}</text>'
         )
         for j, (value, text, colour) in enumerate(
-            ((ind.baseline, ind.baseline_text, BASE_COLOUR), (ind.target, ind.target_text, TARGET_COLOUR))
+            ((ind.baseline, ind.baseline_label(lang), BASE_COLOUR), (ind.target, ind.target_label(lang), TARGET_COLOUR))
         ):
             by = y + j * (bar_h + 4)
             if value is None:

@@ -7,6 +7,7 @@ from collections import Counter
 from typing import Any
 
 from flask import Response, current_app, jsonify, render_template, request, url_for
+from markupsafe import Markup
 from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 
@@ -16,7 +17,15 @@ from corridor.mapgeom import distance_buffer
 from corridor.queries import resolve_origin
 from corridor.store import FeatureStore
 from web import get_store
-from web.map.build import MapOptions, MapParts, TileSpec, build_map, osm_tiles, tianditu_tiles
+from web.map.build import (
+    MapOptions,
+    MapParts,
+    TileSpec,
+    build_map,
+    osm_tiles,
+    tianditu_tiles,
+    unplaced_html,
+)
 from web.map.popup import LinkTemplates
 from web.map.style import HIGHLIGHT_COLOUR
 from web.map.words import Lang
@@ -97,8 +106,9 @@ def index() -> str:
         "highlight": HIGHLIGHT_COLOUR,
         "ui": ctx["ui"],
     }
+    unplaced = Markup(unplaced_html(store, lang, store.collection_ids()))
     return render_template(
-        "pages/map.html", parts=parts, config=config,
+        "pages/map.html", parts=parts, config=config, unplaced=unplaced,
         industries=industry_choices(store, lang), **ctx,
     )
 

@@ -152,6 +152,10 @@ def park(park_id: str) -> str:
     store = get_store()
     cid = parks_collection(store)
     feature = store.get(cid, park_id)
+    item_url = request.script_root + f"/api/collections/{cid}/items/{park_id}"
+    if feature.geometry is None:  # listed in the plan, location not published: no map
+        return render_template("pages/park.html", park=feature.properties, near={}, parts=None,
+                               legend="", map_url=None, item_url=item_url, **ctx)
     near = {km: nearby(store, park_id, km) for km in RADII_KM}
     rings = [
         (distance_buffer(feature.geometry, km),
@@ -178,5 +182,4 @@ def park(park_id: str) -> str:
     legend = Markup(legend_html(store, lang, drawn, counts=False, marked=label))
     map_url = url_for("pages.index", lang=lang, near=park_id, km=f"{RADII_KM[-1]:g}")
     return render_template("pages/park.html", park=feature.properties, near=near, parts=parts,
-                           legend=legend, map_url=map_url, item_url=request.script_root
-                           + f"/api/collections/{cid}/items/{park_id}", **ctx)
+                           legend=legend, map_url=map_url, item_url=item_url, **ctx)

@@ -460,6 +460,27 @@
         .catch(function () { /* the layer stays as it was; the rest of the map works */ });
     });
   }
+  // Current (operating when the plan came out) versus everything the plan names: features
+  // whose status is "under_construction" or "planned" are hidden in the current view.
+  var hiddenByTime = [];
+  function setWhen(when) {
+    hiddenByTime.forEach(function (e) { if (!e.group.hasLayer(e.layer)) { e.group.addLayer(e.layer); } });
+    hiddenByTime = [];
+    if (when === "current") {
+      Object.keys(index).forEach(function (fid) {
+        var e = index[fid], st = e.props.status;
+        if (st && st !== "operating") {
+          var group = layers[e.cid];
+          if (group.hasLayer(e.layer)) { group.removeLayer(e.layer); hiddenByTime.push({ group: group, layer: e.layer }); }
+        }
+      });
+    }
+    state.when = when;
+  }
+  Array.prototype.forEach.call(document.querySelectorAll("#time-switch input"), function (input) {
+    input.addEventListener("change", function () { if (input.checked) { setWhen(input.value); } });
+  });
+
   // moveend also fires for the initial view
   map.on("moveend overlayadd", refreshFetched);
 
@@ -474,6 +495,7 @@
     ready: restored.then(function () { return true; }),
     runNear: function (of, km) { setKm(km); return centreOn(of); },
     runAt: function (lon, lat) { state.at = lon + "," + lat; return runAt(); },
+    setWhen: setWhen, hiddenByTime: function () { return hiddenByTime.length; },
     search: function (q) { state.q = q; $("search-input").value = q; return runSearch(); },
     industry: function (term) { state.industry = term; $("industry-select").value = term; return runIndustry(); }
   };
