@@ -72,7 +72,7 @@ def test_within_5km_of_a_campus_matches_brute_force(catalog, store):
     expected = {}
     for cid in ("parks", "bays", "corridor", "zones", *INSTITUTIONS):
         for fid, geom in catalog.collection(cid).gdf.geometry.items():
-            if fid == "ouc-laoshan":
+            if fid == "ouc-laoshan" or geom is None:  # itself; a feature with no published site
                 continue
             d = _reference_km(origin, geom)
             if d <= 5.0:

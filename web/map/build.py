@@ -339,8 +339,10 @@ def unplaced_html(store: FeatureStore, lang: Lang, collections: Iterable[str]) -
     for cid in collections:
         for f in store.features(cid):
             if f.geometry is None:
+                note = provenance(f.properties, "position_note", lang)
                 rows.append(
                     f'<li data-fid="{escape(f.id)}"><b>{escape(f.name(lang))}</b>: '
+                    f'{escape(note) + "; " if note else ""}'
                     f'{escape(provenance(f.properties, "source", lang))} '
                     f'<a href="/api/collections/{escape(cid)}/items/{escape(f.id)}?f=html" '
                     f'target="_blank">{escape(t(lang, "api_link"))}</a></li>')
