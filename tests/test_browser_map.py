@@ -17,9 +17,10 @@ VIEWPORT = {"width": 1400, "height": 900}
 class Visit:
     """One browser page on the live server that records every request and script error."""
 
-    def __init__(self, chromium, base: str, locale: str = "zh-CN"):
+    def __init__(self, chromium, base: str, locale: str = "zh-CN", viewport: dict | None = None,
+                 **context):
         self.base = base
-        self.context = chromium.new_context(viewport=VIEWPORT, locale=locale)
+        self.context = chromium.new_context(viewport=viewport or VIEWPORT, locale=locale, **context)
         self.page = self.context.new_page()
         self.requests: list[str] = []
         self.errors: list[str] = []

@@ -4,14 +4,12 @@ lies within 5 and 10 km)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from flask import render_template, request, url_for
 from markupsafe import Markup
 
 from corridor.errors import NotFound
-from corridor.industry import expand, term_matches
 from corridor.mapgeom import distance_buffer
 from corridor.model import Feature
 from corridor.queries import within_distance
@@ -22,6 +20,7 @@ from web.map.style import HIGHLIGHT_COLOUR
 from web.map.words import Lang, t
 from web.pages import bp
 from web.pages.cache import cached_page
+from web.pages.industries import INDUSTRY_GROUPS, OTHER_GROUP, groups_of
 from web.pages.mapview import link_templates
 from web.pages.site import page_vars
 
@@ -50,57 +49,6 @@ def nearby(store: FeatureStore, park_id: str, km: float) -> list[dict[str, Any]]
     return [{"id": h.id, "collection": store.collection(h.collection), "row": h.feature.properties,
              "distance_km": h.distance_km}
             for h in sorted(hits, key=lambda h: (h.distance_km or 0.0, h.id))]
-
-
-@dataclass(frozen=True)
-class IndustryGroup:
-    """An industry group of the plan, for comparing parks: its names and the terms that put a
-    park's industry into it (each expanded through :func:`corridor.industry.expand`, so the
-    synonym groups of :mod:`corridor.industry` count too)."""
-
-    key: str
-    zh: str
-    en: str
-    terms: tuple[str, ...]
-
-    def title(self, lang: Lang) -> str:
-        return self.zh if lang == "zh" else self.en
-
-
-#: The plan's industry groups (三(一) strategic emerging industries, 二(四) marine economy,
-#: 五(一) the parks' own wording), in the order the comparison shows them. An industry may
-#: belong to two groups (海洋生物医药 is marine and biomedicine).
-INDUSTRY_GROUPS: tuple[IndustryGroup, ...] = (
-    IndustryGroup("it", "新一代信息技术", "Next-generation IT & digital",
-                  ("新一代信息技术", "信息技术", "大数据", "5G", "物联网", "软件", "电子信息", "电子",
-                   "信息安全", "网络", "通信", "数字经济")),
-    IndustryGroup("ai", "人工智能", "Artificial intelligence", ("人工智能",)),
-    IndustryGroup("semi", "集成电路与半导体", "Semiconductors & ICs", ("半导体",)),
-    IndustryGroup("equip", "高端装备与智能制造", "High-end equipment & intelligent manufacturing",
-                  ("高端装备", "智能制造", "机器人", "先进制造", "轻型动力")),
-    IndustryGroup("rail", "轨道交通装备", "Rail transit equipment",
-                  ("轨道交通", "轨道", "动车组", "列车")),
-    IndustryGroup("marine", "海洋经济", "Marine economy",
-                  ("海洋", "海上", "高技术船舶", "船舶")),
-    IndustryGroup("bio", "生物医药与医疗器械", "Biomedicine & medical devices",
-                  ("生物医药", "医疗器械", "医药", "药物", "医疗")),
-    IndustryGroup("materials", "新材料与新能源", "New materials & new energy",
-                  ("新材料", "新能源", "氢能")),
-    IndustryGroup("aero", "航空与无人系统", "Aviation & unmanned systems",
-                  ("航空", "无人机", "无人系统")),
-    IndustryGroup("appliances", "智能家电", "Smart home appliances", ("智能家电", "家电")),
-    IndustryGroup("services", "现代服务与绿色经济", "Modern services & green economy",
-                  ("现代服务", "服务业", "绿色经济")),
-)
-OTHER_GROUP = IndustryGroup("other", "其他", "Other", ())
-
-
-def groups_of(industry_zh: str, industry_en: str) -> list[IndustryGroup]:
-    """The groups one industry (both its names) belongs to; ``[OTHER_GROUP]`` if none."""
-    names = [n for n in (industry_zh, industry_en) if n]
-    out = [g for g in INDUSTRY_GROUPS
-           if any(term_matches(expand(term), names) for term in g.terms)]
-    return out or [OTHER_GROUP]
 
 
 def industry_matrix(

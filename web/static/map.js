@@ -203,6 +203,7 @@
         fillColor: cfg.highlight, fillOpacity: 1, interactive: false, pane: "pane-query" }).addTo(queryLayer);
     }
     var buffer = getJSON(cfg.buffer + "?" + new URLSearchParams({ of: of, km: km })).then(function (f) {
+      if (state.near !== of || state.km !== km) { return; }  // a newer query was asked
       var ring = L.geoJSON(f, { interactive: false, pane: "pane-query", style: { color: cfg.highlight, weight: 2,
         dashArray: "6 4", fillColor: cfg.highlight, fillOpacity: 0.06 } }).addTo(queryLayer);
       if (fit === true) { map.fitBounds(ring.getBounds(), { padding: [20, 20] }); }
@@ -263,8 +264,54 @@
     }).catch(function (err) { el.textContent = ui.error + ": " + (err.message || err); });
   }
 
+  // ---- layout: the panel, collapsible controls ---------------------------------------------
+  // A small map (a phone, a tablet beside the panel) starts with the layer control and the
+  // key collapsed to a button each; a person opens them when needed.
+  var PHONE = window.matchMedia("(max-width: 699px)");
+  function compactMap() { return map.getContainer().clientWidth < 700; }
+
+  function collapsible(container, label, collapsed) {
+    if (!container || container.querySelector(":scope > .ctl-toggle")) { return; }
+    var btn = document.createElement("button");
+    btn.type = "button";
+    btn.className = "ctl-toggle";
+    btn.textContent = label;
+    container.insertBefore(btn, container.firstChild);
+    container.classList.add("has-toggle");
+    function set(c) {
+      container.classList.toggle("is-collapsed", c);
+      btn.setAttribute("aria-expanded", String(!c));
+    }
+    btn.addEventListener("click", function (ev) {
+      ev.stopPropagation();
+      set(!container.classList.contains("is-collapsed"));
+    });
+    set(collapsed);
+  }
+  var compact = compactMap();
+  collapsible(map.getContainer().querySelector(".leaflet-control-layers"), ui.layers, compact);
+  collapsible(map.getContainer().querySelector(".corridor-legend"), ui.legend, compact);
+
+  var sidebar = $("sidebar");
+  function setPanel(open) {
+    sidebar.classList.toggle("collapsed", !open);
+    $("panel-toggle").setAttribute("aria-expanded", String(open));
+    map.invalidateSize({ animate: false });
+  }
+  $("panel-toggle").addEventListener("click", function () { setPanel(sidebar.classList.contains("collapsed")); });
+  (function () {
+    // On a phone the sheet starts closed, unless the link carries a query to show.
+    var p = new URLSearchParams(location.search);
+    var query = ["q", "industry", "near", "at"].some(function (k) { return p.get(k); });
+    if (PHONE.matches && !query) { setPanel(false); }
+  })();
+  document.querySelector(".skip-link").addEventListener("click", function () {
+    if (sidebar.classList.contains("collapsed")) { setPanel(true); }
+  });
+
   // ---- initial view, accuracy circles, tooltips --------------------------------------------
-  // Open on the corridor, clear of the controls in the map's corners.
+  // Open on the corridor, clear of the controls in the map's corners (on a small map the
+  // controls are buttons, and the corridor may pass under them rather than shrink).
   function fitInitial() {
     var box = map.getContainer().getBoundingClientRect();
     function width(sel) {
@@ -274,11 +321,17 @@
       });
       return w;
     }
-    var right = Math.max(width(".leaflet-top.leaflet-right"), width(".leaflet-bottom.leaflet-right"));
-    var left = width(".leaflet-top.leaflet-left");
+    var left = 0, right = 0;
+    if (!compactMap()) {
+      right = Math.max(width(".leaflet-top.leaflet-right"), width(".leaflet-bottom.leaflet-right"));
+      left = width(".leaflet-top.leaflet-left");
+    }
     // leave at least half the map for the corridor
     right = Math.min(right, box.width / 2);
-    map.fitBounds(M.fit, { paddingTopLeft: [left + 16, 12], paddingBottomRight: [right + 16, 28], animate: false });
+    var tl = [left + 12, 12], br = [right + 12, 28];
+    if (box.width - tl[0] - br[0] < 50 || box.height - tl[1] - br[1] < 50) { tl = [0, 0]; br = [0, 0]; }
+    if (box.width < 10 || box.height < 10) { map.fitBounds(M.fit, { animate: false }); return; }
+    map.fitBounds(M.fit, { paddingTopLeft: tl, paddingBottomRight: br, animate: false });
   }
 
   function popupFid(popup) {
@@ -401,7 +454,10 @@
     var input = $("permalink");
     input.select();
     if (navigator.clipboard) { navigator.clipboard.writeText(input.value).catch(function () {}); }
-    $("copy-link").textContent = ui.copied;
+    var btn = $("copy-link");
+    btn.textContent = ui.copied;
+    clearTimeout(btn._reset);
+    btn._reset = setTimeout(function () { btn.textContent = ui.copy_link; }, 2000);
   });
   document.addEventListener("click", function (ev) {
     var t = ev.target;
