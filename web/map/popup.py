@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
-from web.map.words import Lang, kind_label, t
+from web.map.words import Lang, kind_label, plan_ref, t
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,23 @@ class LinkTemplates:
     item: str = "/api/collections/{cid}/items/{fid}"
     park: str = "/parks/{fid}?lang={lang}"
     items: str = "/api/collections/{cid}/items"
+
+
+_CJK_RUN = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]+")
+
+
+def zh_marked(text: str, lang: Lang) -> str:
+    """``text`` as HTML; on a page not in Chinese, each run of Chinese characters in it (a
+    name quoted in English provenance, "AMap (高德)") is marked ``lang="zh"``."""
+    if lang == "zh":
+        return escape(text)
+    out, at = [], 0
+    for m in _CJK_RUN.finditer(text):
+        out.append(escape(text[at:m.start()]))
+        out.append(f'<span lang="zh">{escape(m.group())}</span>')
+        at = m.end()
+    out.append(escape(text[at:]))
+    return "".join(out)
 
 
 def _text(value: Any) -> str:
@@ -44,19 +61,14 @@ def popup_html(cid: str, props: Mapping[str, Any], lang: Lang, links: LinkTempla
     rows.append(_row(t(lang, "kind"), escape(kind_label(_text(props.get("kind")), lang))))
     inst = _text(props.get(f"institution_{lang}"))
     if inst:
-        rows.append(_row(t(lang, "institution"), escape(inst)))
+        rows.append(_row(t(lang, "institution"), zh_marked(inst, lang)))
     industries = props.get(f"industries_{lang}") or []
     if industries:
-        rows.append(_row(t(lang, "industries"), escape("、".join(industries) if lang == "zh"
-                                                           else ", ".join(industries))))
+        rows.append(_row(t(lang, "industries"), zh_marked("、".join(industries) if lang == "zh"
+                                                             else ", ".join(industries), lang)))
     plan_text = _text(props.get("plan_text"))
     if plan_text:
-        ref = escape(_text(props.get("plan_ref")))
-        rows.append(
-            f'<div class="pp-plan"><b>{escape(t(lang, "plan_words"))}</b>'
-            f'<span class="pp-ref">{ref}</span>'
-            f'<blockquote lang="zh">{escape(plan_text)}</blockquote></div>'
-        )
+        rows.append(plan_words_html(props, lang, "pp-plan"))
     rows.append(_row(t(lang, "accuracy"), _accuracy(props, lang), "pp-accuracy"))
     placed = placement(props)
     if placed:
@@ -64,10 +76,10 @@ def popup_html(cid: str, props: Mapping[str, Any], lang: Lang, links: LinkTempla
                     f'{escape(t(lang, "placed_" + placed))}</div>')
     note = provenance(props, "position_note", lang)
     if note:
-        rows.append(_row(t(lang, "position_note"), escape(note), "pp-note"))
+        rows.append(_row(t(lang, "position_note"), zh_marked(note, lang), "pp-note"))
     source = provenance(props, "source", lang)
     if source:
-        rows.append(_row(t(lang, "source"), escape(source), "pp-source"))
+        rows.append(_row(t(lang, "source"), zh_marked(source, lang), "pp-source"))
     item_url = escape(links.item.format(cid=cid, fid=fid, lang=lang))
     link_items = [
         f'<a href="{item_url}" target="_blank" class="pp-api">{escape(t(lang, "api_link"))}</a>'
@@ -83,6 +95,24 @@ def popup_html(cid: str, props: Mapping[str, Any], lang: Lang, links: LinkTempla
     )
     rows.append(f'<div class="pp-links">{" · ".join(link_items)}</div>')
     return f'<div class="corridor-popup" data-fid="{escape(fid)}">{"".join(rows)}</div>'
+
+
+def plan_words_html(props: Mapping[str, Any], lang: Lang, cls: str) -> str:
+    """The plan's words a feature quotes, with its section reference: verbatim Chinese (marked
+    ``lang="zh"``); on an English page our English rendering first, labelled as ours."""
+    ref = _text(props.get("plan_ref"))
+    ref_html = escape(plan_ref(ref, lang))
+    if lang != "zh" and ref and plan_ref(ref, lang) != ref:
+        ref_html += f' <span lang="zh">({escape(ref)})</span>'
+    out = [f'<div class="{cls}"><b>{escape(t(lang, "plan_words"))}</b>'
+           f'<span class="pp-ref">{ref_html}</span>']
+    english = _text(props.get("plan_text_en"))
+    if lang != "zh" and english:
+        out.append(f'<p class="pp-translation"><span class="pp-label">'
+                   f'{escape(t(lang, "our_translation"))}:</span> {zh_marked(english, lang)}</p>'
+                   f'<div class="pp-label">{escape(t(lang, "verbatim_zh"))}:</div>')
+    out.append(f'<blockquote lang="zh">{escape(_text(props.get("plan_text")))}</blockquote></div>')
+    return "".join(out)
 
 
 def provenance(props: Mapping[str, Any], key: str, lang: Lang) -> str:

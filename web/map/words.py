@@ -6,6 +6,8 @@ only the words of the interface itself. Every key exists in both languages (a te
 
 from __future__ import annotations
 
+import re
+
 from corridor.checks import LANGS, Lang  # noqa: F401 - re-exported for the pages
 
 UI: dict[str, dict[Lang, str]] = {
@@ -72,6 +74,8 @@ UI: dict[str, dict[Lang, str]] = {
     "kind": {"zh": "类型", "en": "Kind"},
     "industries": {"zh": "产业方向", "en": "Industry focus"},
     "plan_words": {"zh": "规划原文", "en": "The plan's words"},
+    "our_translation": {"zh": "英文为本站翻译", "en": "Our translation"},
+    "verbatim_zh": {"zh": "规划原文(中文)", "en": "Verbatim, in Chinese"},
     "accuracy": {"zh": "位置精度", "en": "Position accuracy"},
     "approximate": {"zh": "近似位置/边界", "en": "approximate position/boundary"},
     "source": {"zh": "位置来源", "en": "Position source"},
@@ -110,6 +114,11 @@ UI: dict[str, dict[Lang, str]] = {
     "near_park": {"zh": "周边创新资源", "en": "What lies near"},
     "within": {"zh": "{km} 公里内", "en": "Within {km} km"},
     "distance": {"zh": "距离(公里)", "en": "Distance (km)"},
+    "inside": {"zh": "在其内", "en": "inside"},
+    "same_as_smaller": {
+        "zh": "{km} 公里内与 {smaller} 公里内相同:{smaller} 到 {km} 公里之间没有更多。",
+        "en": "The same as within {smaller} km: nothing more lies between {smaller} and {km} km.",
+    },
     "name": {"zh": "名称", "en": "Name"},
     "collection": {"zh": "图层", "en": "Layer"},
     "on_map": {"zh": "在地图中查看", "en": "Show on the map"},
@@ -117,6 +126,11 @@ UI: dict[str, dict[Lang, str]] = {
     "baseline": {"zh": "2020 年基数", "en": "2020 baseline"},
     "target": {"zh": "2025 年目标", "en": "2025 target"},
     "attribute": {"zh": "属性", "en": "Attribute"},
+    "star_note": {"zh": "注:带“∗”号的为 2019 年数据。", "en": "∗ 2019 figure (the plan's note: figures marked ∗ are for 2019)."},
+    "indicator_note": {
+        "zh": "“预期性”指标为预期目标,“约束性”指标为必须完成的目标。",
+        "en": "“Indicative” targets are expectations; “binding” targets must be met.",
+    },
     "unit": {"zh": "单位", "en": "Unit"},
     "no_baseline": {"zh": "无基数", "en": "no baseline"},
     "about_title": {"zh": "关于本地图", "en": "About this map"},
@@ -177,6 +191,57 @@ KINDS: dict[str, dict[Lang, str]] = {
     "cooperation_platform": {"zh": "合作平台", "en": "cooperation platform"},
     "district_role": {"zh": "区(市)定位", "en": "district role"},
 }
+
+
+#: The plan's indicator attributes (属性 column of its 一(三) table).
+ATTRIBUTES: dict[str, dict[Lang, str]] = {
+    "预期性": {"zh": "预期性", "en": "indicative"},
+    "约束性": {"zh": "约束性", "en": "binding"},
+}
+
+_NUMERALS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+_REF = re.compile(r"^(?:专栏(?P<box>\d+)(?:-(?P<boxitem>\d+))?|(?P<part>[一二三四五六七八九十]+)"
+                  r"(?:\((?P<sec>[一二三四五六七八九十]+)\))?(?P<item>\d+)?)\s*(?P<rest>.*)$")
+#: Words of plan sections that follow a reference ("一(三) 主要指标").
+_REF_WORDS = {"主要指标": "main indicators"}
+
+
+def _numeral(text: str) -> int:
+    """一..十九 as a number (十一 = 11, 二十 = 20)."""
+    if len(text) == 1:
+        return _NUMERALS[text]
+    if text.startswith("十"):
+        return 10 + _NUMERALS[text[1:]]
+    tens = _NUMERALS[text[0]] * 10
+    return tens + (_NUMERALS[text[2:]] if len(text) > 2 else 0)
+
+
+def plan_ref(ref: str, lang: Lang) -> str:
+    """A plan section reference in ``lang``: the plan's own (五(一)1, 专栏8-1) in Chinese; in
+    English "Part 5 (1), item 1", "Box 8, item 1". A reference of another shape is kept."""
+    if lang == "zh":
+        return ref
+    m = _REF.match(ref.strip())
+    if not m or (m["rest"] and m["rest"] not in _REF_WORDS):
+        return ref
+    if m["box"]:
+        out = f"Box {m['box']}" + (f", item {m['boxitem']}" if m["boxitem"] else "")
+    else:
+        out = f"Part {_numeral(m['part'])}"
+        if m["sec"]:
+            out += f" ({_numeral(m['sec'])})"
+        if m["item"]:
+            out += f", item {m['item']}"
+    if m["rest"]:
+        out += f", {_REF_WORDS[m['rest']]}"
+    return out
+
+
+def value_text(text: str, lang: Lang) -> str:
+    """A value as the plan prints it, in ``lang``: "11.2左右" reads "about 11.2" in English."""
+    if lang == "en" and text.endswith("左右"):
+        return "about " + text[: -len("左右")]
+    return text
 
 
 def t(lang: Lang, key: str, **fmt: object) -> str:

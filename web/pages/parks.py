@@ -17,7 +17,7 @@ from corridor.store import FeatureStore
 from web import get_store
 from web.map.build import MapOptions, build_map, legend_html
 from web.map.style import HIGHLIGHT_COLOUR
-from web.map.words import Lang, t
+from web.map.words import Lang, plan_ref, t
 from web.pages import bp
 from web.pages.cache import cached_page
 from web.pages.industries import INDUSTRY_GROUPS, OTHER_GROUP, groups_of
@@ -117,6 +117,10 @@ def park(park_id: str) -> str:
     # beside the small map rather than on it (a part of each collection is drawn: no counts)
     legend = Markup(legend_html(store, lang, drawn, counts=False, marked=label))
     map_url = url_for("pages.index", lang=lang, near=park_id, km=f"{RADII_KM[-1]:g}")
+    ids = [[r["id"] for r in rows] for rows in near.values()]
+    same = [i > 0 and ids[i] == ids[i - 1] for i in range(len(ids))]
     return render_template("pages/park.html", park=feature.properties, near=near, parts=parts,
+                           plan_ref_text=plan_ref(feature.properties.get("plan_ref", ""), lang),
+                           same_as_previous=same,
                            legend=legend, map_url=map_url, item_url=request.script_root
                            + f"/api/collections/{cid}/items/{park_id}", **ctx)
