@@ -329,17 +329,39 @@ def legend_html(
     return "".join(parts)
 
 
+def shared_points(store: FeatureStore, collections: Iterable[str], lang: Lang) -> dict[str, list[tuple[str, str]]]:
+    """For each point feature that shares its exact position with others (an institution's
+    labs and facilities all placed at its address): the others, as (id, name in ``lang``)."""
+    at: dict[tuple[float, float], list[tuple[str, str]]] = {}
+    for cid in collections:
+        c = store.collection(cid)
+        if c.count > INLINE_MAX_FEATURES or c.has_role("basemap"):
+            continue
+        for f in store.features(cid):
+            if f.geometry.geom_type == "Point":
+                at.setdefault((round(f.geometry.x, 7), round(f.geometry.y, 7)), []).append(
+                    (f.id, f.name(lang)))
+    out: dict[str, list[tuple[str, str]]] = {}
+    for group in at.values():
+        if len(group) > 1:
+            for fid, _ in group:
+                out[fid] = [g for g in group if g[0] != fid]
+    return out
+
+
 def collection_geojson(
     store: FeatureStore, c: CollectionMeta, lang: Lang, links: LinkTemplates,
-    ids: Iterable[str] | None = None,
+    ids: Iterable[str] | None = None, same_point: dict[str, list[tuple[str, str]]] | None = None,
 ) -> dict[str, Any]:
-    """The collection as a GeoJSON FeatureCollection with the properties the page needs."""
+    """The collection as a GeoJSON FeatureCollection with the properties the page needs
+    (``same_point``: see :func:`shared_points`; each popup lists the others)."""
     simplify = c.has_role("basemap")
     features = []
     for f in store.features(c.id, None if ids is None else list(ids)):
         out = {k: f.properties.get(k) for k in CLIENT_PROPS}
         out["collection"] = c.id
-        out["popup"] = popup_html(c.id, f.properties, lang, links, profile=c.has_role("parks"))
+        out["popup"] = popup_html(c.id, f.properties, lang, links, profile=c.has_role("parks"),
+                                  same_point=(same_point or {}).get(f.id, ()))
         features.append(
             {"type": "Feature", "id": f.id, "properties": out,
              "geometry": shape_mapping(
@@ -352,6 +374,7 @@ def collection_geojson(
 def _add_collection(
     m: folium.Map, store: FeatureStore, c: CollectionMeta, options: MapOptions,
     ids: Iterable[str] | None, interactive: bool, show: bool, counted: bool,
+    same_point: dict[str, list[tuple[str, str]]],
 ) -> folium.GeoJson:
     lang = options.lang
     style = style_for(c.id)
@@ -375,7 +398,7 @@ def _add_collection(
     # from the API (see map.js, "fetched layers").
     fetched = ids is None and c.count > INLINE_MAX_FEATURES
     empty: dict[str, Any] = {"type": "FeatureCollection", "features": []}
-    data = empty if fetched else collection_geojson(store, c, lang, options.links, ids)
+    data = empty if fetched else collection_geojson(store, c, lang, options.links, ids, same_point)
     # folium checks tooltip fields against the data, so an empty layer gets neither
     interactive = interactive and bool(data["features"])
     count = f' <span class="lc-count">({c.count})</span>' if counted else ""
@@ -447,6 +470,7 @@ def build_map(
     MetricScale().add_to(m)
     layers: dict[str, folium.GeoJson] = {}
     fetched: dict[str, dict[str, Any]] = {}
+    same_point = shared_points(store, wanted, options.lang)
     for c in (c for c in store.collections() if c.id in wanted):
         cid = c.id
         ids = only_ids.get(cid) if only_ids else None
@@ -454,7 +478,7 @@ def build_map(
         interactive = c.roles != {"basemap"}
         layers[cid] = _add_collection(
             m, store, c, options, ids, interactive, show=style_for(cid).shown,
-            counted=not (only_ids and cid in only_ids),
+            counted=not (only_ids and cid in only_ids), same_point=same_point,
         )
         if ids is None and c.count > INLINE_MAX_FEATURES:
             style = style_for(cid)
@@ -472,9 +496,11 @@ def build_map(
     label_sets = []
     for cid in store.collection_ids("labelled"):
         if cid in layers:
+            # the feature a page is about carries its own label ("this park: ...")
             label_sets.append((layers[cid].get_name(), f"label-{cid}", [
                 [*label_point(f.geometry), escape(f.name(options.lang))]
-                for f in store.features(cid)]))
+                for f in store.features(cid)
+                if not any(f.geometry.equals(g) for g, _ in marked)]))
     marked_layer = None
     if marked:
         folium.map.CustomPane("pane-marked", z_index=MARKED_Z, pointer_events=False).add_to(m)

@@ -6,7 +6,7 @@ and links. Every value from the data is escaped."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 from typing import Any
@@ -48,9 +48,10 @@ def _text(value: Any) -> str:
 
 
 def popup_html(cid: str, props: Mapping[str, Any], lang: Lang, links: LinkTemplates,
-               profile: bool = False) -> str:
+               profile: bool = False, same_point: Sequence[tuple[str, str]] = ()) -> str:
     """Popup HTML for the feature with properties ``props`` in collection ``cid``; with
-    ``profile`` it links the feature's park profile page."""
+    ``profile`` it links the feature's park profile page; ``same_point`` lists the features
+    (id, name) drawn at exactly the same position, each a button that opens its popup."""
     other: Lang = "en" if lang == "zh" else "zh"
     fid = str(props["id"])
     name = escape(_text(props.get(f"name_{lang}")))
@@ -80,6 +81,10 @@ def popup_html(cid: str, props: Mapping[str, Any], lang: Lang, links: LinkTempla
     source = provenance(props, "source", lang)
     if source:
         rows.append(_row(t(lang, "source"), zh_marked(source, lang), "pp-source"))
+    if same_point:
+        others = ", ".join(f'<button type="button" class="pp-open" data-fid="{escape(ofid)}">'
+                           f'{zh_marked(oname, lang)}</button>' for ofid, oname in same_point)
+        rows.append(_row(t(lang, "same_point", n=len(same_point)), others, "pp-same"))
     item_url = escape(links.item.format(cid=cid, fid=fid, lang=lang))
     link_items = [
         f'<a href="{item_url}" target="_blank" class="pp-api">{escape(t(lang, "api_link"))}</a>'
@@ -103,7 +108,7 @@ def plan_words_html(props: Mapping[str, Any], lang: Lang, cls: str) -> str:
     ref = _text(props.get("plan_ref"))
     ref_html = escape(plan_ref(ref, lang))
     if lang != "zh" and ref and plan_ref(ref, lang) != ref:
-        ref_html += f' <span lang="zh">({escape(ref)})</span>'
+        ref_html += f' / <span lang="zh">{escape(ref)}</span>'
     out = [f'<div class="{cls}"><b>{escape(t(lang, "plan_words"))}</b>'
            f'<span class="pp-ref">{ref_html}</span>']
     english = _text(props.get("plan_text_en"))
