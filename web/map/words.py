@@ -113,6 +113,19 @@ UI: dict[str, dict[Lang, str]] = {
     "fullscreen": {"zh": "全屏", "en": "Full screen"},
     "fullscreen_exit": {"zh": "退出全屏", "en": "Exit full screen"},
     "error": {"zh": "查询出错", "en": "Query failed"},
+    "error_title": {"zh": "请求有误", "en": "Something in the request is wrong"},
+    "error_title_404": {"zh": "找不到此页面", "en": "Page not found"},
+    "page_not_found": {"zh": "本站没有地址为“{path}”的页面。", "en": "There is no page at “{path}” on this site."},
+    "park_not_found": {
+        "zh": "没有编号为“{id}”的园区。请从园区列表中选择。",
+        "en": "There is no park with the id “{id}”. Choose one from the list of parks.",
+    },
+    "back_to_map": {"zh": "返回地图", "en": "Back to the map"},
+    "back_to_parks": {"zh": "查看全部园区", "en": "See all the parks"},
+    "lang_unsupported": {
+        "zh": "没有“{asked}”语言的版本,以下为中文。",
+        "en": "There is no “{asked}” version; this page is in English.",
+    },
     "parks_title": {"zh": "高新区园区", "en": "High-tech zone parks"},
     "parks_compare": {"zh": "园区产业对比", "en": "Parks compared by industry"},
     "parks_compare_note": {

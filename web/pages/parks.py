@@ -22,7 +22,7 @@ from web.pages import bp
 from web.pages.cache import cached_page
 from web.pages.industries import INDUSTRY_GROUPS, OTHER_GROUP, groups_of
 from web.pages.mapview import link_templates
-from web.pages.site import page_vars
+from web.pages.site import PageError, page_vars
 
 #: The two radii a park profile lists what lies within.
 RADII_KM = (5.0, 10.0)
@@ -92,7 +92,11 @@ def park(park_id: str) -> str:
     lang: Lang = ctx["lang"]
     store = get_store()
     cid = parks_collection(store)
-    feature = store.get(cid, park_id)
+    try:
+        feature = store.get(cid, park_id)
+    except NotFound:
+        raise PageError(404, t(lang, "park_not_found", id=park_id[:200]),
+                        url_for("pages.parks", lang=lang), t(lang, "back_to_parks")) from None
     near = {km: nearby(store, park_id, km) for km in RADII_KM}
     rings = [
         (distance_buffer(feature.geometry, km),
