@@ -28,6 +28,7 @@ UI: dict[str, dict[Lang, str]] = {
     "layers": {"zh": "图层", "en": "Layers"},
     "near_km_limits": {"zh": "大于 0,最多 {max} 公里", "en": "more than 0, at most {max} km"},
     "download_csv": {"zh": "下载结果 (CSV)", "en": "Download results (CSV)"},
+    "download_table_csv": {"zh": "下载此表 (CSV)", "en": "Download this table (CSV)"},
     "other_lang": {"zh": "English", "en": "中文"},
     "group_basemap": {"zh": "底图", "en": "Basemap"},
     "group_plan": {"zh": "规划", "en": "Plan"},

@@ -4,9 +4,11 @@ lies within 5 and 10 km)."""
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
-from flask import render_template, request, url_for
+from flask import Response, render_template, request, url_for
 from markupsafe import Markup
 
 from corridor.errors import NotFound
@@ -83,6 +85,28 @@ def parks() -> str:
     columns, rows = industry_matrix(store.features(cid), ctx["lang"])
     return render_template("pages/parks.html", columns=columns, rows=rows,
                            collection=store.collection(cid), **ctx)
+
+
+@bp.get("/parks.csv")
+def parks_csv() -> Response:
+    """The park comparison as CSV: a row per park, a column per industry group, each cell the
+    park's own terms in that group (``; `` between them), in the request's language."""
+    ctx = page_vars()
+    lang: Lang = ctx["lang"]
+    store = get_store()
+    columns, rows = industry_matrix(store.features(parks_collection(store)), lang)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["id", t(lang, "park")] + [c["title"] for c in columns])
+    for r in rows:
+        writer.writerow([r["id"], r["row"][f"name_{lang}"]]
+                        + ["; ".join(r["cells"].get(c["key"], [])) for c in columns])
+    # a byte-order mark, so that spreadsheet programs read the Chinese as UTF-8
+    resp = Response("\ufeff" + out.getvalue(), mimetype="text/csv")
+    resp.headers["Content-Type"] = "text/csv; charset=utf-8"
+    resp.headers["Content-Disposition"] = f'attachment; filename="parks-{lang}.csv"'
+    resp.vary.add("Accept-Language")
+    return resp
 
 
 @bp.get("/parks/<park_id>")

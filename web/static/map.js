@@ -725,6 +725,13 @@
   // moveend also fires for the initial view
   map.on("moveend overlayadd", refreshFetched);
 
+  // Printing lays the map out at another size: let Leaflet redraw for it and back.
+  var printing = window.matchMedia("print");
+  var onPrint = function () { map.invalidateSize({ animate: false }); };
+  if (printing.addEventListener) { printing.addEventListener("change", onPrint); }
+  window.addEventListener("beforeprint", onPrint);
+  window.addEventListener("afterprint", onPrint);
+
   zoomClass();
   var restored = restore();
   spread();
