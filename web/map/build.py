@@ -495,7 +495,8 @@ def build_map(
         ).add_to(m)
     label_sets = []
     for cid in store.collection_ids("labelled"):
-        if cid in layers:
+        # a map about one park names that park; the other parks' names would crowd it
+        if cid in layers and not (marked and store.collection(cid).has_role("parks")):
             # the feature a page is about carries its own label ("this park: ...")
             label_sets.append((layers[cid].get_name(), f"label-{cid}", [
                 [*label_point(f.geometry), escape(f.name(options.lang))]
