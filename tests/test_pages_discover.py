@@ -21,7 +21,7 @@ def test_collections_table_offers_every_download_format(client, catalog):
     types = {"csv": "text/csv", "gpkg": "application/geopackage+sqlite3",
              "kml": "application/vnd.google-earth.kml+xml", "json": "application/geo+json"}
     for cid in catalog.collections:
-        for fmt, mime in types.items():
+        for fmt in types:
             href = f"/api/collections/{cid}/items?f={fmt}&amp;lang=en"
             assert href in page, (cid, fmt)
         if cid == "parks":  # each kind of link answers with its format
