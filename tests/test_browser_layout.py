@@ -11,7 +11,7 @@ import math
 import pytest
 from test_browser_map import Visit
 
-SIZES = {"phone": (390, 844), "tablet": (768, 1024), "desktop": (1400, 900)}
+SIZES = {"small-phone": (360, 740), "phone": (390, 844), "tablet": (768, 1024), "desktop": (1400, 900)}
 
 
 @pytest.fixture()
