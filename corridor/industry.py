@@ -29,7 +29,8 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     # 三(一)6 l.440 "生物医药及医疗器械"; 五(一)3 l.772; 专栏8 4 l.815
     ("生物医药", "biomedicine", "biopharmaceutical", "biomedical", "biopharma"),
     # 三(一)2 l.401 "轨道交通装备"; 五(一)1 l.760; 五(一)5 l.792 "青岛轨道交通产业示范区"
-    ("轨道交通", "轨道交通装备", "rail transit", "rail transit equipment", "railway", "rail"),
+    ("轨道交通", "轨道交通装备", "轨道交通装备制造", "rail transit", "rail transit equipment",
+     "rail transit equipment manufacturing", "railway", "rail"),
     # 三(一)4 l.419-425 "新能源汽车"; 五(二)2 l.838 "新能源汽车产业集聚区"
     ("新能源汽车", "NEV", "new energy vehicle", "new-energy vehicle", "electric vehicle", "EV"),
     # 三(一)1 l.390; 五(一)1 l.755 "新一代信息技术"
@@ -46,7 +47,8 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     # 专栏8 1 l.804 "软件信息"
     ("软件", "software"),
     # 专栏8 2 l.811, 5 l.820 "电子信息"
-    ("电子信息", "electronic information", "electronics"),
+    ("电子信息", "电子信息产业", "electronic information", "electronic information industry",
+     "electronics"),
     # 五(一)1 l.760 "智能制造装备"; 专栏8 5 l.820 "智能制造"
     ("智能制造", "intelligent manufacturing", "smart manufacturing"),
     # 五(一)1 l.760 "机器人"
@@ -62,6 +64,10 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("氢能", "hydrogen", "hydrogen energy"),
     # 五(一)4 l.786 "高技术船舶"
     ("高技术船舶", "high-tech ship", "high-tech shipbuilding"),
+    # 专栏1 5 l.236 "智能航运科学实验设施"; 专栏2 6 l.282 "智慧航运"
+    ("智能航运", "智慧航运", "intelligent shipping", "smart shipping"),
+    # 五(一)1 l.760 "康复医疗"; 三(四) l.554 "康复领域"
+    ("康复医疗", "康复", "rehabilitation medicine", "rehabilitation"),
 )
 
 

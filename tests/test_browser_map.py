@@ -17,12 +17,13 @@ VIEWPORT = {"width": 1400, "height": 900}
 class Visit:
     """One browser page on the live server that records every request and script error."""
 
-    def __init__(self, chromium, base: str, locale: str = "zh-CN", enforce_csp: bool = False):
+    def __init__(self, chromium, base: str, locale: str = "zh-CN", viewport: dict | None = None,
+                 enforce_csp: bool = False, **context):
         self.base = base
         # Playwright's waiting helpers evaluate strings, which the pages' CSP forbids;
-        # test_map_runs_under_its_content_security_policy checks the policy itself.
-        self.context = chromium.new_context(viewport=VIEWPORT, locale=locale,
-                                            bypass_csp=not enforce_csp)
+        # test_pages_run_under_their_content_security_policy checks the policy itself.
+        self.context = chromium.new_context(viewport=viewport or VIEWPORT, locale=locale,
+                                            bypass_csp=not enforce_csp, **context)
         self.page = self.context.new_page()
         self.requests: list[str] = []
         self.errors: list[str] = []

@@ -185,7 +185,8 @@ def test_popup_has_both_names_kind_industries_plan_words_accuracy_and_links(mini
     row = mini_catalog.collection("parks").feature("park-chip")
     props = {k: v for k, v in row.items() if k != "geometry"}
     html = popup_html("parks", props, "en", LinkTemplates(park="/parks/{fid}?lang={lang}"), profile=True)
-    assert "Synthetic 芯片园" in html and "合成芯片园" in html
+    # the English name keeps its Chinese words, marked as Chinese for screen readers
+    assert 'Synthetic <span lang="zh">芯片园</span>' in html and "合成芯片园" in html
     assert "park" in html and "semiconductors, artificial intelligence" in html
     assert "合成测试数据" in html and "测试" in html  # plan words and section reference
     assert "±1 m" in html and "approximate" in html

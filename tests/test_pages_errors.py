@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from html import escape
+
 import pytest
 
 HTML_CASES = [
-    ("/?lang=fr", 400, "fr"),
-    ("/parks?lang=de", 400, "de"),
-    ("/indicators?lang=xx", 400, "xx"),
+    # a language the pages lack falls back to one they have, and says so
+    ("/?lang=fr", 200, "fr"),
+    ("/parks?lang=de", 200, "de"),
+    ("/indicators?lang=xx", 200, "xx"),
     ("/parks/no-such-park", 404, "no-such-park"),
     ("/parks/ouc-laoshan", 404, "ouc-laoshan"),  # a real feature, but not a park
     ("/vendor/not-a-file.js", 404, None),
@@ -49,3 +52,34 @@ def test_map_data_answers_bad_input_with_the_error_body(client, url, status, nam
     assert set(body) == {"code", "description", "status"}
     assert body["status"] == status
     assert named in body["description"]
+
+
+@pytest.mark.parametrize("url,accept,back", [
+    ("/parks/nope", "zh-CN", "/parks?lang=zh"),
+    ("/parks/nope?lang=en", "zh-CN", "/parks?lang=en"),
+    ("/no/such/page", "en-GB", "/?lang=en"),
+    ("/no/such/page", "zh-CN", "/?lang=zh"),
+])
+def test_errors_are_in_the_pages_language_with_a_way_back(client, url, accept, back):
+    from web.map.words import UI
+
+    resp = client.get(url, headers={"Accept-Language": accept})
+    assert resp.status_code == 404
+    body = resp.get_data(as_text=True)
+    lang = "en" if "lang=en" in url or accept.startswith("en") else "zh"
+    assert f'<html lang="{"en" if lang == "en" else "zh-CN"}">' in body
+    assert 'class="topbar"' in body  # inside the site's chrome
+    assert 'id="error-back">' in body and f'href="{back}" id="error-back"' in body
+    words = UI["error_title_404"][lang]
+    assert f"<h1>{words}" in body
+    # no English developer message on a Chinese page
+    if lang == "zh":
+        assert "not found" not in body.lower() and "no such" not in body.lower()
+
+
+def test_an_unknown_language_falls_back_and_says_so(client):
+    from web.map.words import UI
+
+    html = client.get("/?lang=fr", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<html lang="en">' in html and escape(UI["title"]["en"]) in html
+    assert UI["lang_unsupported"]["en"].format(asked="fr") in html

@@ -40,7 +40,7 @@ from corridor.textmatch import name_score, normalize
 
 IntArray = NDArray[np.intp]
 #: Properties a name search looks at.
-NAME_FIELDS = ("name_zh", "name_en", "institution_zh", "institution_en")
+NAME_FIELDS = ("name_zh", "name_en", "aliases_zh", "aliases_en", "institution_zh", "institution_en")
 INDUSTRY_FIELDS = ("industries_zh", "industries_en")
 _EMPTY = np.zeros(0, dtype=np.intp)
 

@@ -115,7 +115,14 @@ def error_response(exc: BaseException) -> Response:
     """Render ``exc`` as the JSON error body, or as an HTML page for browsers."""
     err = from_exception(exc)
     if _wants_html():
-        html = render_template("api/error.html", error=err.body(), title=f"{err.status} {err.code}")
+        from web.api.features import lang
+
+        try:
+            lg = lang()
+        except Exception:  # noqa: BLE001 - a bad ?lang= is the error being shown
+            lg = "zh"
+        html = render_template("api/error.html", error=err.body(), title=f"{err.status} {err.code}",
+                               lang=lg)
         resp = Response(html, status=err.status, mimetype="text/html")
     else:
         resp = jsonify(err.body())

@@ -37,13 +37,27 @@ from web.api.links import link, self_and_alternates, url, with_args
 
 
 def lang() -> str:
-    """The ``lang`` parameter (zh or en), else the app's DEFAULT_LANG."""
+    """The ``lang`` parameter (zh or en); else, for a page a browser asked for (HTML), the
+    browser's Accept-Language; else the app's DEFAULT_LANG."""
     value = request.args.get("lang")
     if value is None:
+        if wants_html() and request.accept_languages:
+            best = request.accept_languages.best_match(["zh", "zh-CN", "zh-TW", "zh-HK", "en"])
+            if best:
+                return "zh" if best.lower().startswith("zh") else "en"
         return str(current_app.config.get("DEFAULT_LANG", "zh"))
     if value not in ("zh", "en"):
         raise InvalidParameterValue(f"lang={value!r} is not supported; expected zh or en")
     return value
+
+
+def wants_html() -> bool:
+    """Whether this request asks for HTML (``f=html``, or a browser's Accept without ``f``)."""
+    f = request.args.get("f")
+    if f is not None:
+        return f == "html"
+    best = request.accept_mimetypes.best_match(["application/json", "application/geo+json", "text/html"])
+    return best == "text/html"
 
 
 def collection_doc(c: CollectionMeta, lg: str) -> dict[str, Any]:

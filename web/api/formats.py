@@ -190,8 +190,14 @@ def json_response(doc: Any) -> Response:
 
 
 def html_response(template: str, **context: Any) -> Response:
-    """Render an ``api/`` template (links in ``context['links']`` become navigation)."""
-    return Response(render_template(f"api/{template}", **context), mimetype="text/html")
+    """Render an ``api/`` template (links in ``context['links']`` become navigation) in the
+    request's language (see :func:`web.api.features.lang`), which its own links carry on."""
+    from web.api.features import lang
+
+    context.setdefault("lang", lang())
+    resp = Response(render_template(f"api/{template}", **context), mimetype="text/html")
+    resp.vary.add("Accept-Language")
+    return resp
 
 
 def _flat(value: Any) -> Any:

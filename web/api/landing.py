@@ -6,6 +6,7 @@ from pathlib import Path
 
 from flask import Response, current_app, request
 
+from corridor.store import FeatureStore
 from web import get_store
 from web.api import bp, params
 from web.api.errors import ResourceNotFound
@@ -43,6 +44,28 @@ _DOC_ASSETS = {
 }
 
 
+def extension_links(store: FeatureStore) -> list[dict[str, str]]:
+    """Links to the near / nearest / at extensions with example parameters that work on this
+    data: the first park (else the first feature of a ``near`` collection) and a point in it."""
+    example = None
+    for cid in store.collection_ids("parks") + store.collection_ids("near"):
+        placed = [f for f in store.features(cid) if f.geometry is not None]
+        if placed:
+            example = placed[0]
+            break
+    if example is None or example.geometry is None:
+        return []
+    pt = example.geometry.representative_point()
+    return [
+        link(url("near", of=example.id, km=5), "describedby", "json",
+             f"extension: features within km of a place (e.g. 5 km of {example.id})"),
+        link(url("nearest", of=example.id, k=3), "describedby", "json",
+             f"extension: k nearest features (e.g. the 3 nearest to {example.id})"),
+        link(url("at", lon=f"{pt.x:.5f}", lat=f"{pt.y:.5f}"), "describedby", "json",
+             f"extension: features containing a point (e.g. {pt.x:.5f},{pt.y:.5f})"),
+    ]
+
+
 @bp.get("")
 @bp.get("/")
 def landing() -> Response:
@@ -58,9 +81,7 @@ def landing() -> Response:
         link(url("collections"), "data", "json", "the feature collections"),
         link(url("indicators"), "http://www.opengis.net/def/rel/ogc/1.0/data-meta", "json",
              "the plan's seven main indicators"),
-        link(url("near"), "describedby", "json", "extension: features within km of a place"),
-        link(url("nearest"), "describedby", "json", "extension: k nearest features"),
-        link(url("at"), "describedby", "json", "extension: features containing a point"),
+        *extension_links(store),
     ]
     doc = {
         "title": store.title_zh if lg == "zh" else store.title_en,

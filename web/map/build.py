@@ -352,12 +352,34 @@ def unplaced_html(store: FeatureStore, lang: Lang, collections: Iterable[str]) -
             f'{escape(t(lang, "unplaced_list"))} ({len(rows)})</summary><ul>{"".join(rows)}</ul></details>')
 
 
+def shared_points(store: FeatureStore, collections: Iterable[str], lang: Lang) -> dict[str, list[tuple[str, str]]]:
+    """For each point feature that shares its exact position with others (an institution's
+    labs and facilities all placed at its address): the others, as (id, name in ``lang``)."""
+    at: dict[tuple[float, float], list[tuple[str, str]]] = {}
+    for cid in collections:
+        c = store.collection(cid)
+        if c.count > INLINE_MAX_FEATURES or c.has_role("basemap"):
+            continue
+        for f in store.features(cid):
+            if f.geometry is not None and f.geometry.geom_type == "Point":
+                at.setdefault((round(f.geometry.x, 7), round(f.geometry.y, 7)), []).append(
+                    (f.id, f.name(lang)))
+    out: dict[str, list[tuple[str, str]]] = {}
+    for group in at.values():
+        if len(group) > 1:
+            for fid, _ in group:
+                out[fid] = [g for g in group if g[0] != fid]
+    return out
+
+
 def collection_geojson(
     store: FeatureStore, c: CollectionMeta, lang: Lang, links: LinkTemplates,
     ids: Iterable[str] | None = None, clip: Sequence[float] | None = None,
+    same_point: dict[str, list[tuple[str, str]]] | None = None,
 ) -> dict[str, Any]:
     """The collection as a GeoJSON FeatureCollection with the properties the page needs;
-    a basemap's outlines are simplified, and cut to ``clip`` (lon/lat box) when given."""
+    a basemap's outlines are simplified, and cut to ``clip`` (lon/lat box) when given
+    (``same_point``: see :func:`shared_points`; each popup lists the others)."""
     simplify = c.has_role("basemap")
     features = []
     for f in store.features(c.id, None if ids is None else list(ids)):
@@ -372,7 +394,8 @@ def collection_geojson(
                     continue
         out = {k: f.properties.get(k) for k in CLIENT_PROPS}
         out["collection"] = c.id
-        out["popup"] = popup_html(c.id, f.properties, lang, links, profile=c.has_role("parks"))
+        out["popup"] = popup_html(c.id, f.properties, lang, links, profile=c.has_role("parks"),
+                                  same_point=(same_point or {}).get(f.id, ()))
         features.append({"type": "Feature", "id": f.id, "properties": out,
                          "geometry": shape_mapping(geom)})
     return {"type": "FeatureCollection", "features": features}
@@ -381,6 +404,7 @@ def collection_geojson(
 def _add_collection(
     m: folium.Map, store: FeatureStore, c: CollectionMeta, options: MapOptions,
     ids: Iterable[str] | None, interactive: bool, show: bool, counted: bool,
+    same_point: dict[str, list[tuple[str, str]]],
     clip: Sequence[float] | None = None,
 ) -> folium.GeoJson:
     lang = options.lang
@@ -405,7 +429,8 @@ def _add_collection(
     # from the API (see map.js, "fetched layers").
     fetched = ids is None and c.count > INLINE_MAX_FEATURES
     empty: dict[str, Any] = {"type": "FeatureCollection", "features": []}
-    data = empty if fetched else collection_geojson(store, c, lang, options.links, ids, clip)
+    data = empty if fetched else collection_geojson(store, c, lang, options.links, ids, clip,
+                                                    same_point)
     # folium checks tooltip fields against the data, so an empty layer gets neither
     interactive = interactive and bool(data["features"])
     count = f' <span class="lc-count">({c.count})</span>' if counted else ""
@@ -481,6 +506,7 @@ def build_map(
     MetricScale().add_to(m)
     layers: dict[str, folium.GeoJson] = {}
     fetched: dict[str, dict[str, Any]] = {}
+    same_point = shared_points(store, wanted, options.lang)
     for c in (c for c in store.collections() if c.id in wanted):
         cid = c.id
         ids = only_ids.get(cid) if only_ids else None
@@ -488,7 +514,7 @@ def build_map(
         interactive = c.roles != {"basemap"}
         layers[cid] = _add_collection(
             m, store, c, options, ids, interactive, show=style_for(cid).shown,
-            counted=not (only_ids and cid in only_ids), clip=clip_basemap,
+            counted=not (only_ids and cid in only_ids), same_point=same_point, clip=clip_basemap,
         )
         if ids is None and c.count > INLINE_MAX_FEATURES:
             style = style_for(cid)
@@ -505,10 +531,13 @@ def build_map(
         ).add_to(m)
     label_sets = []
     for cid in store.collection_ids("labelled"):
-        if cid in layers:
+        # a map about one park names that park; the other parks' names would crowd it
+        if cid in layers and not (marked and store.collection(cid).has_role("parks")):
+            # the feature a page is about carries its own label ("this park: ...")
             label_sets.append((layers[cid].get_name(), f"label-{cid}", [
                 [*label_point(f.geometry), escape(f.name(options.lang))]
-                for f in store.features(cid) if f.geometry is not None]))
+                for f in store.features(cid)
+                if f.geometry is not None and not any(f.geometry.equals(g) for g, _ in marked)]))
     marked_layer = None
     if marked:
         folium.map.CustomPane("pane-marked", z_index=MARKED_Z, pointer_events=False).add_to(m)

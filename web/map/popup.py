@@ -6,12 +6,12 @@ and links. Every value from the data is escaped."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 from typing import Any
 
-from web.map.words import Lang, kind_label, t
+from web.map.words import Lang, kind_label, plan_ref, t
 
 
 @dataclass(frozen=True)
@@ -26,17 +26,35 @@ class LinkTemplates:
     items: str = "/api/collections/{cid}/items"
 
 
+_CJK_RUN = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]+")
+
+
+def zh_marked(text: str, lang: Lang) -> str:
+    """``text`` as HTML; on a page not in Chinese, each run of Chinese characters in it (a
+    name quoted in English provenance, "AMap (高德)") is marked ``lang="zh"``."""
+    if lang == "zh":
+        return escape(text)
+    out, at = [], 0
+    for m in _CJK_RUN.finditer(text):
+        out.append(escape(text[at:m.start()]))
+        out.append(f'<span lang="zh">{escape(m.group())}</span>')
+        at = m.end()
+    out.append(escape(text[at:]))
+    return "".join(out)
+
+
 def _text(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
 def popup_html(cid: str, props: Mapping[str, Any], lang: Lang, links: LinkTemplates,
-               profile: bool = False) -> str:
+               profile: bool = False, same_point: Sequence[tuple[str, str]] = ()) -> str:
     """Popup HTML for the feature with properties ``props`` in collection ``cid``; with
-    ``profile`` it links the feature's park profile page."""
+    ``profile`` it links the feature's park profile page; ``same_point`` lists the features
+    (id, name) drawn at exactly the same position, each a button that opens its popup."""
     other: Lang = "en" if lang == "zh" else "zh"
     fid = str(props["id"])
-    name = escape(_text(props.get(f"name_{lang}")))
+    name = zh_marked(_text(props.get(f"name_{lang}")), lang)
     alt = escape(_text(props.get(f"name_{other}")))
     rows = [f'<div class="pp-name" lang="{lang}">{name}</div>']
     if alt and alt != name:
@@ -44,19 +62,14 @@ def popup_html(cid: str, props: Mapping[str, Any], lang: Lang, links: LinkTempla
     rows.append(_row(t(lang, "kind"), escape(kind_label(_text(props.get("kind")), lang))))
     inst = _text(props.get(f"institution_{lang}"))
     if inst:
-        rows.append(_row(t(lang, "institution"), escape(inst)))
+        rows.append(_row(t(lang, "institution"), zh_marked(inst, lang)))
     industries = props.get(f"industries_{lang}") or []
     if industries:
-        rows.append(_row(t(lang, "industries"), escape("、".join(industries) if lang == "zh"
-                                                           else ", ".join(industries))))
+        rows.append(_row(t(lang, "industries"), zh_marked("、".join(industries) if lang == "zh"
+                                                             else ", ".join(industries), lang)))
     plan_text = _text(props.get("plan_text"))
     if plan_text:
-        ref = escape(_text(props.get("plan_ref")))
-        rows.append(
-            f'<div class="pp-plan"><b>{escape(t(lang, "plan_words"))}</b>'
-            f'<span class="pp-ref">{ref}</span>'
-            f'<blockquote lang="zh">{escape(plan_text)}</blockquote></div>'
-        )
+        rows.append(plan_words_html(props, lang, "pp-plan"))
     rows.append(_row(t(lang, "accuracy"), _accuracy(props, lang), "pp-accuracy"))
     placed = placement(props)
     if placed:
@@ -64,20 +77,24 @@ def popup_html(cid: str, props: Mapping[str, Any], lang: Lang, links: LinkTempla
                     f'{escape(t(lang, "placed_" + placed))}</div>')
     note = provenance(props, "position_note", lang)
     if note:
-        rows.append(_row(t(lang, "position_note"), escape(note), "pp-note"))
+        rows.append(_row(t(lang, "position_note"), zh_marked(note, lang), "pp-note"))
     source = provenance(props, "source", lang)
     if source:
-        rows.append(_row(t(lang, "source"), escape(source), "pp-source"))
+        rows.append(_row(t(lang, "source"), zh_marked(source, lang), "pp-source"))
     basis = _text(props.get("position_basis"))
     if basis:
         rows.append(_row(t(lang, "position_basis"), escape(t(lang, "basis_" + basis)), "pp-basis"))
     status = _text(props.get("status"))
     if status:
-        when = f' · {props["year"]} ({escape(_text(props.get("year_event")))})' if props.get("year") else ""
+        when = f' · {props["year"]} ({zh_marked(_text(props.get("year_event")), lang)})' if props.get("year") else ""
         rows.append(_row(t(lang, "status"), escape(t(lang, "status_" + status)) + when, "pp-status"))
     evidence = props.get("evidence") or []
     if evidence:
         rows.append(evidence_html(evidence, lang))
+    if same_point:
+        others = ", ".join(f'<button type="button" class="pp-open" data-fid="{escape(ofid)}">'
+                           f'{zh_marked(oname, lang)}</button>' for ofid, oname in same_point)
+        rows.append(_row(t(lang, "same_point", n=len(same_point)), others, "pp-same"))
     item_url = escape(links.item.format(cid=cid, fid=fid, lang=lang))
     link_items = [
         f'<a href="{item_url}" target="_blank" class="pp-api">{escape(t(lang, "api_link"))}</a>'
@@ -100,7 +117,7 @@ def evidence_html(evidence: list[Mapping[str, Any]], lang: Lang) -> str:
     says and the coordinate it gives with the coordinate system named."""
     items = []
     for e in evidence:
-        title = escape(_text(e.get("title")))
+        title = zh_marked(_text(e.get("title")), lang)
         url = _text(e.get("url"))
         head = f'<a href="{escape(url)}" target="_blank" rel="noopener">{title}</a>' if url else title
         if _text(e.get("published")):
@@ -109,12 +126,30 @@ def evidence_html(evidence: list[Mapping[str, Any]], lang: Lang) -> str:
         where = (f'{escape(_text(e.get("crs")))} {point[0]}, {point[1]}' if point
                  else escape(t(lang, "evidence_none")))
         doc = _text(e.get("document"))
-        items.append(f'<li>{head}: <span lang="zh">{escape(_text(e.get("says")))}</span> '
+        items.append(f'<li>{head}: {zh_marked(_text(e.get("says")), lang)} '
                      f'<span class="pp-ev-crs">[{where}]</span>'
-                     + (f' <span class="pp-ev-doc">{escape(doc)}</span>' if doc and not url else "")
+                     + (f' <span class="pp-ev-doc">{zh_marked(doc, lang)}</span>' if doc and not url else "")
                      + "</li>")
     return (f'<details class="pp-evidence"><summary>{escape(t(lang, "evidence"))} '
             f'({len(evidence)})</summary><ul>{"".join(items)}</ul></details>')
+
+
+def plan_words_html(props: Mapping[str, Any], lang: Lang, cls: str) -> str:
+    """The plan's words a feature quotes, with its section reference: verbatim Chinese (marked
+    ``lang="zh"``); on an English page our English rendering first, labelled as ours."""
+    ref = _text(props.get("plan_ref"))
+    ref_html = escape(plan_ref(ref, lang))
+    if lang != "zh" and ref and plan_ref(ref, lang) != ref:
+        ref_html += f' / <span lang="zh">{escape(ref)}</span>'
+    out = [f'<div class="{cls}"><b>{escape(t(lang, "plan_words"))}</b>'
+           f'<span class="pp-ref">{ref_html}</span>']
+    english = _text(props.get("plan_text_en"))
+    if lang != "zh" and english:
+        out.append(f'<p class="pp-translation"><span class="pp-label">'
+                   f'{escape(t(lang, "our_translation"))}:</span> {zh_marked(english, lang)}</p>'
+                   f'<div class="pp-label">{escape(t(lang, "verbatim_zh"))}:</div>')
+    out.append(f'<blockquote lang="zh">{escape(_text(props.get("plan_text")))}</blockquote></div>')
+    return "".join(out)
 
 
 def provenance(props: Mapping[str, Any], key: str, lang: Lang) -> str:

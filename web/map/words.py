@@ -6,6 +6,8 @@ only the words of the interface itself. Every key exists in both languages (a te
 
 from __future__ import annotations
 
+import re
+
 from corridor.checks import LANGS, Lang  # noqa: F401 - re-exported for the pages
 
 UI: dict[str, dict[Lang, str]] = {
@@ -18,6 +20,15 @@ UI: dict[str, dict[Lang, str]] = {
     "nav_parks": {"zh": "园区", "en": "Parks"},
     "nav_indicators": {"zh": "主要指标", "en": "Indicators"},
     "nav_about": {"zh": "关于与数据来源", "en": "About & sources"},
+    "nav_api": {"zh": "API / 数据", "en": "API / data"},
+    "nav": {"zh": "主导航", "en": "Main navigation"},
+    "skip_to_content": {"zh": "跳到正文", "en": "Skip to the content"},
+    "skip_to_panel": {"zh": "跳到搜索与查询面板", "en": "Skip to search and queries"},
+    "panel": {"zh": "搜索与查询", "en": "Search and queries"},
+    "layers": {"zh": "图层", "en": "Layers"},
+    "near_km_limits": {"zh": "大于 0,最多 {max} 公里", "en": "more than 0, at most {max} km"},
+    "download_csv": {"zh": "下载结果 (CSV)", "en": "Download results (CSV)"},
+    "download_table_csv": {"zh": "下载此表 (CSV)", "en": "Download this table (CSV)"},
     "other_lang": {"zh": "English", "en": "中文"},
     "group_basemap": {"zh": "底图", "en": "Basemap"},
     "group_plan": {"zh": "规划", "en": "Plan"},
@@ -35,7 +46,19 @@ UI: dict[str, dict[Lang, str]] = {
     "key_highlight": {"zh": "品红:查询结果", "en": "magenta: query results"},
     "this_park": {"zh": "本园区", "en": "This park"},
     "search": {"zh": "搜索名称", "en": "Search by name"},
-    "search_placeholder": {"zh": "中文或英文名称…", "en": "Chinese or English name…"},
+    "search_placeholder": {"zh": "名称、简称或产业…", "en": "Name, short name or industry…"},
+    "km_not_number": {"zh": "请输入半径(公里数)。", "en": "Enter a radius in kilometres."},
+    "km_not_positive": {"zh": "半径须大于 0 公里。", "en": "The radius must be more than 0 km."},
+    "km_too_far": {"zh": "半径最多 {max} 公里。", "en": "The radius can be at most {max} km."},
+    "near_bad_centre": {
+        "zh": "中心“{of}”无法识别:应为要素或“经度,纬度”。请在地图上点选中心。",
+        "en": "The centre “{of}” is not understood: expected a feature or “lon,lat”. Pick a centre on the map.",
+    },
+    "near_unknown": {
+        "zh": "找不到中心“{of}”(链接中的要素不存在)。请在地图上点选中心。",
+        "en": "No feature “{of}” to centre on (the link names none). Pick a centre on the map.",
+    },
+    "near_found": {"zh": "{km} 公里内共 {n} 项。", "en": "{n} within {km} km."},
     "industry": {"zh": "产业方向", "en": "Industry focus"},
     "industry_any": {"zh": "(全部产业)", "en": "(all industries)"},
     "near": {"zh": "周边查询", "en": "What is near"},
@@ -59,11 +82,14 @@ UI: dict[str, dict[Lang, str]] = {
     "copied": {"zh": "已复制", "en": "Copied"},
     "here": {"zh": "此处", "en": "Here"},
     "centre_here": {"zh": "以此为中心", "en": "centre here"},
+    "same_point": {"zh": "同一位置还有 {n} 项", "en": "{n} more at this same point"},
     "point": {"zh": "点", "en": "Point"},
     "km": {"zh": "公里", "en": "km"},
     "kind": {"zh": "类型", "en": "Kind"},
     "industries": {"zh": "产业方向", "en": "Industry focus"},
     "plan_words": {"zh": "规划原文", "en": "The plan's words"},
+    "our_translation": {"zh": "英文为本站翻译", "en": "Our translation"},
+    "verbatim_zh": {"zh": "规划原文(中文)", "en": "Verbatim, in Chinese"},
     "accuracy": {"zh": "位置精度", "en": "Position accuracy"},
     "approximate": {"zh": "近似位置/边界", "en": "approximate position/boundary"},
     "source": {"zh": "位置来源", "en": "Position source"},
@@ -106,6 +132,19 @@ UI: dict[str, dict[Lang, str]] = {
     "fullscreen": {"zh": "全屏", "en": "Full screen"},
     "fullscreen_exit": {"zh": "退出全屏", "en": "Exit full screen"},
     "error": {"zh": "查询出错", "en": "Query failed"},
+    "error_title": {"zh": "请求有误", "en": "Something in the request is wrong"},
+    "error_title_404": {"zh": "找不到此页面", "en": "Page not found"},
+    "page_not_found": {"zh": "本站没有地址为“{path}”的页面。", "en": "There is no page at “{path}” on this site."},
+    "park_not_found": {
+        "zh": "没有编号为“{id}”的园区。请从园区列表中选择。",
+        "en": "There is no park with the id “{id}”. Choose one from the list of parks.",
+    },
+    "back_to_map": {"zh": "返回地图", "en": "Back to the map"},
+    "back_to_parks": {"zh": "查看全部园区", "en": "See all the parks"},
+    "lang_unsupported": {
+        "zh": "没有“{asked}”语言的版本,以下为中文。",
+        "en": "There is no “{asked}” version; this page is in English.",
+    },
     "parks_title": {"zh": "高新区园区", "en": "High-tech zone parks"},
     "parks_compare": {"zh": "园区产业对比", "en": "Parks compared by industry"},
     "parks_compare_note": {
@@ -120,6 +159,11 @@ UI: dict[str, dict[Lang, str]] = {
     "near_park": {"zh": "周边创新资源", "en": "What lies near"},
     "within": {"zh": "{km} 公里内", "en": "Within {km} km"},
     "distance": {"zh": "距离(公里)", "en": "Distance (km)"},
+    "inside": {"zh": "在其内", "en": "inside"},
+    "same_as_smaller": {
+        "zh": "{km} 公里内与 {smaller} 公里内相同:{smaller} 到 {km} 公里之间没有更多。",
+        "en": "The same as within {smaller} km: nothing more lies between {smaller} and {km} km.",
+    },
     "name": {"zh": "名称", "en": "Name"},
     "collection": {"zh": "图层", "en": "Layer"},
     "on_map": {"zh": "在地图中查看", "en": "Show on the map"},
@@ -127,6 +171,11 @@ UI: dict[str, dict[Lang, str]] = {
     "baseline": {"zh": "2020 年基数", "en": "2020 baseline"},
     "target": {"zh": "2025 年目标", "en": "2025 target"},
     "attribute": {"zh": "属性", "en": "Attribute"},
+    "star_note": {"zh": "注:带“∗”号的为 2019 年数据。", "en": "∗ 2019 figure (the plan's note: figures marked ∗ are for 2019)."},
+    "indicator_note": {
+        "zh": "“预期性”指标为预期目标,“约束性”指标为必须完成的目标。",
+        "en": "“Indicative” targets are expectations; “binding” targets must be met.",
+    },
     "unit": {"zh": "单位", "en": "Unit"},
     "no_baseline": {"zh": "无基数", "en": "no baseline"},
     "about_title": {"zh": "关于本地图", "en": "About this map"},
@@ -187,6 +236,60 @@ KINDS: dict[str, dict[Lang, str]] = {
     "cooperation_platform": {"zh": "合作平台", "en": "cooperation platform"},
     "district_role": {"zh": "区(市)定位", "en": "district role"},
 }
+
+
+#: The plan's indicator attributes (属性 column of its 一(三) table).
+ATTRIBUTES: dict[str, dict[Lang, str]] = {
+    "预期性": {"zh": "预期性", "en": "indicative"},
+    "约束性": {"zh": "约束性", "en": "binding"},
+}
+
+_NUMERALS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+_REF = re.compile(r"^(?:专栏(?P<box>\d+)(?:-(?P<boxitem>\d+))?|(?P<part>[一二三四五六七八九十]+)"
+                  r"(?:\((?P<sec>[一二三四五六七八九十]+)\))?(?P<item>\d+)?)\s*(?P<rest>.*)$")
+#: Words of plan sections that follow a reference ("一(三) 主要指标").
+_REF_WORDS = {"主要指标": "main indicators"}
+
+
+def _numeral(text: str) -> int:
+    """一..十九 as a number (十一 = 11, 二十 = 20)."""
+    if len(text) == 1:
+        return _NUMERALS[text]
+    if text.startswith("十"):
+        return 10 + _NUMERALS[text[1:]]
+    tens = _NUMERALS[text[0]] * 10
+    return tens + (_NUMERALS[text[2:]] if len(text) > 2 else 0)
+
+
+def plan_ref(ref: str, lang: Lang) -> str:
+    """A plan section reference in ``lang``: the plan's own (五(一)1, 专栏8-1) in Chinese; in
+    English "Part 5 (1), item 1", "Box 8, item 1". A reference of another shape is kept;
+    several references ("五(一)3; 专栏8-5", a feature the plan names twice) each."""
+    if lang == "zh":
+        return ref
+    if ";" in ref:
+        return "; ".join(plan_ref(part.strip(), lang) for part in ref.split(";"))
+    m = _REF.match(ref.strip())
+    if not m or (m["rest"] and m["rest"] not in _REF_WORDS):
+        return ref
+    if m["box"]:
+        out = f"Box {m['box']}" + (f", item {m['boxitem']}" if m["boxitem"] else "")
+    else:
+        out = f"Part {_numeral(m['part'])}"
+        if m["sec"]:
+            out += f" ({_numeral(m['sec'])})"
+        if m["item"]:
+            out += f", item {m['item']}"
+    if m["rest"]:
+        out += f", {_REF_WORDS[m['rest']]}"
+    return out
+
+
+def value_text(text: str, lang: Lang) -> str:
+    """A value as the plan prints it, in ``lang``: "11.2左右" reads "about 11.2" in English."""
+    if lang == "en" and text.endswith("左右"):
+        return "about " + text[: -len("左右")]
+    return text
 
 
 def t(lang: Lang, key: str, **fmt: object) -> str:

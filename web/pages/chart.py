@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from html import escape
 
 from corridor.model import Indicator
-from web.map.words import Lang, t
+from web.map.words import Lang, t, value_text
 
 BASE_COLOUR = "#9ecae1"
 TARGET_COLOUR = "#08519c"
@@ -34,7 +34,8 @@ def indicator_svg(indicators: Sequence[Indicator], lang: Lang, width: int = 760)
             f'<text x="0" y="{y + 2 * bar_h + 4}" class="ic-unit">{escape(unit)}</text>'
         )
         for j, (value, text, colour) in enumerate(
-            ((ind.baseline, ind.baseline_label(lang), BASE_COLOUR), (ind.target, ind.target_label(lang), TARGET_COLOUR))
+            ((ind.baseline, value_text(ind.baseline_text, lang), BASE_COLOUR),
+             (ind.target, value_text(ind.target_text, lang), TARGET_COLOUR))
         ):
             by = y + j * (bar_h + 4)
             if value is None:

@@ -8,25 +8,36 @@ from urllib.parse import urlencode
 from flask import current_app, request
 
 from corridor import checks
+from corridor.errors import InvalidParameter
 from web.map.words import LANGS, Lang
 
 
 def current_lang() -> Lang:
-    """The language of this request.
-
-    Raises
-    ------
-    corridor.errors.InvalidParameter
-        If ``?lang=`` names a language other than zh or en.
-    """
+    """The language of this request: a ``?lang=`` other than zh or en is ignored (a page in
+    a language it has beats an error page; :func:`unsupported_lang` says it was asked)."""
     default = checks.lang(current_app.config.get("DEFAULT_LANG"), "zh")
     asked = request.args.get("lang")
     if asked:
-        return checks.lang(asked, default)
+        try:
+            return checks.lang(asked, default)
+        except InvalidParameter:
+            pass
     best = request.accept_languages.best_match(["zh", "zh-CN", "zh-TW", "zh-HK", "en"])
     if best is None:
         return default
     return "zh" if best.lower().startswith("zh") else "en"
+
+
+def unsupported_lang() -> str | None:
+    """The ``?lang=`` of this request if it names a language the pages do not have."""
+    asked = request.args.get("lang")
+    if not asked:
+        return None
+    try:
+        checks.lang(asked, "zh")
+    except InvalidParameter:
+        return asked[:20]
+    return None
 
 
 def other_lang(lang: Lang) -> Lang:

@@ -3,7 +3,6 @@ shape of an N-km query (``/map-data/buffer``), drawn geodesically by :mod:`corri
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 from flask import Response, current_app, jsonify, render_template, request, url_for
@@ -31,6 +30,7 @@ from web.map.style import HIGHLIGHT_COLOUR
 from web.map.words import Lang
 from web.pages import bp
 from web.pages.cache import cached_page
+from web.pages.industries import vocabulary
 from web.pages.site import page_vars
 
 #: Endpoints the page's script calls (the OGC API of this app).
@@ -75,21 +75,6 @@ def main_map(lang: Lang) -> MapParts:
     return parts
 
 
-def industry_choices(store: FeatureStore, lang: Lang) -> list[tuple[str, str]]:
-    """(term to query, label) for every industry the data names, parks' industries first."""
-    counts: Counter[tuple[str, str]] = Counter()
-    for c in store.collections():
-        if c.has_role("basemap") or c.count > 10000:
-            continue  # basemaps name no industries; user layers would swamp the list
-        weight = 10 if c.has_role("parks") else 1
-        for f in store.features(c.id):
-            zh_list, en_list = f.get("industries_zh") or [], f.get("industries_en") or []
-            for zh, en in zip(zh_list, en_list, strict=True):
-                counts[(zh, en)] += weight
-    pairs = sorted(counts, key=lambda p: (-counts[p], p))
-    return [(p[0] if lang == "zh" else p[1], p[0] if lang == "zh" else p[1]) for p in pairs]
-
-
 @bp.get("/")
 @cached_page
 def index() -> str:
@@ -105,11 +90,13 @@ def index() -> str:
         "near_collections": store.collection_ids("near"),
         "highlight": HIGHLIGHT_COLOUR,
         "ui": ctx["ui"],
+        "km_max": checks.MAX_KM,
     }
     unplaced = Markup(unplaced_html(store, lang, store.collection_ids()))
     return render_template(
         "pages/map.html", parts=parts, config=config, unplaced=unplaced,
-        industries=industry_choices(store, lang), **ctx,
+        industries=vocabulary(store, lang), km_min=0.1, km_max=f"{checks.MAX_KM:g}",
+        km_max_text=f"{checks.MAX_KM:g}", **ctx,
     )
 
 

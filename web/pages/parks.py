@@ -4,14 +4,14 @@ lies within 5 and 10 km)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import csv
+import io
 from typing import Any
 
-from flask import render_template, request, url_for
+from flask import Response, render_template, request, url_for
 from markupsafe import Markup
 
 from corridor.errors import NotFound
-from corridor.industry import expand, term_matches
 from corridor.mapgeom import distance_buffer
 from corridor.model import Feature
 from corridor.queries import within_distance
@@ -19,11 +19,12 @@ from corridor.store import FeatureStore
 from web import get_store
 from web.map.build import MapOptions, build_map, legend_html
 from web.map.style import HIGHLIGHT_COLOUR
-from web.map.words import Lang, t
+from web.map.words import Lang, plan_ref, t
 from web.pages import bp
 from web.pages.cache import cached_page
+from web.pages.industries import INDUSTRY_GROUPS, OTHER_GROUP, groups_of
 from web.pages.mapview import link_templates
-from web.pages.site import page_vars
+from web.pages.site import PageError, page_vars
 
 #: The two radii a park profile lists what lies within.
 RADII_KM = (5.0, 10.0)
@@ -50,57 +51,6 @@ def nearby(store: FeatureStore, park_id: str, km: float) -> list[dict[str, Any]]
     return [{"id": h.id, "collection": store.collection(h.collection), "row": h.feature.properties,
              "distance_km": h.distance_km}
             for h in sorted(hits, key=lambda h: (h.distance_km or 0.0, h.id))]
-
-
-@dataclass(frozen=True)
-class IndustryGroup:
-    """An industry group of the plan, for comparing parks: its names and the terms that put a
-    park's industry into it (each expanded through :func:`corridor.industry.expand`, so the
-    synonym groups of :mod:`corridor.industry` count too)."""
-
-    key: str
-    zh: str
-    en: str
-    terms: tuple[str, ...]
-
-    def title(self, lang: Lang) -> str:
-        return self.zh if lang == "zh" else self.en
-
-
-#: The plan's industry groups (三(一) strategic emerging industries, 二(四) marine economy,
-#: 五(一) the parks' own wording), in the order the comparison shows them. An industry may
-#: belong to two groups (海洋生物医药 is marine and biomedicine).
-INDUSTRY_GROUPS: tuple[IndustryGroup, ...] = (
-    IndustryGroup("it", "新一代信息技术", "Next-generation IT & digital",
-                  ("新一代信息技术", "信息技术", "大数据", "5G", "物联网", "软件", "电子信息", "电子",
-                   "信息安全", "网络", "通信", "数字经济")),
-    IndustryGroup("ai", "人工智能", "Artificial intelligence", ("人工智能",)),
-    IndustryGroup("semi", "集成电路与半导体", "Semiconductors & ICs", ("半导体",)),
-    IndustryGroup("equip", "高端装备与智能制造", "High-end equipment & intelligent manufacturing",
-                  ("高端装备", "智能制造", "机器人", "先进制造", "轻型动力")),
-    IndustryGroup("rail", "轨道交通装备", "Rail transit equipment",
-                  ("轨道交通", "轨道", "动车组", "列车")),
-    IndustryGroup("marine", "海洋经济", "Marine economy",
-                  ("海洋", "海上", "高技术船舶", "船舶")),
-    IndustryGroup("bio", "生物医药与医疗器械", "Biomedicine & medical devices",
-                  ("生物医药", "医疗器械", "医药", "药物", "医疗")),
-    IndustryGroup("materials", "新材料与新能源", "New materials & new energy",
-                  ("新材料", "新能源", "氢能")),
-    IndustryGroup("aero", "航空与无人系统", "Aviation & unmanned systems",
-                  ("航空", "无人机", "无人系统")),
-    IndustryGroup("appliances", "智能家电", "Smart home appliances", ("智能家电", "家电")),
-    IndustryGroup("services", "现代服务与绿色经济", "Modern services & green economy",
-                  ("现代服务", "服务业", "绿色经济")),
-)
-OTHER_GROUP = IndustryGroup("other", "其他", "Other", ())
-
-
-def groups_of(industry_zh: str, industry_en: str) -> list[IndustryGroup]:
-    """The groups one industry (both its names) belongs to; ``[OTHER_GROUP]`` if none."""
-    names = [n for n in (industry_zh, industry_en) if n]
-    out = [g for g in INDUSTRY_GROUPS
-           if any(term_matches(expand(term), names) for term in g.terms)]
-    return out or [OTHER_GROUP]
 
 
 def industry_matrix(
@@ -144,6 +94,28 @@ def parks() -> str:
                            collection=store.collection(cid), **ctx)
 
 
+@bp.get("/parks.csv")
+def parks_csv() -> Response:
+    """The park comparison as CSV: a row per park, a column per industry group, each cell the
+    park's own terms in that group (``; `` between them), in the request's language."""
+    ctx = page_vars()
+    lang: Lang = ctx["lang"]
+    store = get_store()
+    columns, rows = industry_matrix(store.features(parks_collection(store)), lang)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["id", t(lang, "park")] + [c["title"] for c in columns])
+    for r in rows:
+        writer.writerow([r["id"], r["row"][f"name_{lang}"]]
+                        + ["; ".join(r["cells"].get(c["key"], [])) for c in columns])
+    # a byte-order mark, so that spreadsheet programs read the Chinese as UTF-8
+    resp = Response("\ufeff" + out.getvalue(), mimetype="text/csv")
+    resp.headers["Content-Type"] = "text/csv; charset=utf-8"
+    resp.headers["Content-Disposition"] = f'attachment; filename="parks-{lang}.csv"'
+    resp.vary.add("Accept-Language")
+    return resp
+
+
 @bp.get("/parks/<park_id>")
 @cached_page
 def park(park_id: str) -> str:
@@ -151,11 +123,17 @@ def park(park_id: str) -> str:
     lang: Lang = ctx["lang"]
     store = get_store()
     cid = parks_collection(store)
-    feature = store.get(cid, park_id)
+    try:
+        feature = store.get(cid, park_id)
+    except NotFound:
+        raise PageError(404, t(lang, "park_not_found", id=park_id[:200]),
+                        url_for("pages.parks", lang=lang), t(lang, "back_to_parks")) from None
     item_url = request.script_root + f"/api/collections/{cid}/items/{park_id}"
     if feature.geometry is None:  # listed in the plan, location not published: no map
         return render_template("pages/park.html", park=feature.properties, near={}, parts=None,
-                               legend="", map_url=None, item_url=item_url, **ctx)
+                               plan_ref_text=plan_ref(feature.properties.get("plan_ref", ""), lang),
+                               same_as_previous=[], legend="", map_url=None, item_url=item_url,
+                               **ctx)
     near = {km: nearby(store, park_id, km) for km in RADII_KM}
     rings = [
         (distance_buffer(feature.geometry, km),
@@ -181,5 +159,9 @@ def park(park_id: str) -> str:
     # beside the small map rather than on it (a part of each collection is drawn: no counts)
     legend = Markup(legend_html(store, lang, drawn, counts=False, marked=label))
     map_url = url_for("pages.index", lang=lang, near=park_id, km=f"{RADII_KM[-1]:g}")
+    ids = [[r["id"] for r in rows] for rows in near.values()]
+    same = [i > 0 and ids[i] == ids[i - 1] for i in range(len(ids))]
     return render_template("pages/park.html", park=feature.properties, near=near, parts=parts,
+                           plan_ref_text=plan_ref(feature.properties.get("plan_ref", ""), lang),
+                           same_as_previous=same,
                            legend=legend, map_url=map_url, item_url=item_url, **ctx)

@@ -1,34 +1,71 @@
-"""What every page shares: the language, the interface words, and the error pages."""
+"""What every page shares: the language, the interface words, and the error pages.
+
+Every error a person meets on a page is in the page's language, inside the site's chrome, and
+offers a way on (the JSON helper under ``/map-data/`` answers with the error body instead).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify, render_template, request
+from flask import jsonify, render_template, request, url_for
+from markupsafe import Markup
+from werkzeug.exceptions import HTTPException
 
+from corridor import checks
 from corridor.errors import InvalidParameter, NotFound
-from web.map.words import table
+from web.map.popup import zh_marked
+from web.map.words import t, table
 from web.pages import bp
-from web.pages.lang import current_lang, lang_switch_url, other_lang
+from web.pages.lang import current_lang, lang_switch_url, other_lang, unsupported_lang
+
+
+@bp.app_template_filter("zh")
+def zh_filter(text: Any, lang: str) -> Markup:
+    """``{{ value|zh(lang) }}``: the text with its Chinese runs marked ``lang="zh"`` on a page
+    in another language (see :func:`web.map.popup.zh_marked`)."""
+    return Markup(zh_marked(str(text or ""), checks.lang(lang)))
 
 
 def page_vars() -> dict[str, Any]:
     """Template variables of every page: language, words, language-switch link."""
     lang = current_lang()
     other = other_lang(lang)
+    asked = unsupported_lang()
     return {"lang": lang, "ui": table(lang), "other_lang": other,
-            "switch_url": lang_switch_url(other)}
+            "switch_url": lang_switch_url(other),
+            "lang_notice": t(lang, "lang_unsupported", asked=asked) if asked else ""}
 
 
-def _error_page(status: int, message: str) -> Any:
+class PageError(Exception):
+    """An error to show a person: status, a message in the page's language, and a way on."""
+
+    def __init__(self, status: int, message: str, back_url: str, back_label: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.back_url = back_url
+        self.back_label = back_label
+
+
+def _error_page(status: int, message: str, back_url: str | None = None,
+                back_label: str | None = None) -> Any:
     if request.path.startswith("/map-data/"):
         code = "InvalidParameterValue" if status == 400 else "NotFound"
         return jsonify({"code": code, "description": message, "status": status}), status
-    try:
-        ctx = page_vars()
-    except InvalidParameter:  # a bad ?lang= itself: answer in the default language
-        ctx = {"lang": "zh", "ui": table("zh"), "other_lang": "en", "switch_url": "/?lang=en"}
-    return render_template("pages/error.html", status=status, message=message, **ctx), status
+    ctx = page_vars()
+    lang = ctx["lang"]
+    return render_template(
+        "pages/error.html", status=status, message=message,
+        title=t(lang, "error_title_404" if status == 404 else "error_title"),
+        back_url=back_url or url_for("pages.index", lang=lang),
+        back_label=back_label or t(lang, "back_to_map"), **ctx,
+    ), status
+
+
+@bp.errorhandler(PageError)
+def page_error(exc: PageError) -> Any:
+    return _error_page(exc.status, exc.message, exc.back_url, exc.back_label)
 
 
 @bp.errorhandler(InvalidParameter)
@@ -39,3 +76,14 @@ def bad_parameter(exc: InvalidParameter) -> Any:
 @bp.errorhandler(NotFound)
 def not_found(exc: NotFound) -> Any:
     return _error_page(404, str(exc))
+
+
+@bp.app_errorhandler(404)
+def no_such_page(exc: HTTPException) -> Any:
+    """Any unknown address outside the API: the site's own 404 page, in the page's language."""
+    if request.path.startswith("/api/") or request.path == "/api":
+        from web.api.errors import error_response
+
+        return error_response(exc)
+    lang = current_lang()
+    return _error_page(404, t(lang, "page_not_found", path=request.path[:200]))

@@ -41,6 +41,50 @@
     });
   });
 
+  // Points at exactly the same position (an institution's labs and facilities all at its
+  // address) are drawn spread on a small ring around it, so each can be seen and clicked;
+  // their popups list each other. The true position stays in e.home.
+  var SPREAD_PX = 11;
+  var stacks = {};
+  Object.keys(index).forEach(function (fid) {
+    var e = index[fid];
+    if (!e.layer.getLatLng || e.layer.getBounds) { return; }
+    var ll = e.layer.getLatLng();
+    e.home = ll;
+    var key = ll.lat.toFixed(7) + "," + ll.lng.toFixed(7);
+    (stacks[key] = stacks[key] || []).push(fid);
+  });
+  function spread() {
+    Object.keys(stacks).forEach(function (key) {
+      var fids = stacks[key];
+      if (fids.length < 2) { return; }
+      var z = map.getZoom();
+      var centre = map.project(index[fids[0]].home, z);
+      fids.forEach(function (fid, i) {
+        var a = 2 * Math.PI * i / fids.length - Math.PI / 2;
+        var pt = centre.add(L.point(Math.cos(a) * SPREAD_PX, Math.sin(a) * SPREAD_PX));
+        index[fid].layer.setLatLng(map.unproject(pt, z));
+      });
+    });
+  }
+  map.on("zoomend", spread);
+  // Park names show from the zoom at which the parks are big enough to carry them.
+  function zoomClass() { map.getContainer().classList.toggle("zoom-low", map.getZoom() < 11); }
+  map.on("zoomend", zoomClass);
+
+  // Leaflet guesses its default marker image's folder from leaflet.css; ours inlines the
+  // image, so the guess is wrong (".../vendormarker-icon.png"). The measure tool's hidden
+  // marker uses it: give the default icon the inlined image directly.
+  (function () {
+    var probe = L.DomUtil.create("div", "leaflet-default-icon-path", document.body);
+    var bg = getComputedStyle(probe).backgroundImage;
+    document.body.removeChild(probe);
+    var m = /^url\(["']?(data:[^"')]+)["']?\)$/.exec(bg);
+    var blank = "data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7";
+    L.Icon.Default.imagePath = "";
+    L.Icon.Default.mergeOptions({ iconUrl: m ? m[1] : blank, iconRetinaUrl: m ? m[1] : blank, shadowUrl: blank });
+  })();
+
   function name(p) { return p["name_" + lang] || p.name_zh || p.name_en || p.id; }
   function esc(s) {
     return String(s).replace(/[&<>"']/g, function (c) {
@@ -70,18 +114,32 @@
   }
 
   // ---- highlighting -------------------------------------------------------------------------
+  // Areas larger than the query's circle (a whole bay, a district's role) are outlined
+  // thinly, under the rest: they reach into the circle, but should not dominate it.
+  var queryBounds = null;
+  function broad(e) {
+    return !!(queryBounds && e.layer.getBounds && !e.layer.getLatLng &&
+      !queryBounds.pad(0.05).contains(e.layer.getBounds()));
+  }
   function restyle() {
     var on = {};
     Object.keys(highlights).forEach(function (k) {
-      highlights[k].forEach(function (fid) { on[fid] = true; });
+      highlights[k].forEach(function (fid) { on[fid] = k; });
     });
     Object.keys(index).forEach(function (fid) {
       var e = index[fid];
-      if (on[fid]) {
+      if (on[fid] && on[fid] === "near" && broad(e) && highlights.search.indexOf(fid) < 0 &&
+          highlights.industry.indexOf(fid) < 0) {
+        layers[e.cid].resetStyle(e.layer);
+        e.layer.setStyle({ color: cfg.highlight, weight: 1.5, opacity: 0.9, dashArray: "2 5" });
+        e.broad = true;
+      } else if (on[fid]) {
         e.layer.setStyle({ color: cfg.highlight, weight: 4, opacity: 1 });
         if (e.layer.bringToFront && map.hasLayer(e.layer)) { e.layer.bringToFront(); }
+        e.broad = false;
       } else {
         layers[e.cid].resetStyle(e.layer);
+        e.broad = false;
       }
     });
   }
@@ -110,8 +168,16 @@
     e.layer.fire("click", { latlng: at }, true);
   }
 
+  function distanceText(km) {
+    return Number(km) === 0 ? ui.inside : Number(km).toFixed(2) + " " + ui.km;
+  }
+
+  // Each row is a button (reachable by keyboard): the name and its layer on the left, the
+  // distance on the right of the same row however the name wraps.
   function renderList(el, features, withDistance) {
     el.innerHTML = "";
+    lists[el.id] = { features: features, withDistance: withDistance };
+    updateCsv(el.id);
     if (!features.length) {
       el.innerHTML = "<li class=\"empty\">" + esc(ui.no_results) + "</li>";
       return;
@@ -122,20 +188,52 @@
       var p = (index[fid] && index[fid].props) || f.properties || {};
       var li = document.createElement("li");
       li.dataset.fid = fid;
-      var html = esc(name(p)) + " <span class=\"coll\">" +
-        esc((cfg.collections[cid] || {}).title || cid) + "</span>";
+      li.dataset.collection = cid;
+      var html = "<button type=\"button\" class=\"row-button\"><span class=\"rb-name\">" + esc(name(p)) +
+        "</span>";
       if (withDistance && f.properties && f.properties.distance_km != null) {
-        html += "<span class=\"dist\">" + Number(f.properties.distance_km).toFixed(2) + " " +
-          esc(ui.km) + "</span>";
+        html += "<span class=\"dist\">" + esc(distanceText(f.properties.distance_km)) + "</span>";
       }
+      html += "<span class=\"coll\">" + esc((cfg.collections[cid] || {}).title || cid) + "</span></button>";
       li.innerHTML = html;
-      li.addEventListener("click", function () { focus(fid); });
+      li.firstChild.addEventListener("click", function () { focus(fid); });
       el.appendChild(li);
     });
   }
 
   function showError(el, err) {
-    el.innerHTML = "<li class=\"error\">" + esc(ui.error) + ": " + esc(err.message || err) + "</li>";
+    el.innerHTML = "<li class=\"error\" role=\"alert\">" + esc(ui.error) + ": " + esc(err.message || err) + "</li>";
+  }
+
+  // ---- CSV of a result list ------------------------------------------------------------------
+  var lists = {};
+  function csvCell(v) {
+    var s = v == null ? "" : String(v);
+    return /[",\n\r]/.test(s) ? "\"" + s.replace(/"/g, "\"\"") + "\"" : s;
+  }
+  function csvOf(list) {
+    var head = ["id", "name_zh", "name_en", "collection", "layer"];
+    if (list.withDistance) { head.push("distance_km"); }
+    var rows = [head];
+    list.features.forEach(function (f) {
+      var fid = fidOf(f), cid = collOf(f);
+      var p = (index[fid] && index[fid].props) || f.properties || {};
+      var row = [fid, p.name_zh, p.name_en, cid, (cfg.collections[cid] || {}).title || cid];
+      if (list.withDistance) { row.push(f.properties && f.properties.distance_km); }
+      rows.push(row);
+    });
+    return rows.map(function (r) { return r.map(csvCell).join(","); }).join("\r\n") + "\r\n";
+  }
+  function updateCsv(listId) {
+    var link = document.querySelector("a.csv-link[data-list=\"" + listId + "\"]");
+    var list = lists[listId];
+    if (!link) { return; }
+    var shown = list && list.features.length;
+    link.parentNode.hidden = !shown;
+    if (shown) {
+      // a data: URL, so the download is made here and asks the server for nothing
+      link.href = "data:text/csv;charset=utf-8," + encodeURIComponent("\ufeff" + csvOf(list));
+    }
   }
 
   // Query every collection's items with the same parameters and merge the features.
@@ -153,12 +251,21 @@
 
   // ---- search and industry -----------------------------------------------------------------
   var searchTimer = null;
+  // Names (and aliases) first, then what works in an industry the text names
+  // ("semiconductor", "海洋"): one list, each feature once.
   function runSearch() {
     var q = state.q.trim();
     var el = $("search-results");
-    if (!q) { highlights.search = []; el.innerHTML = ""; restyle(); sync(); return Promise.resolve(); }
-    return allItems({ q: q, limit: 100 }).then(function (feats) {
+    if (!q) { highlights.search = []; el.innerHTML = ""; lists[el.id] = null; updateCsv(el.id); restyle(); sync(); return Promise.resolve(); }
+    return Promise.all([allItems({ q: q, limit: 100 }), allItems({ industry: q, limit: 500 })]).then(function (res) {
       if (state.q.trim() !== q) { return; }
+      var seen = {};
+      var feats = res[0].concat(res[1]).filter(function (f) {
+        var fid = fidOf(f);
+        if (seen[fid]) { return false; }
+        seen[fid] = true;
+        return true;
+      });
       highlights.search = feats.map(fidOf);
       renderList(el, feats, false);
       restyle(); sync();
@@ -178,46 +285,133 @@
   }
 
   // ---- the N km query -----------------------------------------------------------------------
+  function lonlatOf(of) {
+    var ll = String(of).split(",").map(Number);
+    return ll.length === 2 && ll.every(isFinite) ? ll : null;
+  }
+
   function ofLabel(of) {
     if (!of) { return ui.near_pick; }
     if (index[of]) { return name(index[of].props); }
-    var ll = of.split(",");
-    return ui.point + " " + Number(ll[0]).toFixed(4) + ", " + Number(ll[1]).toFixed(4);
+    var ll = lonlatOf(of);
+    if (!ll) { return of; }
+    return ui.point + " " + ll[0].toFixed(4) + ", " + ll[1].toFixed(4);
+  }
+
+  function kmProblem(km) {
+    if (!isFinite(km)) { return ui.km_not_number; }
+    if (km <= 0) { return ui.km_not_positive; }
+    if (km > cfg.km_max) { return ui.km_too_far.replace("{max}", cfg.km_max); }
+    return null;
   }
 
   function setKm(km) {
     state.km = km;
     $("near-km").value = km;
     $("near-km-range").value = Math.min(50, Math.max(1, Math.round(km)));
+    $("near-km").removeAttribute("aria-invalid");
+  }
+
+  function nearMessage(text, isError) {
+    var m = $("near-message");
+    m.textContent = text || "";
+    m.className = "near-message" + (isError ? " error" : "");
+  }
+
+  // Clear what an earlier query drew and listed (so a failed query leaves no stale answer).
+  function clearNear() {
+    queryLayer.clearLayers();
+    queryBounds = null;
+    highlights.near = [];
+    $("near-results").innerHTML = "";
+    lists["near-results"] = null;
+    updateCsv("near-results");
+    $("near-filter").hidden = true;
+    $("near-filter").innerHTML = "";
+    restyle();
+  }
+
+  // Filter by type: one checkbox per layer the results come from, with its count.
+  var nearAll = [];
+  var hiddenTypes = {};
+  function renderNearFilter(feats) {
+    var box = $("near-filter");
+    var counts = {};
+    feats.forEach(function (f) { var c = collOf(f); counts[c] = (counts[c] || 0) + 1; });
+    var cids = Object.keys(counts);
+    box.innerHTML = "";
+    box.hidden = cids.length < 2;
+    cids.forEach(function (cid) {
+      var label = document.createElement("label");
+      label.innerHTML = "<input type=\"checkbox\" value=\"" + esc(cid) + "\"" + (hiddenTypes[cid] ? "" : " checked") +
+        "> " + esc((cfg.collections[cid] || {}).title || cid) + " (" + counts[cid] + ")";
+      label.firstChild.addEventListener("change", function (ev) {
+        hiddenTypes[cid] = !ev.target.checked;
+        showNear();
+      });
+      box.appendChild(label);
+    });
+  }
+  function showNear() {
+    var shown = nearAll.filter(function (f) { return !hiddenTypes[collOf(f)]; });
+    highlights.near = shown.map(fidOf);
+    renderList($("near-results"), shown, true);
+    restyle();
   }
 
   function runNear(fit) {
     var el = $("near-results");
-    queryLayer.clearLayers();
-    if (!state.near) { highlights.near = []; el.innerHTML = ""; restyle(); sync(); return Promise.resolve(); }
+    clearNear();
+    nearMessage("");
+    if (!state.near) { sync(); return Promise.resolve(); }
     var of = state.near, km = state.km;
     $("near-of-label").textContent = ofLabel(of);
-    if (of.indexOf(",") >= 0) {
-      var ll = of.split(",").map(Number);
+    var problem = kmProblem(km);
+    if (problem) {
+      $("near-km").setAttribute("aria-invalid", "true");
+      nearMessage(problem, true);
+      sync();
+      return Promise.resolve();
+    }
+    if (!index[of] && of.indexOf(",") >= 0 && !lonlatOf(of)) {
+      nearMessage(ui.near_bad_centre.replace("{of}", of), true);
+      sync();
+      return Promise.resolve();
+    }
+    // every feature is in the page unless a layer is fetched: then only the server knows
+    if (!index[of] && !lonlatOf(of) && !Object.keys(M.fetched || {}).length) {
+      nearMessage(ui.near_unknown.replace("{of}", of), true);
+      sync();
+      return Promise.resolve();
+    }
+    var ll = lonlatOf(of);
+    if (ll) {
       L.circleMarker(toLatLng(ll[0], ll[1]), { radius: 5, color: "#fff", weight: 2,
         fillColor: cfg.highlight, fillOpacity: 1, interactive: false, pane: "pane-query" }).addTo(queryLayer);
     }
     var buffer = getJSON(cfg.buffer + "?" + new URLSearchParams({ of: of, km: km })).then(function (f) {
+      if (state.near !== of || state.km !== km) { return; }  // a newer query was asked
       var ring = L.geoJSON(f, { interactive: false, pane: "pane-query", style: { color: cfg.highlight, weight: 2,
         dashArray: "6 4", fillColor: cfg.highlight, fillOpacity: 0.06 } }).addTo(queryLayer);
+      queryBounds = ring.getBounds();
+      restyle();
       if (fit === true) { map.fitBounds(ring.getBounds(), { padding: [20, 20] }); }
     });
     var hits = getJSON(endpoint("near", { of: of, km: km, collections: cfg.near_collections.join(",") })).then(function (doc) {
       if (state.near !== of || state.km !== km) { return; }
-      var feats = (doc.features || []).slice().sort(function (a, b) {
+      nearAll = (doc.features || []).slice().sort(function (a, b) {
         return (a.properties.distance_km || 0) - (b.properties.distance_km || 0);
       });
-      highlights.near = feats.map(fidOf);
-      renderList(el, feats, true);
-      restyle();
+      renderNearFilter(nearAll);
+      showNear();
+      nearMessage(ui.near_found.replace("{n}", nearAll.length).replace("{km}", km));
     });
     sync();
-    return Promise.all([buffer, hits]).catch(function (err) { showError(el, err); });
+    return Promise.all([buffer, hits]).catch(function (err) {
+      if (state.near !== of || state.km !== km) { return; }
+      clearNear();
+      nearMessage(ui.error + ": " + (err.message || String(err)), true);
+    });
   }
 
   function centreOn(of, fit) {
@@ -263,8 +457,54 @@
     }).catch(function (err) { el.textContent = ui.error + ": " + (err.message || err); });
   }
 
+  // ---- layout: the panel, collapsible controls ---------------------------------------------
+  // A small map (a phone, a tablet beside the panel) starts with the layer control and the
+  // key collapsed to a button each; a person opens them when needed.
+  var PHONE = window.matchMedia("(max-width: 699px)");
+  function compactMap() { return map.getContainer().clientWidth < 700; }
+
+  function collapsible(container, label, collapsed) {
+    if (!container || container.querySelector(":scope > .ctl-toggle")) { return; }
+    var btn = document.createElement("button");
+    btn.type = "button";
+    btn.className = "ctl-toggle";
+    btn.textContent = label;
+    container.insertBefore(btn, container.firstChild);
+    container.classList.add("has-toggle");
+    function set(c) {
+      container.classList.toggle("is-collapsed", c);
+      btn.setAttribute("aria-expanded", String(!c));
+    }
+    btn.addEventListener("click", function (ev) {
+      ev.stopPropagation();
+      set(!container.classList.contains("is-collapsed"));
+    });
+    set(collapsed);
+  }
+  var compact = compactMap();
+  collapsible(map.getContainer().querySelector(".leaflet-control-layers"), ui.layers, compact);
+  collapsible(map.getContainer().querySelector(".corridor-legend"), ui.legend, compact);
+
+  var sidebar = $("sidebar");
+  function setPanel(open) {
+    sidebar.classList.toggle("collapsed", !open);
+    $("panel-toggle").setAttribute("aria-expanded", String(open));
+    map.invalidateSize({ animate: false });
+  }
+  $("panel-toggle").addEventListener("click", function () { setPanel(sidebar.classList.contains("collapsed")); });
+  (function () {
+    // On a phone the sheet starts closed, unless the link carries a query to show.
+    var p = new URLSearchParams(location.search);
+    var query = ["q", "industry", "near", "at"].some(function (k) { return p.get(k); });
+    if (PHONE.matches && !query) { setPanel(false); }
+  })();
+  document.querySelector(".skip-link").addEventListener("click", function () {
+    if (sidebar.classList.contains("collapsed")) { setPanel(true); }
+  });
+
   // ---- initial view, accuracy circles, tooltips --------------------------------------------
-  // Open on the corridor, clear of the controls in the map's corners.
+  // Open on the corridor, clear of the controls in the map's corners (on a small map the
+  // controls are buttons, and the corridor may pass under them rather than shrink).
   function fitInitial() {
     var box = map.getContainer().getBoundingClientRect();
     function width(sel) {
@@ -274,11 +514,17 @@
       });
       return w;
     }
-    var right = Math.max(width(".leaflet-top.leaflet-right"), width(".leaflet-bottom.leaflet-right"));
-    var left = width(".leaflet-top.leaflet-left");
+    var left = 0, right = 0;
+    if (!compactMap()) {
+      right = Math.max(width(".leaflet-top.leaflet-right"), width(".leaflet-bottom.leaflet-right"));
+      left = width(".leaflet-top.leaflet-left");
+    }
     // leave at least half the map for the corridor
     right = Math.min(right, box.width / 2);
-    map.fitBounds(M.fit, { paddingTopLeft: [left + 16, 12], paddingBottomRight: [right + 16, 28], animate: false });
+    var tl = [left + 12, 12], br = [right + 12, 28];
+    if (box.width - tl[0] - br[0] < 50 || box.height - tl[1] - br[1] < 50) { tl = [0, 0]; br = [0, 0]; }
+    if (box.width < 10 || box.height < 10) { map.fitBounds(M.fit, { animate: false }); return; }
+    map.fitBounds(M.fit, { paddingTopLeft: tl, paddingBottomRight: br, animate: false });
   }
 
   function popupFid(popup) {
@@ -296,7 +542,7 @@
     if (!e || !e.layer.getLatLng || !(metres > 0)) { return; }
     var colour = e.layer.options.color;
     // L.circle's radius is in metres on the ground (Leaflet corrects for the latitude).
-    L.circle(e.layer.getLatLng(), { radius: metres, pane: "pane-accuracy", interactive: false,
+    L.circle(e.home || e.layer.getLatLng(), { radius: metres, pane: "pane-accuracy", interactive: false,
       color: colour, weight: 1.5, dashArray: "5 4", fillColor: colour, fillOpacity: 0.1 }).addTo(accuracyLayer);
     accuracy = { fid: fid, metres: metres };
   }
@@ -331,7 +577,8 @@
     p.set("layers", visibleLayers().join(","));
     if (state.q.trim()) { p.set("q", state.q.trim()); }
     if (state.industry) { p.set("industry", state.industry); }
-    if (state.near) { p.set("near", state.near); p.set("km", String(state.km)); }
+    if (state.near) { p.set("near", state.near); }
+    if (state.near && isFinite(state.km)) { p.set("km", String(state.km)); }
     if (state.at) { p.set("at", state.at); }
     return p;
   }
@@ -367,8 +614,9 @@
     if (p.get("industry")) {
       state.industry = p.get("industry"); $("industry-select").value = state.industry; jobs.push(runIndustry());
     }
-    if (p.get("km") && isFinite(Number(p.get("km")))) { setKm(Number(p.get("km"))); }
-    if (p.get("near")) { state.near = p.get("near"); jobs.push(runNear()); }
+    if (p.get("km")) { setKm(Number(p.get("km"))); }
+    // a link that asks a question ("show on the map" from a profile) opens on its answer
+    if (p.get("near")) { state.near = p.get("near"); jobs.push(runNear(!view.every(isFinite) || view.length !== 3)); }
     if (p.get("at")) { state.at = p.get("at"); jobs.push(runAt()); }
     return Promise.all(jobs);
   }
@@ -383,13 +631,22 @@
   $("near-km-range").addEventListener("input", function (ev) { setKm(Number(ev.target.value)); });
   $("near-km-range").addEventListener("change", function () { if (state.near) { runNear(); } else { sync(); } });
   $("near-km").addEventListener("change", function (ev) {
-    var km = Number(ev.target.value);
-    if (isFinite(km) && km > 0) { setKm(km); if (state.near) { runNear(); } else { sync(); } }
+    var km = ev.target.value.trim() === "" ? NaN : Number(ev.target.value);
+    state.km = km;
+    var problem = kmProblem(km);
+    if (problem) {
+      clearNear();
+      ev.target.setAttribute("aria-invalid", "true");
+      nearMessage(problem, true);
+      return;
+    }
+    setKm(km);
+    if (state.near) { runNear(); } else { nearMessage(""); sync(); }
   });
   $("near-run").addEventListener("click", function () { runNear(true); });
   $("near-clear").addEventListener("click", function () {
     state.near = null; state.at = null; $("near-of-label").textContent = ui.near_pick;
-    $("at-result").innerHTML = ""; runNear();
+    $("at-result").innerHTML = ""; nearAll = []; runNear();
   });
   Array.prototype.forEach.call(document.querySelectorAll("input[name=mode]"), function (r) {
     r.addEventListener("change", function () {
@@ -401,11 +658,16 @@
     var input = $("permalink");
     input.select();
     if (navigator.clipboard) { navigator.clipboard.writeText(input.value).catch(function () {}); }
-    $("copy-link").textContent = ui.copied;
+    var btn = $("copy-link");
+    btn.textContent = ui.copied;
+    clearTimeout(btn._reset);
+    btn._reset = setTimeout(function () { btn.textContent = ui.copy_link; }, 2000);
   });
   document.addEventListener("click", function (ev) {
     var t = ev.target;
-    if (t.classList && t.classList.contains("pp-centre")) {
+    if (t.classList && t.classList.contains("pp-open")) {
+      focus(t.dataset.fid);
+    } else if (t.classList && t.classList.contains("pp-centre")) {
       map.closePopup();
       centreOn(t.dataset.fid, true);
     } else if (t.closest && t.closest("#at-result a[data-fid]")) {
@@ -484,7 +746,16 @@
   // moveend also fires for the initial view
   map.on("moveend overlayadd", refreshFetched);
 
+  // Printing lays the map out at another size: let Leaflet redraw for it and back.
+  var printing = window.matchMedia("print");
+  var onPrint = function () { map.invalidateSize({ animate: false }); };
+  if (printing.addEventListener) { printing.addEventListener("change", onPrint); }
+  window.addEventListener("beforeprint", onPrint);
+  window.addEventListener("afterprint", onPrint);
+
+  zoomClass();
   var restored = restore();
+  spread();
   ready = true;
   sync();
 
