@@ -26,7 +26,7 @@ def add_translations(features: dict[str, list[dict[str, Any]]], path: Path) -> N
         if zh in table:
             raise InventoryError(path, f"quote #{i + 1}", "zh", "this quote is rendered twice")
         table[zh] = en.strip()
-    used = set()
+    used: set[str] = set()
     for feats in features.values():
         for feat in feats:
             props = feat["properties"]

@@ -113,7 +113,7 @@ class Load:
                 resp = conn.getresponse()
                 resp.read()
                 outcome = str(resp.status)
-            except OSError as exc:
+            except (OSError, http.client.HTTPException) as exc:  # reset, or cut mid-body
                 sent, outcome = time.monotonic(), f"error: {type(exc).__name__}"
             finally:
                 conn.close()
@@ -143,7 +143,7 @@ def test_a_killed_worker_is_replaced_and_others_keep_answering():
         ok = [r for r in load.results if r[2] == "200"]
         # only what the dead worker held can fail (the requests its threads were answering and
         # the connections it had accepted): all at the moment it died, none after
-        assert all(abs(r[1] - killed_at) < 0.5 for r in failed), failed
+        assert all(abs(r[1] - killed_at) < 2.0 for r in failed), failed
         assert len(failed) < 8  # fewer than the requests in flight: the other worker's finished
         assert len([r for r in ok if r[0] > killed_at]) > 20  # the survivors kept answering
         deadline = time.monotonic() + 20
