@@ -84,3 +84,39 @@ def test_wrk_parser_keeps_rate_latency_and_errors():
 def test_wrk_parser_refuses_output_without_a_rate():
     with pytest.raises(ValueError):
         bench_http.parse_wrk("unable to connect to 127.0.0.1:1 Connection refused\n")
+
+
+def test_expected_near_count_is_geodesic_and_skips_origin_and_basemap(tmp_path):
+    from pyproj import Geod
+
+    geod = Geod(ellps="WGS84")
+    lon0, lat0 = 120.45, 36.12
+
+    def at(km: float, azimuth: float) -> list[float]:
+        lon, lat, _ = geod.fwd(lon0, lat0, azimuth, km * 1000)
+        return [lon, lat]
+
+    def point(fid: str, coords: list[float]) -> dict:
+        return {"type": "Feature", "properties": {"id": fid},
+                "geometry": {"type": "Point", "coordinates": coords}}
+
+    # a triangle pointing at the origin: its nearest point is the vertex 4.9 km north-east
+    a, b, c = at(4.9, 45), at(6.0, 40), at(6.0, 50)
+    triangle = {"type": "Feature", "properties": {"id": "area"},
+              "geometry": {"type": "Polygon", "coordinates": [[a, b, c, a]]}}
+    docs = {
+        "things": [point("origin", [lon0, lat0]), point("in", at(4.9, 10)),
+                   point("out", at(5.1, 200)), triangle],
+        "ground": [point("base-in", at(1.0, 0))],
+    }
+    (tmp_path / "data").mkdir()
+    toml = ""
+    for cid, feats in docs.items():
+        group = "basemap" if cid == "ground" else "institutions"
+        toml += f'[[collection]]\nid = "{cid}"\ngroup = "{group}"\n\n'
+        (tmp_path / "data" / f"{cid}.geojson").write_text(
+            json.dumps({"type": "FeatureCollection", "features": feats}), encoding="utf-8")
+    (tmp_path / "collections.toml").write_text(toml, encoding="utf-8")
+    assert bench_http.expected_near_count(tmp_path, "origin", 5, slack_m=50) == (2, 2)
+    # "in" at 4.9 km, "out" at 5.1 km and the triangle's vertex fall inside a 200 m slack
+    assert bench_http.expected_near_count(tmp_path, "origin", 5, slack_m=200) == (0, 3)
