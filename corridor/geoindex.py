@@ -251,6 +251,19 @@ class GeodesicIndex:
         bd = point_distances_m(lon0, lat0, self.lon[band], self.lat[band])
         return np.concatenate([cand[sure], band[bd <= meters]]), None
 
+    def in_box(self, x0: float, y0: float, x1: float, y1: float) -> IntArray:
+        """Positions, ascending, of the items intersecting the lon/lat box (edges count):
+        :meth:`intersecting` of ``shapely.box(...)``, with points tested by plain comparison."""
+        if not self.points_only or len(self) == 0:
+            return self.intersecting(shapely.box(x0, y0, x1, y1))
+        bx0, by0, bx1, by1 = self.bounds
+        box = (max(x0, bx0), max(y0, by0), min(x1, bx1), min(y1, by1))
+        if box[0] > box[2] or box[1] > box[3]:
+            return np.zeros(0, dtype=np.intp)
+        cand = np.sort(self.tree.query(shapely.box(*_metric_envelope(*box))))
+        lon, lat = self.lon[cand], self.lat[cand]
+        return cand[(lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1)]
+
     def intersecting(self, geom: shapely.Geometry) -> IntArray:
         """Positions, ascending, of the items whose lon/lat geometry intersects ``geom``
         (lon/lat; a boundary touch counts), as shapely decides it in lon/lat.

@@ -153,3 +153,25 @@ def test_serve_settings_come_from_the_environment(monkeypatch):
     assert resp.headers["Access-Control-Allow-Origin"] == "https://planning.example"
     other = app.test_client().get("/api", headers={"Origin": "https://elsewhere.example"})
     assert "Access-Control-Allow-Origin" not in other.headers
+
+
+def test_api_documents_are_built_once_per_request_shape(monkeypatch):
+    """The landing page (and the other fixed documents) are built once, then served from
+    memory; another language or format is another document."""
+    from conftest import MINI_GEODATA
+
+    import web.api.landing as landing
+    from web import create_app
+
+    calls = []
+    real = landing.extension_links
+    monkeypatch.setattr(landing, "extension_links", lambda store: calls.append(1) or real(store))
+    client = create_app({"TESTING": True, "GEODATA_DIR": str(MINI_GEODATA)}).test_client()
+    first = client.get("/api?lang=en")
+    again = client.get("/api?lang=en")
+    assert first.data == again.data and len(calls) == 1
+    assert again.headers["X-Request-ID"] != first.headers["X-Request-ID"]  # hooks still run
+    assert again.headers["ETag"] == first.headers["ETag"]
+    client.get("/api?lang=zh")
+    client.get("/api?lang=en&f=html")
+    assert len(calls) == 3

@@ -202,7 +202,7 @@ class MemoryStore(FeatureStore):
             sel = pos if sel is None else np.intersect1d(sel, pos, assume_unique=True)
 
         if q.bbox is not None:
-            narrow(c.placed[c.index.intersecting(shapely.box(*q.bbox))])
+            narrow(c.placed[c.index.in_box(*q.bbox)])
         for name, value in q.equals.items():
             column = c.columns.get(name)
             narrow(_EMPTY if column is None else np.flatnonzero(column == value))

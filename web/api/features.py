@@ -33,6 +33,7 @@ from web.api.formats import (
     now_rfc3339,
     to_features,
 )
+from web.api.http import cached_document
 from web.api.links import link, self_and_alternates, url, with_args
 
 
@@ -84,6 +85,7 @@ def collection_doc(c: CollectionMeta, lg: str) -> dict[str, Any]:
 
 
 @bp.get("/collections")
+@cached_document
 def collections() -> Response:
     params.args(request.args, ())
     fmt = negotiate(DOC_FORMATS)
@@ -101,6 +103,7 @@ def collections() -> Response:
 
 
 @bp.get("/collections/<cid>")
+@cached_document
 def collection(cid: str) -> Response:
     params.args(request.args, ())
     c = get_store().collection(cid)
@@ -113,6 +116,7 @@ def collection(cid: str) -> Response:
 
 
 @bp.get("/collections/<cid>/queryables")
+@cached_document
 def queryables(cid: str) -> Response:
     params.args(request.args, ())
     store = get_store()

@@ -9,10 +9,15 @@ Compression is Flask-Compress (gzip/br/zstd, by Accept-Encoding); CORS is flask-
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, request
 from flask_compress import Compress
 from flask_cors import CORS
+
+from web.lru import LRU
 
 #: Seconds clients and proxies may reuse an API response.
 MAX_AGE = 300
@@ -41,6 +46,37 @@ def init_app(app: Flask) -> None:
     app.extensions["corridor_api_version"] = (
         f"{app.extensions['corridor_store'].version}-{_code_version()}"
     )
+
+
+#: API documents kept per app (landing, conformance, collections, queryables, indicators).
+MAX_DOCUMENTS = 512
+
+
+def cached_document(view: Callable[..., Response]) -> Callable[..., Response]:
+    """Serve ``view``'s 200 responses from memory, built once per data version and request.
+
+    For the API's fixed documents: a pure function of the data, the URL (host, path, query)
+    and the headers that negotiate (Accept, Accept-Language), which form the key.
+    """
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Response:
+        from web import get_store
+
+        key = (get_store().version, request.host_url, request.full_path,
+               request.headers.get("Accept", ""), request.headers.get("Accept-Language", ""))
+        cache: LRU[tuple[bytes, str, list[tuple[str, str]]]] = current_app.extensions.setdefault(
+            "corridor_api_documents", LRU(MAX_DOCUMENTS))
+        hit = cache.get(key)
+        if hit is not None:
+            body, content_type, headers = hit
+            return Response(body, content_type=content_type, headers=headers)
+        resp = view(*args, **kwargs)
+        if resp.status_code == 200 and not resp.direct_passthrough:
+            cache.put(key, (resp.get_data(), resp.content_type or "", list(resp.headers.items())))
+        return resp
+
+    return wrapper
 
 
 def _code_version() -> str:

@@ -12,6 +12,7 @@ from web.api import bp, params
 from web.api.errors import ResourceNotFound
 from web.api.features import lang
 from web.api.formats import DOC_FORMATS, html_response, json_response, negotiate
+from web.api.http import cached_document
 from web.api.links import link, self_and_alternates, url
 from web.api.openapi import OPENAPI_MEDIA_TYPE, openapi_document
 
@@ -68,6 +69,7 @@ def extension_links(store: FeatureStore) -> list[dict[str, str]]:
 
 @bp.get("")
 @bp.get("/")
+@cached_document
 def landing() -> Response:
     params.args(request.args, ())
     fmt = negotiate(DOC_FORMATS)
@@ -95,6 +97,7 @@ def landing() -> Response:
 
 
 @bp.get("/conformance")
+@cached_document
 def conformance() -> Response:
     params.args(request.args, ())
     fmt = negotiate(DOC_FORMATS)
@@ -139,6 +142,7 @@ def docs_asset(name: str) -> Response:
 
 
 @bp.get("/indicators")
+@cached_document
 def indicators() -> Response:
     params.args(request.args, ())
     fmt = negotiate(DOC_FORMATS)

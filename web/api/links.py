@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote_plus, unquote_plus
 
-from flask import request, url_for
+from flask import g, request, url_for
 
 from web.api.formats import MEDIA_TYPES
 
@@ -21,16 +21,27 @@ def url(endpoint: str, **values: Any) -> str:
     return url_for(f"api.{endpoint}", _external=True, **values)
 
 
+def _request_parts() -> tuple[str, list[tuple[str, str]]]:
+    """The request's URL without its query, and its query parameters as (name, ``k=v`` as
+    sent): worked out once per request (a response builds several links from them)."""
+    parts: tuple[str, list[tuple[str, str]]] | None = g.get("_link_parts")
+    if parts is None:
+        raw = request.query_string.decode("latin-1")
+        pairs = [(unquote_plus(p.split("=", 1)[0]), p) for p in raw.split("&") if p]
+        parts = g._link_parts = (request.base_url, pairs)
+    return parts
+
+
 def with_args(**changes: Any) -> str:
     """The current request URL with some query parameters changed (None removes one).
 
     Built from the request's own URL and its query string as sent (already encoded) rather
     than by routing and encoding again: every response's alternates are built this way.
     """
-    raw = request.query_string.decode("latin-1")
-    kept = [p for p in raw.split("&") if p and unquote_plus(p.split("=", 1)[0]) not in changes]
+    base, pairs = _request_parts()
+    kept = [p for name, p in pairs if name not in changes]
     kept += [f"{quote_plus(k)}={quote_plus(str(v))}" for k, v in changes.items() if v is not None]
-    return f"{request.base_url}?{'&'.join(kept)}" if kept else request.base_url
+    return f"{base}?{'&'.join(kept)}" if kept else base
 
 
 def self_and_alternates(fmt: str, formats: tuple[str, ...]) -> list[dict[str, str]]:

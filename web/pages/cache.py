@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
@@ -21,6 +19,7 @@ from typing import Any
 from flask import Response, current_app, request
 
 from web import get_store
+from web.lru import LRU
 from web.ops import content_security_policy, script_hashes
 from web.pages.lang import current_lang
 
@@ -43,28 +42,19 @@ class PageCache:
     """A bounded, thread-safe map from page key to :class:`CachedPage`."""
 
     def __init__(self, max_pages: int = MAX_PAGES) -> None:
-        self._pages: OrderedDict[tuple[Any, ...], CachedPage] = OrderedDict()
-        self._lock = threading.Lock()
-        self.max_pages = max_pages
+        self._pages: LRU[CachedPage] = LRU(max_pages)
         #: How many pages were rendered (not served from the cache): the tests observe it.
         self.renders = 0
 
     def get(self, key: tuple[Any, ...]) -> CachedPage | None:
-        with self._lock:
-            page = self._pages.get(key)
-            if page is not None:
-                self._pages.move_to_end(key)
-            return page
+        return self._pages.get(key)
 
     def put(self, key: tuple[Any, ...], html: str) -> CachedPage:
         body = html.encode()
         page = CachedPage(body, gzip.compress(body, compresslevel=6, mtime=0),
                           hashlib.sha256(body).hexdigest()[:32], script_hashes(html))
-        with self._lock:
-            self.renders += 1
-            self._pages[key] = page
-            while len(self._pages) > self.max_pages:
-                self._pages.popitem(last=False)
+        self.renders += 1
+        self._pages.put(key, page)
         return page
 
 
