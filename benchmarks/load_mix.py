@@ -8,7 +8,8 @@ Measures, in one run:
 * a mix of eight request kinds at once for ``--duration`` seconds with ``--connections``
   connections in all (split evenly): the map page, items with a bbox, ``/api/near``,
   ``/api/at``, name search, park profiles (the ten parks in turn), a 304 revalidation
-  (``If-None-Match``) and ``/healthz``; one wrk process per kind, all running together, so
+  (``If-None-Match``) and ``/healthz``, every request accepting gzip as browsers do; one wrk
+  process per kind, all running together, so
   each kind's throughput and latency are measured under the others' load;
 * for each kind: requests/s, p50 and p99 latency, errors and timeouts, and its throughput as
   a ratio to ``/healthz`` in the same run (these machines are shared and noisy: ratios are
@@ -101,8 +102,9 @@ def start_server(port: int, workers: int, log: Path) -> tuple[subprocess.Popen[b
 
 def wrk_argv(kind: Kind, base: str, duration: float, connections: int, etag: str | None,
              script_dir: Path) -> list[str]:
+    # as browsers and HTTP libraries do, every request accepts gzip
     argv = ["wrk", "-t1", f"-c{connections}", f"-d{duration:g}s", "--latency", "--timeout", "10s",
-            "-H", f"Accept: {kind.accept}"]
+            "-H", f"Accept: {kind.accept}", "-H", "Accept-Encoding: gzip"]
     if kind.revalidate:
         assert etag
         argv += ["-H", f"If-None-Match: {etag}"]
