@@ -63,7 +63,9 @@ def cached_document(view: Callable[..., Response]) -> Callable[..., Response]:
     def wrapper(*args: Any, **kwargs: Any) -> Response:
         from web import get_store
 
-        key = (get_store().version, request.host_url, request.full_path,
+        env = request.environ
+        key = (get_store().version, request.host, request.script_root, env.get("PATH_INFO", ""),
+               env.get("QUERY_STRING", ""),
                request.headers.get("Accept", ""), request.headers.get("Accept-Language", ""))
         cache: LRU[tuple[bytes, str, list[tuple[str, str]]]] = current_app.extensions.setdefault(
             "corridor_api_documents", LRU(MAX_DOCUMENTS))
@@ -90,7 +92,9 @@ def _code_version() -> str:
 
 def _etag() -> str:
     version = current_app.extensions.get("corridor_api_version", "0")
-    key = "\n".join((version, request.full_path, request.headers.get("Accept", "")))
+    env = request.environ
+    key = "\n".join((version, env.get("PATH_INFO", ""), env.get("QUERY_STRING", ""),
+                     request.headers.get("Accept", "")))
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
