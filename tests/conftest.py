@@ -164,3 +164,23 @@ def artifacts():
     """Directory for screenshots a person should look at (gitignored)."""
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture()
+def visit(chromium, live_server):
+    """Open pages on the live server: ``visit(path, locale, viewport=..., ...)``; every page
+    is checked on teardown (no request off the host, no script error)."""
+    from browser import Visit
+
+    opened: list[Visit] = []
+
+    def make(path: str | None = None, locale: str = "zh-CN", **kw) -> Visit:
+        v = Visit(chromium, live_server, locale, **kw)
+        opened.append(v)
+        if path is not None:
+            v.open(path)
+        return v
+
+    yield make
+    for v in opened:
+        v.close()

@@ -6,7 +6,7 @@ browser's Accept-Language."""
 from __future__ import annotations
 
 import pytest
-from test_browser_map import Visit
+from browser import Visit
 
 #: Returns [text, where] for every piece of Chinese text (CJK ideographs or CJK punctuation)
 #: in ``root`` that is not inside an element whose nearest lang attribute is zh, including
@@ -36,18 +36,9 @@ def unmarked(v: Visit, selector: str = "body") -> list:
 
 
 @pytest.fixture()
-def en(chromium, live_server):
-    opened: list[Visit] = []
-
-    def make(path: str) -> Visit:
-        v = Visit(chromium, live_server, "en-GB")
-        opened.append(v)
-        v.open(path)
-        return v
-
-    yield make
-    for v in opened:
-        v.close()
+def en(visit):
+    """Open a page as a browser set to British English."""
+    return lambda path: visit(path, "en-GB")
 
 
 def test_the_checker_finds_unmarked_chinese(en):

@@ -5,9 +5,9 @@ The collection is SYNTHETIC (100,000 invented points)."""
 from __future__ import annotations
 
 import pytest
+from browser import Visit
 from conftest import MINI_GEODATA, serving
 from datafiles import geodata_with_synthetic, synthetic_points
-from test_browser_map import Visit
 
 
 @pytest.fixture(scope="module")

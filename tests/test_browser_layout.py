@@ -9,25 +9,20 @@ from __future__ import annotations
 import math
 
 import pytest
-from test_browser_map import Visit
+from browser import Visit
 
 SIZES = {"small-phone": (360, 740), "phone": (390, 844), "tablet": (768, 1024), "desktop": (1400, 900)}
 
 
 @pytest.fixture()
-def sized(chromium, live_server):
-    opened: list[Visit] = []
+def sized(visit):
+    """Open a page in a window of one of :data:`SIZES`."""
 
-    def make(size: str, path: str, locale: str = "zh-CN") -> Visit:
+    def make(size: str, path: str, locale: str = "zh-CN"):
         w, h = SIZES[size]
-        v = Visit(chromium, live_server, locale, viewport={"width": w, "height": h})
-        opened.append(v)
-        v.open(path)
-        return v
+        return visit(path, locale, viewport={"width": w, "height": h})
 
-    yield make
-    for v in opened:
-        v.close()
+    return make
 
 
 def mercator_px(lon: float, lat: float, zoom: int) -> tuple[float, float]:

@@ -10,25 +10,17 @@ import io
 from urllib.parse import unquote
 
 import pytest
+from browser import Visit
 from shapely.geometry import box, shape
-from test_browser_map import Visit, near_collections
+from test_browser_map import near_collections
 
 PARK = "park-blue-silicon-valley"
 
 
 @pytest.fixture()
-def page(chromium, live_server):
-    opened: list[Visit] = []
-
-    def make(path: str, locale: str = "en-GB", **kw) -> Visit:
-        v = Visit(chromium, live_server, locale, **kw)
-        opened.append(v)
-        v.open(path)
-        return v
-
-    yield make
-    for v in opened:
-        v.close()
+def page(visit):
+    """Open a page, in English unless told otherwise."""
+    return lambda path, locale="en-GB", **kw: visit(path, locale, **kw)
 
 
 def _near_rows(v: Visit) -> list[str]:
