@@ -12,7 +12,6 @@ import pytest
 from browser import Visit
 
 
-
 @pytest.fixture(scope="module")
 def cat(catalog):
     """The bundled data as its files hold it."""
