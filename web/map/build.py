@@ -332,9 +332,11 @@ def legend_html(
     return "".join(parts)
 
 
-def unplaced_html(store: FeatureStore, lang: Lang, collections: Iterable[str]) -> str:
+def unplaced_html(store: FeatureStore, lang: Lang, collections: Iterable[str],
+                  links: LinkTemplates | None = None) -> str:
     """The features listed but not placed (location not published), with where that comes
     from: a map cannot draw them, so the legend says they exist."""
+    item = (links or LinkTemplates()).item
     rows = []
     for cid in collections:
         for f in store.features(cid):
@@ -344,7 +346,7 @@ def unplaced_html(store: FeatureStore, lang: Lang, collections: Iterable[str]) -
                     f'<li data-fid="{escape(f.id)}"><b>{escape(f.name(lang))}</b>: '
                     f'{escape(note) + "; " if note else ""}'
                     f'{escape(provenance(f.properties, "source", lang))} '
-                    f'<a href="/api/collections/{escape(cid)}/items/{escape(f.id)}?f=html" '
+                    f'<a href="{escape(item.format(cid=cid, fid=f.id, lang=lang))}?f=html" '
                     f'target="_blank">{escape(t(lang, "api_link"))}</a></li>')
     if not rows:
         return ""

@@ -92,7 +92,7 @@ def index() -> str:
         "ui": ctx["ui"],
         "km_max": checks.MAX_KM,
     }
-    unplaced = Markup(unplaced_html(store, lang, store.collection_ids()))
+    unplaced = Markup(unplaced_html(store, lang, store.collection_ids(), link_templates()))
     return render_template(
         "pages/map.html", parts=parts, config=config, unplaced=unplaced,
         industries=vocabulary(store, lang), km_min=0.1, km_max=f"{checks.MAX_KM:g}",
