@@ -30,3 +30,11 @@ class DataError(CorridorError):
         if field:
             where += f", field {field!r}"
         super().__init__(f"{where}: {problem}")
+
+
+class Conflict(CorridorError):
+    """A write that contradicts the stored data (e.g. creating a feature whose id exists)."""
+
+
+class ReadOnly(CorridorError):
+    """A write to a collection that takes none (the bundled catalog, or no writable store)."""

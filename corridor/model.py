@@ -41,6 +41,12 @@ class CollectionMeta:
     extent: Extent | None = None
     #: Changes exactly when the collection's features change (caches and ETags key on it).
     version: str = ""
+    #: Whether features can be created, replaced and deleted (user layers; the bundled
+    #: catalog never is).
+    editable: bool = False
+    #: Id of the plan indicator (``indicators.json``) this layer counts, e.g. the
+    #: high-tech enterprises; None for a layer not tagged with one.
+    indicator: str | None = None
 
     def title(self, lang: str = "en") -> str:
         return self.title_zh if lang == "zh" else self.title_en
@@ -186,3 +192,24 @@ class Indicator:
 
     def target_label(self, lang: str) -> str:
         return self.target_text if lang == "zh" else (self.target_text_en or self.target_text)
+
+
+@dataclass(frozen=True)
+class NewLayer:
+    """A user layer ready to be stored whole (an import or an upload), already validated.
+
+    ``frame`` is a GeoDataFrame in WGS84 lon/lat: an ``id`` column of unique non-empty
+    strings, scalar property columns (str, int, float, bool; missing values allowed) and one
+    non-missing geometry per row. It is typed ``Any`` so this module needs no geopandas.
+    """
+
+    id: str
+    frame: Any
+    title_zh: str = ""
+    title_en: str = ""
+    description_zh: str = ""
+    description_en: str = ""
+    #: Plan indicator the layer counts (see :attr:`CollectionMeta.indicator`).
+    indicator: str | None = None
+    #: Where it came from, for the record: file name, format, declared coordinate system.
+    source: str = ""

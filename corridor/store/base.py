@@ -15,13 +15,13 @@ when its features do; caches and ETags key on :attr:`FeatureStore.version`.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import shapely
 
-from corridor.errors import NotFound
-from corridor.model import CollectionMeta, Feature, Indicator, ItemsPage, ItemsQuery
+from corridor.errors import NotFound, ReadOnly
+from corridor.model import CollectionMeta, Feature, Indicator, ItemsPage, ItemsQuery, NewLayer
 
 
 class FeatureStore(ABC):
@@ -36,6 +36,13 @@ class FeatureStore(ABC):
     @abstractmethod
     def version(self) -> str:
         """Digest of everything the store serves: changes exactly when any of it changes."""
+
+    def refresh(self) -> None:
+        """Catch up with writes other processes made (a cheap check when nothing changed).
+
+        The web app calls it once a request, before anything is read; a store whose data
+        cannot change from outside (the bundled in-memory store) does nothing."""
+        return None
 
     def check(self) -> None:
         """Raise if the store cannot answer now (a database store pings its server; the
@@ -165,3 +172,66 @@ class FeatureStore(ABC):
     def matching_name(self, cid: str, query: str) -> list[tuple[Feature, float]]:
         """Features of ``cid`` whose name or institution matches the normalised ``query``
         (:func:`corridor.textmatch.name_score`), with the best score, in data order."""
+
+    # --- writes (stores holding user layers; every method refuses by default) ------------
+
+    @property
+    def writable(self) -> bool:
+        """Whether this store takes writes at all (layers and feature edits)."""
+        return False
+
+    def put_layer(self, layer: NewLayer) -> CollectionMeta:
+        """Store ``layer`` as collection ``layer.id``, replacing any previous version of it
+        atomically: until the new version is complete, readers see the old one whole.
+
+        Raises
+        ------
+        ReadOnly
+            If the store takes no layers, or ``layer.id`` names a read-only collection.
+        """
+        raise ReadOnly("this store takes no user layers")
+
+    def drop_layer(self, cid: str) -> None:
+        """Delete user layer ``cid``.
+
+        Raises
+        ------
+        NotFound
+            If there is no such collection.
+        ReadOnly
+            If ``cid`` is not a user layer.
+        """
+        raise ReadOnly(f"collection {cid!r} is read-only")
+
+    def create(self, cid: str, feature: Mapping[str, Any]) -> Feature:
+        """Add a GeoJSON Feature (its ``id``, or a new one when it has none) to ``cid``.
+
+        Raises
+        ------
+        ReadOnly
+            If ``cid`` takes no edits.
+        Conflict
+            If a feature with that id exists.
+        InvalidParameter
+            If the geometry or a property does not fit the layer (the message says which).
+        """
+        raise ReadOnly(f"collection {cid!r} is read-only")
+
+    def replace(self, cid: str, fid: str, feature: Mapping[str, Any]) -> Feature:
+        """Replace feature ``fid`` of ``cid`` by a GeoJSON Feature (its id stays ``fid``).
+
+        Raises
+        ------
+        ReadOnly, NotFound, InvalidParameter
+            As for :meth:`create`; NotFound if ``fid`` does not exist.
+        """
+        raise ReadOnly(f"collection {cid!r} is read-only")
+
+    def delete(self, cid: str, fid: str) -> None:
+        """Delete feature ``fid`` of ``cid``.
+
+        Raises
+        ------
+        ReadOnly, NotFound
+        """
+        raise ReadOnly(f"collection {cid!r} is read-only")

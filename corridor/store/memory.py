@@ -311,6 +311,7 @@ def _build(cf: CollectionFile) -> _Collection:
         geometry_types=tuple(entry.get("geometry") or _types(geoms)),
         roles=frozenset(entry.get("roles", [])),
         count=len(features), extent=extent, version=cf.digest,
+        indicator=entry.get("indicator"),
     )
     industries: dict[str, list[int]] = {}
     for i, p in enumerate(props_list):

@@ -17,7 +17,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from corridor.errors import InvalidParameter, NotFound
+from corridor.errors import Conflict, InvalidParameter, NotFound, ReadOnly
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +71,13 @@ class MethodNotAllowed(ApiError):
     code = "MethodNotAllowed"
 
 
+class ConflictError(ApiError):
+    """A write that contradicts the stored data, e.g. an id that exists (409)."""
+
+    status = 409
+    code = "Conflict"
+
+
 class ServerError(ApiError):
     """An unexpected failure (500); logged with its traceback."""
 
@@ -86,6 +93,10 @@ def from_exception(exc: BaseException) -> ApiError:
         return InvalidParameterValue(str(exc))
     if isinstance(exc, NotFound):
         return ResourceNotFound(str(exc))
+    if isinstance(exc, Conflict):
+        return ConflictError(str(exc))
+    if isinstance(exc, ReadOnly):
+        return MethodNotAllowed(str(exc))
     if isinstance(exc, HTTPException):
         status = exc.code or 500
         for cls in (InvalidParameterValue, ResourceNotFound, NotAcceptable, MethodNotAllowed):
