@@ -33,7 +33,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +52,9 @@ from corridor.region import LandRegion, format_distance
 CHUNK_ROWS = 20_000
 #: Problems an :class:`ImportRefused` message lists (all are in its ``problems``).
 MAX_LISTED = 30
+#: Column names a layer file keeps for itself (GeoPackage row id, geometry column; the
+#: frame's geometry), compared case-insensitively; such a property column is renamed.
+RESERVED_COLUMNS = ("fid", "geom", "geometry")
 FORMAT_TITLES = {"csv": "CSV", "geojson": "GeoJSON", "gpkg": "GeoPackage", "shapefile": "Shapefile"}
 
 ObjectArray = NDArray[np.object_]
@@ -114,6 +117,8 @@ class ImportResult:
     reprojected_from: str | None = None
     #: Problems of the rows left out (``skip_invalid``), by row.
     skipped: tuple[RowProblem, ...] = ()
+    #: Columns renamed because the layer file reserves their names (old -> new).
+    renamed: dict[str, str] = field(default_factory=dict)
 
     @property
     def skipped_rows(self) -> list[int]:
@@ -216,7 +221,7 @@ def read_layer(
         if progress is not None:
             progress(stop, n)
     ids, id_source, table = _assign_ids(raw, id_field, path.name, problems)
-    table = _property_columns(table, path.name, textual=fmt == "csv")
+    table, renamed = _property_columns(table, path.name, textual=fmt == "csv")
     report = _row_problems(raw, problems)
     if report and not skip_invalid:
         raise ImportRefused(path.name, report, n)
@@ -228,7 +233,7 @@ def read_layer(
                              geometry=gpd.array.from_shapely(checked[keep]), crs="EPSG:4326")
     frame.insert(0, "id", ids[keep])
     return ImportResult(frame, path.name, fmt, n, raw.encoding, cs, id_source, raw.layer,
-                        raw.reprojected_from, tuple(report))
+                        raw.reprojected_from, tuple(report), renamed)
 
 
 def _row_problems(raw: RawTable, problems: Problems) -> list[RowProblem]:
@@ -491,16 +496,26 @@ def _scalar(col: pd.Series) -> pd.Series:
                       for v in values], dtype=object)
 
 
-def _property_columns(table: pd.DataFrame, name: str, textual: bool) -> pd.DataFrame:
+def _property_columns(table: pd.DataFrame, name: str, textual: bool
+                      ) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The typed property columns, with names a layer file can hold: a name taken by the
+    storage (:data:`RESERVED_COLUMNS`) gets a suffix (``fid`` -> ``fid_1``); the renames
+    are returned."""
     columns = [str(c) for c in table.columns]
+    taken = {c.lower() for c in columns} | {"id"}
+    renamed: dict[str, str] = {}
     seen: dict[str, str] = {}
     for c in columns:
-        if c.lower() == "geometry":
-            raise InvalidParameter(f"{name}: a column is named {c!r}, which is the geometry's "
-                                   "name; rename it")
         if c.lower() in seen:
             raise InvalidParameter(f"{name}: columns {seen[c.lower()]!r} and {c!r} differ only in "
                                    "case; a GeoPackage cannot hold both, rename one")
         seen[c.lower()] = c
+        if c.lower() in RESERVED_COLUMNS:
+            k = 1
+            while f"{c}_{k}".lower() in taken:
+                k += 1
+            renamed[c] = f"{c}_{k}"
+            taken.add(renamed[c].lower())
     convert = _typed_text if textual else _scalar
-    return pd.DataFrame({c: convert(table[c].reset_index(drop=True)) for c in table.columns})
+    typed = pd.DataFrame({renamed.get(c, c): convert(table[c].reset_index(drop=True)) for c in columns})
+    return typed, renamed

@@ -277,6 +277,19 @@ class LayerStore(FeatureStore):
     def indicators(self) -> tuple[Indicator, ...]:
         return self._indicators
 
+    def provenance(self, cid: str) -> dict[str, str]:
+        """What the import of layer ``cid`` recorded: ``source`` (file, format, encoding,
+        coordinate system) and ``imported`` (UTC time, ISO 8601).
+
+        Raises
+        ------
+        NotFound
+            If there is no such layer.
+        """
+        with self._lock:
+            meta = self._get(cid).meta
+            return {key: meta.get(key, "") for key in ("source", "imported")}
+
     def queryables(self, cid: str) -> dict[str, dict[str, Any]]:
         with self._lock:
             return self._get(cid).attributes()[0].queryables
