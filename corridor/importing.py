@@ -517,5 +517,6 @@ def _property_columns(table: pd.DataFrame, name: str, textual: bool
             renamed[c] = f"{c}_{k}"
             taken.add(renamed[c].lower())
     convert = _typed_text if textual else _scalar
-    typed = pd.DataFrame({renamed.get(c, c): convert(table[c].reset_index(drop=True)) for c in columns})
+    typed = pd.DataFrame({renamed.get(c, c): convert(table[c].reset_index(drop=True)) for c in columns},
+                         index=pd.RangeIndex(len(table)))
     return typed, renamed

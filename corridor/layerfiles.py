@@ -373,8 +373,11 @@ def read_gdal(path: Path, fmt: str, layer: str | None, encoding: str | None) -> 
             name, used = _pick_layer(spatial, layer, path), "utf-8"
         else:
             source, name, used, problems = _shapefile_source(path, layer, encoding)
-        frame = pyogrio.read_dataframe(source, layer=name, encoding=None if fmt != "shapefile" else used,
-                                       datetime_as_string=True)
+        with warnings.catch_warnings():
+            # GDAL's own notes (e.g. "several features with id = 7"): the rows' checks say more
+            warnings.simplefilter("ignore", RuntimeWarning)
+            frame = pyogrio.read_dataframe(source, layer=name, datetime_as_string=True,
+                                           encoding=used if fmt == "shapefile" else None)
     except pyogrio.errors.DataSourceError as exc:
         raise InvalidParameter(f"{path.name}: GDAL cannot read it as {fmt}: {exc}") from None
     except (pyogrio.errors.DataLayerError, pyogrio.errors.FieldError) as exc:
