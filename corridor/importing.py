@@ -58,10 +58,15 @@ RESERVED_COLUMNS = ("fid", "geom", "geometry")
 FORMAT_TITLES = {"csv": "CSV", "geojson": "GeoJSON", "gpkg": "GeoPackage", "shapefile": "Shapefile"}
 
 ObjectArray = NDArray[np.object_]
-#: What a CSV cell must look like to be read as a number: decimal, no thousands separators.
-_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
-_INTEGER = re.compile(r"[+-]?\d{1,15}")
-_LEADING_ZERO = re.compile(r"[+-]?0\d")
+#: What every cell of a CSV column must look like for the column to be read as numbers
+#: (decimal, no thousands separators; integers up to 15 digits), or as booleans; the cells
+#: are joined by newlines. A number with a leading zero (a phone number, a code) or an
+#: integer too long for a float (an 18-digit code) keeps the column text.
+_NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+_NUMBERS = re.compile(rf"{_NUMBER}(?:\n{_NUMBER})*")
+_INTEGERS = re.compile(r"[+-]?\d{1,15}(?:\n[+-]?\d{1,15})*")
+_BOOLS = re.compile(r"(?i)(?:true|false)(?:\n(?:true|false))*")
+_NOT_A_QUANTITY = re.compile(r"(?m)^[+-]?0\d|^[+-]?\d{16,}$")
 Problems = list[tuple[int, str]]
 
 
@@ -349,7 +354,7 @@ def _check_positions(geoms: ObjectArray, offset: int, cs: str, land: LandRegion 
                      problems: Problems, report_missing: bool) -> ObjectArray:
     """The WGS84 geometry of each row whose position is valid (None for the others, whose
     problems are recorded at row index ``offset + k``)."""
-    g = np.asarray(shapely.force_2d(np.asarray(geoms, dtype=object)), dtype=object)
+    g = np.asarray(geoms, dtype=object)
     present = ~shapely.is_missing(g) & ~shapely.is_empty(g)
     bounds = shapely.bounds(g)
     in_range = present & _in_range(bounds)
@@ -467,20 +472,23 @@ def _typed_text(col: pd.Series) -> pd.Series:
     if not present.any():
         return pd.Series([None] * len(col), dtype=object)
     vals = [v.strip() for v in text[present]]
-    if vals[0].lower() in ("true", "false") and all(v.lower() in ("true", "false") for v in vals):
+    # Regular expressions over all cells at once, joined by newlines (a cell holding a
+    # newline is text anyway).
+    joined = "\n".join(vals)
+    one_per_line = joined.count("\n") == len(vals) - 1
+    if one_per_line and _BOOLS.fullmatch(joined):
         flags = pd.array([None] * len(col), dtype="boolean")
         flags[present] = np.array([v.lower() == "true" for v in vals])
         return pd.Series(flags)
-    if _NUMBER.fullmatch(vals[0]) and all(_NUMBER.fullmatch(v) for v in vals):
+    if one_per_line and _NUMBERS.fullmatch(joined) and not _NOT_A_QUANTITY.search(joined):
         num = np.asarray(vals, dtype=float)
-        if not any(_LEADING_ZERO.match(v) for v in vals):
-            if all(_INTEGER.fullmatch(v) for v in vals):
-                ints = pd.array([None] * len(col), dtype="Int64")
-                ints[present] = num.astype(np.int64)
-                return pd.Series(ints)
-            floats = np.full(len(col), np.nan)
-            floats[present] = num
-            return pd.Series(floats)
+        if _INTEGERS.fullmatch(joined):
+            ints = pd.array([None] * len(col), dtype="Int64")
+            ints[present] = num.astype(np.int64)
+            return pd.Series(ints)
+        floats = np.full(len(col), np.nan)
+        floats[present] = num
+        return pd.Series(floats)
     text[~present] = None
     return pd.Series(text, dtype=object)
 

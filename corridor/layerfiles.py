@@ -4,15 +4,17 @@ and Shapefile, zipped or not (pyogrio/GDAL). No validation of rows here, only of
 
 Text encodings follow one policy for every format that leaves it open (CSV, GeoJSON, a
 Shapefile without a ``.cpg``): an explicit encoding wins; else UTF-8 (a BOM is dropped);
-else, when the bytes are not UTF-8, whichever of UTF-8 and GB18030 (a superset of GBK)
-decodes them with fewer undecodable sequences, UTF-8 on a tie. Undecodable bytes are kept
-as U+FFFD and reported per row by the caller.
+else, when the bytes are not all valid UTF-8: UTF-8 still if they hold more valid UTF-8
+multi-byte characters than bad sequences (a UTF-8 file with a few bad bytes), else
+whichever of UTF-8 and GB18030 (a superset of GBK) decodes them with fewer undecodable
+sequences. Undecodable bytes are kept as U+FFFD and reported per row by the caller.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import glob
 import io
 import json
 import threading
@@ -107,6 +109,12 @@ def decode(data: bytes, encoding: str | None = None) -> Decoded:
     except UnicodeDecodeError:
         pass
     utf8 = _decode_recording(data, "utf-8")
+    # Text in UTF-8 with a few bad bytes has far more valid multi-byte characters than bad
+    # sequences; GBK read as UTF-8 has the opposite (only ~1 in 7 of its characters
+    # happens to be valid UTF-8).
+    valid = len(utf8.text) - len(utf8.text.encode("ascii", "ignore")) - len(utf8.bad)
+    if valid > len(utf8.bad):
+        return utf8
     gb = _decode_recording(data, "gb18030")
     return gb if len(gb.bad) < len(utf8.bad) else utf8
 
@@ -301,10 +309,20 @@ def _dbf_encoding(dbf: bytes, encoding: str | None) -> tuple[str, list[tuple[int
                               "file's encoding") for r, raw in rows.items()]
 
 
-def _shapefile_source(path: Path, layer: str | None, encoding: str | None
-                      ) -> tuple[str, str, str | None, list[tuple[int, str]]]:
-    """GDAL path, layer name, encoding (None: GDAL's, from the .cpg) and undecodable rows of
-    a Shapefile, zipped (``/vsizip/``) or not."""
+@dataclass
+class _ShapefileSource:
+    path: str
+    name: str
+    #: What GDAL is told the ``.dbf`` text is (None: its own choice, from the ``.cpg``).
+    gdal_encoding: str | None
+    #: The encoding reported; the text is re-decoded from Latin-1 in it when it differs
+    #: from ``gdal_encoding`` (rows holding undecodable bytes).
+    encoding: str
+    problems: list[tuple[int, str]]
+
+
+def _shapefile_source(path: Path, layer: str | None, encoding: str | None) -> _ShapefileSource:
+    """Where GDAL finds a Shapefile, zipped (``/vsizip/``) or not, and how to decode it."""
     if path.suffix.lower() == ".zip":
         try:
             with zipfile.ZipFile(path) as zf:
@@ -314,20 +332,33 @@ def _shapefile_source(path: Path, layer: str | None, encoding: str | None
                 member = shps[name]
                 sidecar = {Path(n).suffix.lower(): n for n in names if n[: -4] == member[: -4]}
                 dbf = zf.read(sidecar[".dbf"]) if ".dbf" in sidecar else b""
-                has_cpg = ".cpg" in sidecar
+                cpg = zf.read(sidecar[".cpg"]) if ".cpg" in sidecar else None
         except zipfile.BadZipFile:
             raise InvalidParameter(f"{path.name}: not a readable zip file") from None
         source = f"/vsizip/{path.resolve()}/{member}"
     else:
-        name = path.stem
-        dbf_path = next((p for p in (path.with_suffix(".dbf"), path.with_suffix(".DBF")) if p.exists()), None)
-        dbf = dbf_path.read_bytes() if dbf_path else b""
-        has_cpg = any(path.with_suffix(s).exists() for s in (".cpg", ".CPG"))
-        source = str(path)
-    if not dbf or (has_cpg and encoding is None):
-        return source, name, encoding, []
+        name, source = path.stem, str(path)
+        found = {p.suffix.lower(): p for p in path.parent.glob(f"{glob.escape(path.stem)}.*")}
+        dbf = found[".dbf"].read_bytes() if ".dbf" in found else b""
+        cpg = found[".cpg"].read_bytes() if ".cpg" in found else None
+    if cpg is not None and encoding is None:
+        return _ShapefileSource(source, name, None, cpg.decode("ascii", "replace").strip() or "UTF-8", [])
+    if not dbf:
+        return _ShapefileSource(source, name, encoding, encoding or "UTF-8", [])
     used, bad_rows = _dbf_encoding(dbf, encoding)
-    return source, name, used, bad_rows
+    return _ShapefileSource(source, name, "ISO-8859-1" if bad_rows else used, used, bad_rows)
+
+
+def _redecode(frame: Any, codec: str) -> Any:
+    """Text GDAL read as Latin-1, decoded in ``codec`` (undecodable bytes as U+FFFD)."""
+    def fix(v: Any) -> Any:
+        return v.encode("iso-8859-1").decode(codec, "replace") if isinstance(v, str) else v
+
+    frame = frame.rename(columns=fix)
+    for c in frame.columns:
+        if c != frame.geometry.name and frame[c].dtype.kind in "OT":
+            frame[c] = [fix(v) for v in frame[c]]
+    return frame
 
 
 def _geojson_ids(text: str) -> list[Any] | None:
@@ -372,12 +403,18 @@ def read_gdal(path: Path, fmt: str, layer: str | None, encoding: str | None) -> 
             spatial = [str(n) for n, g in listed if g is not None] or [str(n) for n, _ in listed]
             name, used = _pick_layer(spatial, layer, path), "utf-8"
         else:
-            source, name, used, problems = _shapefile_source(path, layer, encoding)
+            shp = _shapefile_source(path, layer, encoding)
+            source, name, used, problems = shp.path, shp.name, shp.encoding, shp.problems
         with warnings.catch_warnings():
             # GDAL's own notes (e.g. "several features with id = 7"): the rows' checks say more
             warnings.simplefilter("ignore", RuntimeWarning)
-            frame = pyogrio.read_dataframe(source, layer=name, datetime_as_string=True,
-                                           encoding=used if fmt == "shapefile" else None)
+            frame = pyogrio.read_dataframe(source, layer=name, datetime_as_string=True, force_2d=True,
+                                           encoding=shp.gdal_encoding if fmt == "shapefile" else None)
+        if fmt == "shapefile" and shp.gdal_encoding != shp.encoding and shp.gdal_encoding:
+            frame = _redecode(frame, shp.encoding)
+    except UnicodeDecodeError as exc:
+        raise InvalidParameter(f"{path.name}: text is not valid {used or 'UTF-8'} (bytes "
+                               f"{exc.object[exc.start:exc.end]!r}); pass the file's encoding") from None
     except pyogrio.errors.DataSourceError as exc:
         raise InvalidParameter(f"{path.name}: GDAL cannot read it as {fmt}: {exc}") from None
     except (pyogrio.errors.DataLayerError, pyogrio.errors.FieldError) as exc:

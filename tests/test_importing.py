@@ -394,6 +394,20 @@ def test_zipped_shapefile_in_gbk(tmp_path, land, cpg):
         assert result.encoding == "gb18030"
 
 
+def test_undecodable_shapefile_rows_are_reported_by_row(tmp_path, land):
+    frame = synthetic_frame(3, 22)
+    frame.to_file(tmp_path / "u.shp", encoding="utf-8")
+    (tmp_path / "u.cpg").unlink()
+    dbf = bytearray((tmp_path / "u.dbf").read_bytes())
+    dbf[dbf.find("合成1".encode())] = 0xFF  # a stray byte in the second record
+    (tmp_path / "u.dbf").write_bytes(bytes(dbf))
+    exc = refused(tmp_path / "u.shp", land, id_field="code")
+    assert [str(p) for p in exc.problems] == [
+        "row 2: text is not valid utf-8 (bytes b'\\xff'); pass the file's encoding"]
+    result = read_layer(tmp_path / "u.shp", region=land, id_field="code", skip_invalid=True)
+    assert result.frame["名称"].tolist() == ["合成0", "合成2"] and result.encoding == "utf-8"
+
+
 def test_zip_with_several_shapefiles_needs_a_layer(tmp_path, land):
     path = write_shapefile_zip(tmp_path, {"a": synthetic_frame(2, 18), "b": synthetic_frame(3, 19)}, True)
     with pytest.raises(InvalidParameter, match=r"holds 2 layers \('a', 'b'\)"):
