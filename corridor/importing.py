@@ -190,7 +190,11 @@ def read_layer(
     ImportResult
         ``frame`` has ``id`` (unique non-empty strings), the property columns (str, int,
         float, bool; values that are lists or objects as JSON text; missing values kept as
-        missing) and the WGS84 geometry, in data order.
+        missing; a CSV column is numeric or boolean only when every cell is) and the WGS84
+        geometry, in data order. The longitude/latitude columns of a CSV become the
+        geometry, the ``id_field`` column the ids; a column named like the storage's own
+        (:data:`RESERVED_COLUMNS`) is renamed (``fid`` -> ``fid_1``, see
+        :attr:`ImportResult.renamed`). Rows of empty CSV cells are ignored.
 
     Raises
     ------
