@@ -343,7 +343,7 @@ def test_gbk_geojson_is_read(tmp_path, land):
     assert result.encoding == "gb18030" and result.frame["名称"].tolist() == ["合成园区"]
 
 
-def synthetic_frame(n: int, seed: int) -> gpd.GeoDataFrame:
+def firms_frame(n: int, seed: int) -> gpd.GeoDataFrame:
     xy = synthetic_land_points(n, seed)
     return gpd.GeoDataFrame({"code": [f"k{i}" for i in range(n)], "名称": [f"合成{i}" for i in range(n)],
                              "fid_like": np.arange(n)},
@@ -351,7 +351,7 @@ def synthetic_frame(n: int, seed: int) -> gpd.GeoDataFrame:
 
 
 def test_geopackage_layers_are_chosen_and_projected_files_reprojected(tmp_path, land):
-    frame = synthetic_frame(4, 16)
+    frame = firms_frame(4, 16)
     path = tmp_path / "two.gpkg"
     frame.to_file(path, layer="first")
     frame.to_crs("EPSG:4549").to_file(path, layer="metric")
@@ -384,7 +384,7 @@ def write_shapefile_zip(tmp_path: Path, frames: dict[str, gpd.GeoDataFrame], cpg
 
 @pytest.mark.parametrize("cpg", [True, False])
 def test_zipped_shapefile_in_gbk(tmp_path, land, cpg):
-    frame = synthetic_frame(3, 17)
+    frame = firms_frame(3, 17)
     result = read_layer(write_shapefile_zip(tmp_path, {"firms": frame}, cpg), region=land,
                         id_field="code")
     assert result.format == "shapefile" and result.layer == "firms"
@@ -395,7 +395,7 @@ def test_zipped_shapefile_in_gbk(tmp_path, land, cpg):
 
 
 def test_undecodable_shapefile_rows_are_reported_by_row(tmp_path, land):
-    frame = synthetic_frame(3, 22)
+    frame = firms_frame(3, 22)
     frame.to_file(tmp_path / "u.shp", encoding="utf-8")
     (tmp_path / "u.cpg").unlink()
     dbf = bytearray((tmp_path / "u.dbf").read_bytes())
@@ -409,7 +409,7 @@ def test_undecodable_shapefile_rows_are_reported_by_row(tmp_path, land):
 
 
 def test_zip_with_several_shapefiles_needs_a_layer(tmp_path, land):
-    path = write_shapefile_zip(tmp_path, {"a": synthetic_frame(2, 18), "b": synthetic_frame(3, 19)}, True)
+    path = write_shapefile_zip(tmp_path, {"a": firms_frame(2, 18), "b": firms_frame(3, 19)}, True)
     with pytest.raises(InvalidParameter, match=r"holds 2 layers \('a', 'b'\)"):
         read_layer(path, region=land)
     assert len(read_layer(path, region=land, layer="b").frame) == 3
