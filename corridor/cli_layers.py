@@ -40,7 +40,7 @@ def _stores(args: argparse.Namespace) -> tuple[MemoryStore, CompositeStore]:
     from corridor.store import CompositeStore, LayerStore, MemoryStore
 
     catalog = MemoryStore.load()
-    return catalog, CompositeStore(catalog, LayerStore(_layers_dir(args), catalog.indicators()))
+    return catalog, CompositeStore(catalog, LayerStore(_layers_dir(args), catalog.indicators(), lazy=True))
 
 
 def _check_import_args(args: argparse.Namespace, catalog: MemoryStore) -> None:
