@@ -7,6 +7,7 @@ import csv
 import io
 
 import pytest
+import shapely
 from datafiles import brute_campuses, brute_zones, synthetic_user_layer
 from markupsafe import escape
 
@@ -189,3 +190,41 @@ def test_indicators_document_gives_the_imported_count_beside_the_target(user_cli
 
 def test_indicators_document_without_tagged_layers(client):
     assert all(i["imported"] == [] for i in client.get("/api/indicators").get_json()["indicators"])
+
+
+def test_statistics_of_an_imported_layer_follow_its_replacement(tmp_path, store, catalog):
+    """A layer stored by the LayerStore (as `corridor import` does), then replaced by another
+    writer: the statistics, their ETag and the pages follow the new version."""
+    from datafiles import synthetic_frame
+
+    from corridor.model import NewLayer
+    from corridor.store import LayerStore
+    from web import create_app
+
+    frame = synthetic_frame(2000)
+    layer = NewLayer("firms", frame, title_en="SYNTHETIC firms", title_zh="SYNTHETIC 合成企业",
+                     indicator="high-tech-enterprises")
+    LayerStore(tmp_path / "layers", store.indicators()).put_layer(layer)
+    client = create_app({"TESTING": True, "LAYERS_DIR": str(tmp_path / "layers")}).test_client()
+    districts = catalog.collection("districts").gdf.geometry
+
+    def expected(rows):
+        pts = rows.geometry.values
+        return {d: int(shapely.covers(g, pts).sum()) for d, g in districts.items()}
+
+    first = client.get("/api/collections/firms/statistics?by=district")
+    assert counts(first.get_json()) == expected(frame)
+    page = client.get("/indicators?lang=en").get_data(as_text=True)
+    assert "imported: 2,000 features in layer “SYNTHETIC firms”, target 8000 enterprises" in page
+
+    LayerStore(tmp_path / "layers", store.indicators()).put_layer(
+        NewLayer("firms", frame.iloc[:500], title_en="SYNTHETIC firms", indicator="high-tech-enterprises"))
+    second = client.get("/api/collections/firms/statistics?by=district",
+                        headers={"If-None-Match": first.headers["ETag"]})
+    assert second.status_code == 200 and second.headers["ETag"] != first.headers["ETag"]
+    assert counts(second.get_json()) == expected(frame.iloc[:500])
+    assert second.get_json()["total"] == 500
+    page = client.get("/indicators?lang=en").get_data(as_text=True)
+    assert "imported: 500 features in layer" in page
+    park = client.get("/parks/park-blue-silicon-valley?lang=en").get_data(as_text=True)
+    assert 'data-layer="firms"' in park
