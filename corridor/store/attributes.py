@@ -162,7 +162,12 @@ def queryables_of(
         column = np.empty(len(values), dtype=object)
         column[:] = values
         columns[name] = column
-    gtypes = {t.replace("Multi", "").lower() for t in geometry_types}
-    fmt = f"geometry-{gtypes.pop()}-or-multi" if len(gtypes) == 1 else "geometry-any"
-    out["geometry"] = {"title": "geometry", "format": fmt, "x-ogc-role": "primary-geometry"}
+    out["geometry"] = geometry_queryable(geometry_types)
     return out, columns
+
+
+def geometry_queryable(geometry_types: Sequence[str]) -> dict[str, str]:
+    """The queryable of a collection's geometry (Part 3's ``geometry-<type>-or-multi``)."""
+    kinds = {t.replace("Multi", "").lower() for t in geometry_types}
+    fmt = f"geometry-{kinds.pop()}-or-multi" if len(kinds) == 1 else "geometry-any"
+    return {"title": "geometry", "format": fmt, "x-ogc-role": "primary-geometry"}

@@ -52,7 +52,7 @@ from corridor.geoindex import Probe, probe
 from corridor.geojson_input import parse_geometry
 from corridor.model import CollectionMeta, Feature, Indicator, ItemsPage, ItemsQuery, NewLayer
 from corridor.store import gpkg
-from corridor.store.attributes import Attributes
+from corridor.store.attributes import Attributes, geometry_queryable
 from corridor.store.base import FeatureStore
 
 #: What a layer id may look like (it is a file name and a URL path segment).
@@ -63,6 +63,13 @@ _GEOMETRY_TYPES = {
     "POINT": ("Point",), "MULTIPOINT": ("MultiPoint",), "LINESTRING": ("LineString",),
     "MULTILINESTRING": ("MultiLineString",), "POLYGON": ("Polygon",),
     "MULTIPOLYGON": ("MultiPolygon",),
+}
+
+
+_SCHEMA_OF_TYPE: dict[str, dict[str, str]] = {
+    "TEXT": {"type": "string"}, "REAL": {"type": "number"}, "FLOAT": {"type": "number"},
+    "DOUBLE": {"type": "number"}, "BOOLEAN": {"type": "boolean"},
+    "DATE": {"type": "string", "format": "date"}, "DATETIME": {"type": "string", "format": "date-time"},
 }
 
 
@@ -112,6 +119,17 @@ class _Layer:
     @property
     def version(self) -> str:
         return f"{self.meta['uuid'][:12]}.{self.seq}"
+
+    @property
+    def queryables(self) -> dict[str, dict[str, Any]]:
+        """The layer's columns as JSON-schema snippets, from its table's declared types (so
+        they hold whatever edits come), ``geometry`` last."""
+        out: dict[str, dict[str, Any]] = {}
+        for name, typ in self.types.items():
+            schema = _SCHEMA_OF_TYPE.get(typ) or ({"type": "integer"} if "INT" in typ else {"type": "string"})
+            out[name] = {"title": name, **schema}
+        out["geometry"] = geometry_queryable(self.geometry_types)
+        return out
 
     def attributes(self) -> tuple[Attributes, IntArray]:
         """Attribute lookups over the features in slot order, and that order (built once per
@@ -279,7 +297,7 @@ class LayerStore(FeatureStore):
 
     def queryables(self, cid: str) -> dict[str, dict[str, Any]]:
         with self._lock:
-            return self._get(cid).attributes()[0].queryables
+            return self._get(cid).queryables
 
     def _get(self, cid: str) -> _Layer:
         layer = self._layers.get(cid)
