@@ -20,7 +20,7 @@ from web.api import errors, http
 errors.register(bp)
 http.register(bp)
 
-from web.api import features, landing, spatial  # noqa: F401
+from web.api import features, landing, spatial, statistics  # noqa: F401
 
 
 def init_app(app: Flask) -> None:

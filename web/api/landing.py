@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from flask import Response, current_app, request
 
+from corridor.indicators import tagged_layers
+from corridor.model import CollectionMeta
+from corridor.stats import placed_count
 from corridor.store import FeatureStore
 from web import get_store
 from web.api import bp, params
@@ -13,7 +17,7 @@ from web.api.errors import ResourceNotFound
 from web.api.features import lang
 from web.api.formats import DOC_FORMATS, html_response, json_response, negotiate
 from web.api.http import cached_document
-from web.api.links import link, self_and_alternates, url
+from web.api.links import link, self_and_alternates, statistics_links, url
 from web.api.openapi import OPENAPI_MEDIA_TYPE, openapi_document
 
 #: OGC conformance classes the service implements (checked by the tests against behaviour).
@@ -141,14 +145,25 @@ def docs_asset(name: str) -> Response:
     return resp
 
 
+def imported(store: FeatureStore, meta: CollectionMeta, lg: str) -> dict[str, Any]:
+    """A layer tagged with an indicator: its feature count (and how many are placed), with
+    links to its items and statistics."""
+    return {"collection": meta.id, "title": meta.title(lg), "count": meta.count,
+            "placed": placed_count(store, meta.id),
+            "links": [link(url("collection", cid=meta.id), "collection", "json", meta.title(lg)),
+                      *statistics_links(store, meta.id)]}
+
+
 @bp.get("/indicators")
 @cached_document
 def indicators() -> Response:
     params.args(request.args, ())
     fmt = negotiate(DOC_FORMATS)
     lg = lang()
+    store = get_store()
+    tagged = tagged_layers(store.collections())
     rows = []
-    for ind in get_store().indicators():
+    for ind in store.indicators():
         rows.append({
             "id": ind.id,
             "number": ind.number,
@@ -164,6 +179,7 @@ def indicators() -> Response:
             "attribute_en": ind.attribute_en,
             "plan_ref": ind.plan_ref,
             "plan_text": ind.plan_text,
+            "imported": [imported(store, m, lg) for m in tagged.get(ind.id, [])],
         })
     doc = {"indicators": rows, "links": self_and_alternates(fmt, DOC_FORMATS)}
     if fmt == "html":

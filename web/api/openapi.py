@@ -15,6 +15,7 @@ from flask import current_app
 
 from corridor import checks
 from corridor.cql import FILTER_LANGS
+from corridor.stats import BY, DEFAULT_KM
 from web import get_store
 from web.api.crs import CRS_URIS
 from web.api.formats import DOC_FORMATS, FEATURE_FORMATS, MEDIA_TYPES
@@ -99,6 +100,15 @@ PARAMETERS: dict[str, dict[str, Any]] = {
                                                    "maximum": MAX_K, "default": 1}),
     "per-collection": _q("per-collection", "k nearest in each collection instead of overall.",
                          {"type": "boolean", "default": False}),
+    "f-statistics": _q("f", "Response format (overrides Accept): JSON, HTML or CSV (a row per zone).",
+                       {"type": "string", "enum": ["json", "html", "csv"]}),
+    "by": _q("by", "Extension: count per park, per district, or within km of each university "
+             "campus. A feature counts for every park or district its geometry intersects "
+             "(boundary included), or every campus within km of it (geodesic).",
+             {"type": "string", "enum": list(BY), "default": "park"}),
+    "km-statistics": _q("km", f"Extension: radius around each campus in kilometres (by=campus "
+                        f"only; default {DEFAULT_KM:g}).",
+                        {"type": "number", "exclusiveMinimum": True, "minimum": 0, "maximum": MAX_KM}),
     "lon": _q("lon", "Longitude (in coord-sys).", {"type": "number", "minimum": -180, "maximum": 180},
               required=True),
     "lat": _q("lat", "Latitude (in coord-sys).", {"type": "number", "minimum": -90, "maximum": 90},
@@ -159,6 +169,28 @@ SCHEMAS: dict[str, Any] = {
                                                         "text": {"type": "string"},
                                                         "year": {"type": "integer"}}}}}}}},
 }
+
+_COUNT = {"type": "integer", "minimum": 0}
+SCHEMAS["statistics"] = {
+    "type": "object", "required": ["collection", "by", "zones", "total", "placed", "unplaced",
+                                   "outside", "counts"],
+    "properties": {
+        "collection": {"type": "string"}, "title": {"type": "string"},
+        "by": {"type": "string", "enum": list(BY)}, "zones": {"type": "string"},
+        "km": {"type": "number", "nullable": True}, "rule": {"type": "string"},
+        "total": _COUNT, "placed": _COUNT, "unplaced": _COUNT, "outside": _COUNT,
+        "counts": {"type": "array", "items": {"type": "object", "required": ["id", "count"],
+                                              "properties": {
+            "id": {"type": "string"}, "name": {"type": "string"}, "name_zh": {"type": "string"},
+            "name_en": {"type": "string"},
+            "count": {**_COUNT, "nullable": True,
+                      "description": "null when the zone's own location is not published"}}}},
+        "links": _LINKS}}
+SCHEMAS["indicators"]["properties"]["indicators"]["items"]["properties"]["imported"] = {
+    "type": "array", "description": "Layers tagged with this indicator and their feature counts",
+    "items": {"type": "object", "required": ["collection", "count"], "properties": {
+        "collection": {"type": "string"}, "title": {"type": "string"}, "count": _COUNT,
+        "placed": _COUNT}}}
 
 _HTML = {"text/html": {"schema": {"type": "string"}}}
 _ERROR_CONTENT = {"application/json": {"schema": {"$ref": f"{_REF}schemas/exception"}}, **_HTML}
@@ -246,6 +278,7 @@ def build() -> dict[str, Any]:
     paths["/at"] = _op("getAt", "Extension: the features containing a point",
                        [_p("lon"), _p("lat"), *feat_fmt],
                        _ok("featureCollectionGeoJSON", "application/geo+json", True), ["Spatial"])
+    stats_params = [_p("by"), _p("km-statistics"), _p("f-statistics"), _p("lang")]
     for c in store.collections():
         cid, title = c.id, c.title_en
         paths[f"/collections/{cid}"] = _op(f"describe_{cid}", f"Describe {title}", doc_params,
@@ -257,6 +290,11 @@ def build() -> dict[str, Any]:
             f"items_{cid}", f"Features of {title}", _items_params(cid, store.queryables(cid)),
             _ok("featureCollectionGeoJSON", "application/geo+json", True), [cid],
             ("400", "404", "406"))
+        stats_ok = _ok("statistics")
+        stats_ok["content"]["text/csv"] = {"schema": {"type": "string"}}
+        paths[f"/collections/{cid}/statistics"] = _op(
+            f"statistics_{cid}", f"Extension: counts of {title} per park, per district or near "
+            "each university campus", stats_params, stats_ok, [cid], ("400", "404", "406"))
         paths[f"/collections/{cid}/items/{{featureId}}"] = _op(
             f"item_{cid}", f"One feature of {title}",
             [{"name": "featureId", "in": "path", "required": True, "schema": {"type": "string"},
@@ -275,7 +313,7 @@ def build() -> dict[str, Any]:
             "description": "OGC API - Features (Parts 1, 2 and 3) over the features of the Qingdao "
             "2021-2025 S&T innovation plan. Extensions: near/km on items, /near, /nearest, /at, "
             "q (name search), industry, coord-sys (wgs84/gcj02/bd09 for inputs and outputs), "
-            "/indicators. Every 4xx has the body {code, description, status}.",
+            "/indicators, /collections/{id}/statistics. Every 4xx has the body {code, description, status}.",
             "license": {"name": "MIT"},
         },
         "servers": [{"url": "/api"}],
