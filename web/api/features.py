@@ -34,7 +34,7 @@ from web.api.formats import (
     to_features,
 )
 from web.api.http import cached_document
-from web.api.links import link, self_and_alternates, url, with_args
+from web.api.links import REL_TILESETS_VECTOR, link, self_and_alternates, url, with_args
 
 
 def lang() -> str:
@@ -70,6 +70,8 @@ def collection_doc(c: CollectionMeta, lg: str) -> dict[str, Any]:
     links.append(link(url("queryables", cid=c.id), "http://www.opengis.net/def/rel/ogc/1.0/queryables",
                       "json", "queryables"))
     links[-1]["type"] = "application/schema+json"
+    links.append(link(url("tilesets", cid=c.id), REL_TILESETS_VECTOR, "json",
+                      "vector tilesets (Mapbox Vector Tiles)"))
     doc: dict[str, Any] = {
         "id": c.id,
         "title": c.title(lg),
