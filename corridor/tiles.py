@@ -15,8 +15,8 @@ as one layer named by the collection id, in tile units (extent :data:`EXTENT`, y
 - points are kept as they are, unless the tile holds more than :data:`THIN_ABOVE` of them:
   then one point is kept per cell of :data:`THIN_CELL` tile units (8 pixels of a 256-pixel
   tile: about the size of a drawn point), the first in data order, and carries ``n``, how many
-  points of the tile fall in its cell. Cells are aligned on the whole tile matrix, so
-  neighbouring tiles keep the same points along their shared edge;
+  points fall in its cell. Cells are aligned on the whole tile matrix and the buffer is one
+  cell wide, so two neighbouring thinned tiles keep the same points along their shared edge;
 - properties are few: ``id`` (the feature id as a string), ``name_zh`` and ``name_en``
   when the feature has them, and ``n`` on thinned points. A client fetches the rest from
   the items API.
@@ -57,12 +57,13 @@ HALF_WORLD = math.pi * 6378137.0
 MAX_LAT = math.degrees(math.atan(math.sinh(math.pi)))
 #: Tile units across a tile (the MVT default).
 EXTENT = 4096
-#: Tile units of data kept beyond each edge, so symbols near an edge are drawn whole.
-BUFFER = 64
 #: Above this many points, a tile keeps one point per cell (see the module docstring).
 THIN_ABOVE = 1000
 #: Side of a thinning cell in tile units (8 pixels of a 256-pixel tile: about a drawn point).
 THIN_CELL = 128
+#: Tile units of data kept beyond each edge, so symbols near an edge are drawn whole: one
+#: thinning cell, so the cells along an edge are whole in both tiles that share it.
+BUFFER = THIN_CELL
 #: Standardised rendering pixel size of OGC scale denominators (0.28 mm).
 PIXEL_METRES = 0.00028
 #: Properties a tile carries besides ``id`` (strings only, when the feature has them).
@@ -272,8 +273,9 @@ class _TileUnits:
 def _thin(xy: FloatArray) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
     """Positions of the first point in each :data:`THIN_CELL` cell (in input order), and how
     many points each of those cells holds."""
-    cells = np.floor(xy / THIN_CELL).astype(np.int64) + 2  # the buffer: cells from -1
-    key = cells[:, 0] * (EXTENT // THIN_CELL + 8) + cells[:, 1]
+    side = EXTENT // THIN_CELL + 2  # the buffer's cells are -1 and 32
+    cells = np.clip(np.floor(xy / THIN_CELL).astype(np.int64) + 1, 0, side - 1)
+    key = cells[:, 0] * side + cells[:, 1]
     _, first, counts = np.unique(key, return_index=True, return_counts=True)
     order = np.argsort(first)
     return first[order].astype(np.intp), counts[order].astype(np.intp)

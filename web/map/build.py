@@ -429,7 +429,7 @@ def _add_collection(
     count = f' <span class="lc-count">({c.count})</span>' if counted else ""
     name = f'{style.swatch(c.points_only)}{escape(c.title(lang))}{count}'
     if tiled(c, ids):
-        return _add_tiled(m, c, options, name, point_style if not c.polygonal else area_style, show)
+        return _add_tiled(m, c, options, name, point_style if not c.polygonal else area_style)
     data = collection_geojson(store, c, lang, options.links, ids, clip, same_point)
     # folium checks tooltip fields against the data, so an empty layer gets neither
     interactive = interactive and bool(data["features"])
@@ -456,12 +456,16 @@ def tiled(c: CollectionMeta, ids: Iterable[str] | None = None) -> bool:
 
 
 def _add_tiled(m: folium.Map, c: CollectionMeta, options: MapOptions, name: str,
-               draw: dict[str, Any], show: bool) -> VectorGridProtobuf:
+               draw: dict[str, Any]) -> VectorGridProtobuf:
     """The collection as a Leaflet.VectorGrid layer of the API's Mapbox Vector Tiles, drawn on
     canvas in the collection's pane and style; the page's script adds tooltips, popups
-    (fetched from the items API on click) and highlighting (see map.js, "tiled layers")."""
+    (fetched from the items API on click) and highlighting (see map.js, "tiled layers").
+
+    The layer starts off the map: the page's script adds it once the first view is set, so
+    it asks for the tiles of that view only (not those of folium's opening view as well).
+    """
     layer = VectorGridProtobuf(
-        options.links.tiles.replace("{cid}", c.id), name=name, show=show,
+        options.links.tiles.replace("{cid}", c.id), name=name, show=False,
         options={
             "vectorTileLayerStyles": {c.id: draw},
             "interactive": True,
@@ -543,7 +547,8 @@ def build_map(
         )
         if tiled(c, ids):
             style = style_for(cid)
-            tiled_styles[cid] = {"style": {**style.leaflet(), "fill": True, "radius": style.radius}}
+            tiled_styles[cid] = {"style": {**style.leaflet(), "fill": True, "radius": style.radius},
+                                 "show": style.shown}
     if extra:
         folium.map.CustomPane("pane-extra", z_index=EXTRA_Z, pointer_events=False).add_to(m)
     for geom, path_style in extra:
