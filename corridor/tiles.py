@@ -237,12 +237,13 @@ def render_tile(store: FeatureStore, cid: str, tile: TileIndex) -> VectorTile:
         if len(points) > THIN_ABOVE:
             keep, counts = _thin(xy)
             points, xy, thinned = points[keep], xy[keep], True
-        for i, geom in enumerate(shapely.points(np.rint(xy))):
-            props = _properties(feats[points[i]])
-            if counts is not None:
-                props["n"] = int(counts[i])
-            out.append({"geometry": geom, "properties": props})
-    for j in np.flatnonzero(~is_point):
+        geom_list = shapely.points(np.rint(xy)).tolist()
+        props_list = [_properties(feats[i]) for i in points.tolist()]
+        if counts is not None:
+            for props, n in zip(props_list, counts.tolist()):
+                props["n"] = n
+        out.extend({"geometry": g, "properties": p} for g, p in zip(geom_list, props_list))
+    for j in np.flatnonzero(~is_point).tolist():
         shape = _clip_shape(geoms[j], lonlat_box, to_tile)
         if shape is not None:
             out.append({"geometry": shape, "properties": _properties(feats[j])})
@@ -320,8 +321,9 @@ def _of_dimension(geom: shapely.Geometry, dim: int) -> shapely.Geometry | None:
 
 def _properties(f: Feature) -> dict[str, Any]:
     props: dict[str, Any] = {"id": f.id}
+    source = f.properties
     for name in TILE_PROPERTIES:
-        value = f.properties.get(name)
-        if isinstance(value, str) and value:
+        value = source.get(name)
+        if value and isinstance(value, str):
             props[name] = value
     return props

@@ -10,6 +10,8 @@ from browser import Visit
 from conftest import MINI_GEODATA, serving
 from datafiles import geodata_with_synthetic, synthetic_points
 
+from corridor.tiles import TileIndex
+
 #: Features drawn by the synthetic layer's tiles now on the map, and those tiles.
 DRAWN = """() => {
     var l = window.corridorMaps.main.layers.synthetic, out = {features: 0, tiles: 0, ids: {}};
@@ -69,6 +71,10 @@ def test_large_layer_is_drawn_from_vector_tiles(chromium, big_server, artifacts)
     assert asked and all("/tiles/WebMercatorQuad/" in u for u in asked)  # no items pages
     zoom = v.js("() => window.corridorApp.map.getZoom()")
     assert all(f"/WebMercatorQuad/{zoom}/" in u for u in asked)  # only the opening view's tiles
+    for u in asked:  # and only over the layer's extent (lon 120.0-120.7, lat 35.9-36.5)
+        z, y, x = (int(p) for p in u.rsplit("/", 3)[1:])
+        west, south, east, north = TileIndex(z, x, y).lonlat_bounds
+        assert west < 120.72 and east > 119.98 and south < 36.52 and north > 35.88, u
     assert page_bytes and page_bytes[0] < 2_000_000
     # drawn in the collection's pane, listed in the layer control, kept in the permalink
     assert v.js("() => window.corridorMaps.main.layers.synthetic.options.pane") == "pane-synthetic"

@@ -462,8 +462,15 @@ def _add_tiled(m: folium.Map, c: CollectionMeta, options: MapOptions, name: str,
     (fetched from the items API on click) and highlighting (see map.js, "tiled layers").
 
     The layer starts off the map: the page's script adds it once the first view is set, so
-    it asks for the tiles of that view only (not those of folium's opening view as well).
+    it asks for the tiles of that view only (not those of folium's opening view as well);
+    and only for tiles over the collection's extent (grown by 2 %, so symbols at its edge
+    are drawn whole): the others are empty.
     """
+    extra: dict[str, Any] = {}
+    if c.extent is not None:
+        minx, miny, maxx, maxy = c.extent
+        dx, dy = (maxx - minx) * 0.02 + 1e-4, (maxy - miny) * 0.02 + 1e-4
+        extra["bounds"] = bounds_latlon((minx - dx, miny - dy, maxx + dx, maxy + dy))
     layer = VectorGridProtobuf(
         options.links.tiles.replace("{cid}", c.id), name=name, show=False,
         options={
@@ -473,6 +480,7 @@ def _add_tiled(m: folium.Map, c: CollectionMeta, options: MapOptions, name: str,
             "getFeatureId": JsCode("function (f) { return f.properties.id; }"),
             "pane": draw.get("pane", f"pane-{c.id}"),
             "maxZoom": 24,
+            **extra,
         },
     )
     layer.add_to(m)
