@@ -206,6 +206,7 @@ def test_an_empty_tile_is_204_and_says_deeper_tiles_are_empty(client):
     ("nope/tiles/WebMercatorQuad/3/0/0", 404, ["'nope'", "universities"]),
     ("universities/tiles/WebMercatorQuad/3/0/0?f=json", 406, ["'json'", "mvt"]),
     ("universities/tiles/WebMercatorQuad/3/0/0?zoom=3", 400, ["'zoom'"]),
+    ("universities/tiles/WebMercatorQuad/3/0/0?lang=fr", 400, ["'fr'", "zh or en"]),
     ("nope/tiles", 404, ["'nope'"]),
     ("universities/tiles/Nope", 404, ["'Nope'", "WebMercatorQuad"]),
 ])

@@ -179,6 +179,7 @@ def tile(cid: str, tms: str, z: str, y: str, x: str) -> Response:
     _check_tms(tms)
     index = parse_tile(z, x, y)
     negotiate(("mvt",))
+    lang()  # a tile has no words, but a bad lang is still a 400
     tag = collection_etag(meta.version)
     if request.if_none_match.contains_weak(tag):
         resp = Response(status=304)
