@@ -9,11 +9,13 @@ and serialised) once here; a bad data file stops start-up with a
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
 
-from corridor.store import FeatureStore, MemoryStore
+from corridor.store import CompositeStore, FeatureStore, LayerStore, MemoryStore
 
 #: Settings: name -> (default, help). Documented in the README; a test checks that.
 SETTINGS: dict[str, tuple[Any, str]] = {
@@ -29,6 +31,9 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "WORKERS": (2, "Worker processes of `corridor serve` (gunicorn; the data is loaded once, before they fork)."),
     "THREADS": (4, "Threads per worker: a slow client holds one thread, not a whole worker."),
     "GRACEFUL_TIMEOUT": (30, "Seconds a stopping worker (SIGTERM) has to finish the requests it holds."),
+    "LAYERS_DIR": (None, "Directory of the user layers (one GeoPackage each; default: `layers` in the app's instance folder, as `corridor import` uses)."),
+    "ADMIN_TOKEN": ("", "Bearer token that allows writes (feature edits, layer uploads); empty: the API is read-only and has no write endpoints."),
+    "MAX_UPLOAD_LENGTH": (268_435_456, "Largest layer file a web upload may send, in bytes (256 MiB)."),
 }
 
 
@@ -54,7 +59,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    app.extensions["corridor_store"] = MemoryStore.load(app.config["GEODATA_DIR"])
+    catalog = MemoryStore.load(app.config["GEODATA_DIR"])
+    layers_dir = app.config["LAYERS_DIR"] or os.path.join(app.instance_path, "layers")
+    store = CompositeStore(catalog, LayerStore(layers_dir, catalog.indicators()))
+    app.extensions["corridor_store"] = store
+    # Another process may have imported or edited a layer: catch up before each request.
+    app.before_request(store.refresh)
     from web.pages.cache import PageCache
 
     app.extensions["corridor_page_cache"] = PageCache()
@@ -64,6 +74,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web.pages import bp as pages_bp
 
     app.register_blueprint(api_bp, url_prefix="/api")
+    if app.config["ADMIN_TOKEN"]:
+        from web.api.edits import edits_bp
+
+        app.register_blueprint(edits_bp, url_prefix="/api")
     from web.api import init_app as init_api
 
     init_api(app)  # compression and CORS
@@ -78,3 +92,12 @@ def get_store() -> FeatureStore:
     """The feature store of the current app (opened once in :func:`create_app`)."""
     store: FeatureStore = current_app.extensions["corridor_store"]
     return store
+
+
+def default_layers_dir() -> Path:
+    """Where user layers live unless configured: ``$CORRIDOR_LAYERS_DIR``, else ``layers`` in
+    the app's instance folder (the command line and the app agree on it)."""
+    configured = os.environ.get("CORRIDOR_LAYERS_DIR")
+    if configured:
+        return Path(configured)
+    return Path(Flask(__name__, instance_relative_config=True).instance_path) / "layers"
