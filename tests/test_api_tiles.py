@@ -13,9 +13,11 @@ import numpy as np
 import pyogrio
 import pytest
 from conftest import MINI_GEODATA
-from datafiles import geodata_with_synthetic, synthetic_points
+from datafiles import geodata_with_synthetic, synthetic_frame, synthetic_points
 
 from corridor.crs import WGS84, transformer
+from corridor.model import NewLayer
+from corridor.store import LayerStore
 from corridor.tiles import EXTENT, TileIndex, tile_of
 
 MVT = "application/vnd.mapbox-vector-tile"
@@ -187,6 +189,30 @@ def test_the_etag_follows_the_collection_not_the_whole_store(big_app, tmp_path):
         a, b = this.get(tile_url(cid, t)), other.get(tile_url(cid, t))
         assert a.status_code == b.status_code == 200
         assert (a.headers["ETag"] == b.headers["ETag"]) is same, cid
+
+
+def test_a_user_layer_s_tiles_follow_its_edits(tmp_path):
+    """A SYNTHETIC user layer: a feature created through the API appears in its tile (which
+    was empty), with a new ETag, and is gone again once deleted."""
+    from web import create_app
+
+    LayerStore(tmp_path / "layers").put_layer(NewLayer("firms", synthetic_frame(50), title_en="SYNTHETIC firms"))
+    client = create_app({"TESTING": True, "GEODATA_DIR": str(MINI_GEODATA),
+                         "LAYERS_DIR": str(tmp_path / "layers"), "ADMIN_TOKEN": "t0ken"}).test_client()
+    t = tile_of(121.5, 37.0, 14)  # far off the bays: nothing there yet
+    before = client.get(tile_url("firms", t))
+    assert before.status_code == 204 and before.headers["Cache-Control"] == "no-cache"
+    r = client.post("/api/collections/firms/items", headers={"Authorization": "Bearer t0ken"},
+                    json={"type": "Feature", "id": "new-1", "properties": {"name_en": "SYNTHETIC new"},
+                          "geometry": {"type": "Point", "coordinates": [121.5, 37.0]}})
+    assert r.status_code == 201, r.get_json()
+    after = client.get(tile_url("firms", t), headers={"If-None-Match": before.headers["ETag"]})
+    assert after.status_code == 200 and after.headers["ETag"] != before.headers["ETag"]
+    [f] = mapbox_vector_tile.decode(after.data)["firms"]["features"]
+    assert f["properties"] == {"id": "new-1", "name_en": "SYNTHETIC new"}
+    assert client.delete("/api/collections/firms/items/new-1",
+                         headers={"Authorization": "Bearer t0ken"}).status_code == 204
+    assert client.get(tile_url("firms", t)).status_code == 204
 
 
 def test_an_empty_tile_is_204_and_says_deeper_tiles_are_empty(client):

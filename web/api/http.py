@@ -119,7 +119,7 @@ def register(bp: Blueprint) -> None:
             if request.if_none_match.contains_weak(tag):
                 resp = Response(status=304)
                 resp.set_etag(tag, weak=True)
-                resp.headers["Cache-Control"] = _cache_control()
+                resp.headers["Cache-Control"] = cache_control()
                 resp.headers["Vary"] = "Accept"
                 return resp
         return None
@@ -129,13 +129,13 @@ def register(bp: Blueprint) -> None:
         if request.method in ("GET", "HEAD") and resp.status_code == 200:
             if not resp.headers.get("ETag"):
                 resp.set_etag(_etag(), weak=True)
-            resp.headers.setdefault("Cache-Control", _cache_control())
+            resp.headers.setdefault("Cache-Control", cache_control())
             vary = resp.headers.get("Vary")
             resp.headers["Vary"] = f"{vary}, Accept" if vary else "Accept"
         return resp
 
 
-def _cache_control() -> str:
+def cache_control() -> str:
     """Reuse for :data:`MAX_AGE` what only the bundled catalog decides (it changes only with a
     new deployment); anything a layer import or edit can change is revalidated on every use
     (``no-cache``: the ETag makes that a cheap 304)."""

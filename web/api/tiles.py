@@ -38,7 +38,7 @@ from web.api.crs import CRS84_URI
 from web.api.errors import ResourceNotFound
 from web.api.features import lang
 from web.api.formats import MEDIA_TYPES, json_response, negotiate
-from web.api.http import MAX_AGE, cached_document, collection_etag
+from web.api.http import cache_control, cached_document, collection_etag
 from web.api.links import REL_GEODATA, REL_TILING_SCHEME, link, url
 from web.lru import LRU
 
@@ -197,7 +197,7 @@ def tile(cid: str, tms: str, z: str, y: str, x: str) -> Response:
     if resp.status_code != 200:
         del resp.headers["Content-Type"]  # no body
     resp.set_etag(tag, weak=True)
-    resp.headers["Cache-Control"] = f"public, max-age={MAX_AGE}"
+    resp.headers["Cache-Control"] = cache_control()  # a user layer's tiles are revalidated
     resp.vary.add("Accept-Encoding")
     return resp
 
