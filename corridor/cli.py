@@ -1,4 +1,5 @@
-"""The ``corridor`` command: validate the bundled data, or serve the app."""
+"""The ``corridor`` command: validate the bundled data, serve the app, and import, list and
+drop user layers (:mod:`corridor.cli_layers`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from corridor.cli_layers import add_commands as add_layer_commands
 from corridor.errors import DataError
 
 if TYPE_CHECKING:
@@ -95,7 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="corridor",
         description=(
             "Qingdao bay-area S&T innovation corridor map service: validate the bundled "
-            "geodata, or serve the map and the OGC API - Features."
+            "geodata, serve the map and the OGC API - Features, and import, list and drop "
+            "user layers."
         ),
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -148,6 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="gunicorn (default), or waitress where gunicorn cannot run (Windows)")
     srv.add_argument("--geodata", type=Path, default=None, help="geodata directory (default: bundled)")
     srv.set_defaults(func=_cmd_serve)
+    add_layer_commands(sub)
     return parser
 
 

@@ -370,8 +370,28 @@ def _add_writes(paths: dict[str, Any], layers: list[Any]) -> None:
            "description": "Feature id"}
     errs = {s: {"$ref": f"{_REF}responses/{s}"} for s in ("400", "401", "403", "404", "405")}
     feature = {"content": {"application/geo+json": {"schema": {"$ref": f"{_REF}schemas/featureGeoJSON"}}}}
+    upload_types = ("text/csv", "application/geo+json", "application/geopackage+sqlite3", "application/zip")
+    layer_id = {"name": "collectionId", "in": "path", "required": True,
+                "schema": {"type": "string", "pattern": "^[a-z][a-z0-9_-]{0,62}$"},
+                "description": "Layer id (not one of the bundled collections)"}
+    query = [{"name": n, "in": "query", "required": False, "schema": {"type": "string"}}
+             for n in ("coord-sys", "encoding", "id-field", "source-layer", "skip-invalid",
+                       "title_zh", "title_en", "indicator")]
+    security: list[dict[str, list[str]]] = [{"adminToken": []}]
+    paths["/collections/{collectionId}"] = {
+        "put": {"operationId": "putLayer", "summary": "Upload a whole layer file (creates or replaces "
+                "the layer atomically; rows that fail the checks refuse it unless skip-invalid=true)",
+                "tags": ["Data"], "security": security, "parameters": [layer_id, *query],
+                "requestBody": {"required": True, "content": {t: {"schema": {"type": "string", "format": "binary"}}
+                                                              for t in upload_types}},
+                "responses": {"200": {"description": "Replaced."}, "201": {"description": "Created."},
+                              **{s: {"$ref": f"{_REF}responses/{s}"} for s in ("400", "401", "403", "405", "415")}}},
+        "delete": {"operationId": "dropLayer", "summary": "Delete a user layer", "tags": ["Data"],
+                   "security": security, "parameters": [layer_id],
+                   "responses": {"204": {"description": "Deleted."}, **errs}},
+    }
     for c in layers:
-        common = {"tags": [c.id], "security": [{"adminToken": []}]}
+        common = {"tags": [c.id], "security": security}
         paths[f"/collections/{c.id}/items"]["post"] = {
             **common, "operationId": f"create_{c.id}", "summary": f"Add a feature to {c.title_en}",
             "requestBody": body, "responses": {
