@@ -171,8 +171,10 @@ def tile_matrix_set() -> dict[str, Any]:
         "title": "Google Maps Compatible for the World",
         "uri": TMS_URI,
         "crs": WEB_MERCATOR_URI,
-        "orderedAxes": ["E", "N"],
+        "orderedAxes": ["X", "Y"],
         "wellKnownScaleSet": "http://www.opengis.net/def/wkss/OGC/1.0/GoogleMapsCompatible",
+        "boundingBox": {"lowerLeft": [-HALF_WORLD, -HALF_WORLD], "upperRight": [HALF_WORLD, HALF_WORLD],
+                        "crs": WEB_MERCATOR_URI},
         "tileMatrices": matrices,
     }
 
