@@ -29,7 +29,7 @@ from shapely.geometry.base import BaseGeometry
 
 from corridor.model import CollectionMeta
 from corridor.store import FeatureStore
-from web.map.popup import LinkTemplates, popup_html, provenance
+from web.map.popup import LinkTemplates, popup_html, provenance, zh_marked
 from web.map.style import (
     EXTRA_Z,
     HIGHLIGHT_COLOUR,
@@ -341,10 +341,11 @@ def unplaced_html(store: FeatureStore, lang: Lang, collections: Iterable[str],
         for f in store.features(cid):
             if f.geometry is None:
                 note = provenance(f.properties, "position_note", lang)
+                # English notes quote Chinese road and place names: mark those runs.
                 rows.append(
-                    f'<li data-fid="{escape(f.id)}"><b>{escape(f.name(lang))}</b>: '
-                    f'{escape(note) + "; " if note else ""}'
-                    f'{escape(provenance(f.properties, "source", lang))} '
+                    f'<li data-fid="{escape(f.id)}"><b>{zh_marked(f.name(lang), lang)}</b>: '
+                    f'{zh_marked(note, lang) + "; " if note else ""}'
+                    f'{zh_marked(provenance(f.properties, "source", lang), lang)} '
                     f'<a href="{escape(item.format(cid=cid, fid=f.id, lang=lang))}?f=html" '
                     f'target="_blank">{escape(t(lang, "api_link"))}</a></li>')
     if not rows:
