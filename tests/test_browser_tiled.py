@@ -87,8 +87,8 @@ def test_a_tile_feature_shows_its_name_and_fetches_its_popup(chromium, big_serve
     v = Visit(chromium, big_server, "en-GB")
     v.open("/?lang=en&map=14/36.20/120.35&layers=land,districts,synthetic")
     wait_drawn(v)
-    hit = v.js(A_POINT)
-    assert hit and hit["name"] == "Synthetic point " + hit["id"].rsplit("-", 1)[1].lstrip("0")
+    hit = v.page.wait_for_function(A_POINT).json_value()  # once the view's tiles are drawn
+    assert hit["name"] == "Synthetic point " + hit["id"].rsplit("-", 1)[1].lstrip("0")
     v.page.mouse.move(hit["x"], hit["y"])
     v.page.wait_for_selector(".leaflet-tooltip")
     assert v.page.inner_text(".leaflet-tooltip") == hit["name"]
@@ -106,7 +106,9 @@ def test_a_tile_feature_shows_its_name_and_fetches_its_popup(chromium, big_serve
     v.page.click("input[name=mode][value=at]")
     v.page.mouse.click(hit["x"], hit["y"])
     v.page.wait_for_selector("#at-result b")
-    assert v.page.locator(".leaflet-popup").count() == 0
+    v.page.wait_for_selector(".leaflet-popup", state="detached")  # it fades out: 200 ms
+    v.page.wait_for_timeout(300)
+    assert v.page.locator(".leaflet-popup").count() == 0  # and no new one opened
     v.page.screenshot(path=str(artifacts / "map-tiled-popup-en.png"))
     v.close()
 
