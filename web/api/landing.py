@@ -17,8 +17,9 @@ from web.api.errors import ResourceNotFound
 from web.api.features import lang
 from web.api.formats import DOC_FORMATS, html_response, json_response, negotiate
 from web.api.http import cached_document
-from web.api.links import link, self_and_alternates, statistics_links, url
+from web.api.links import REL_TILING_SCHEMES, link, self_and_alternates, statistics_links, url
 from web.api.openapi import OPENAPI_MEDIA_TYPE, openapi_document
+from web.api.tiles import CONFORMANCE as TILES_CONFORMANCE
 
 #: OGC conformance classes the service implements (checked by the tests against behaviour).
 CONFORMANCE = [
@@ -38,6 +39,7 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
     "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
     "http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
+    *TILES_CONFORMANCE,
 ]
 
 #: Swagger UI files served for /api/docs (from the swagger-ui-bundle package, read once).
@@ -85,13 +87,14 @@ def landing() -> Response:
         link(url("docs"), "service-doc", "html", "the API documentation"),
         link(url("conformance"), "conformance", "json", "OGC conformance classes implemented"),
         link(url("collections"), "data", "json", "the feature collections"),
+        link(url("tile_matrix_sets"), REL_TILING_SCHEMES, "json", "the tile matrix sets of the vector tiles"),
         link(url("indicators"), "http://www.opengis.net/def/rel/ogc/1.0/data-meta", "json",
              "the plan's seven main indicators"),
         *extension_links(store),
     ]
     doc = {
         "title": store.title_zh if lg == "zh" else store.title_en,
-        "description": "OGC API - Features service of the Qingdao 2021-2025 S&T innovation plan's "
+        "description": "OGC API - Features and Tiles service of the Qingdao 2021-2025 S&T innovation plan's "
         "map: parks, universities, labs, facilities, platforms, incubators, zones and the corridor.",
         "links": links,
     }

@@ -12,6 +12,12 @@ from corridor.stats import BY, DEFAULT_KM, zone_collection
 from corridor.store import FeatureStore
 from web.api.formats import MEDIA_TYPES
 
+#: OGC link relations of the tiles resources (OGC API - Tiles, 2D TMS).
+REL_TILING_SCHEME = "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme"
+REL_TILING_SCHEMES = "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes"
+REL_TILESETS_VECTOR = "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector"
+REL_GEODATA = "http://www.opengis.net/def/rel/ogc/1.0/geodata"
+
 _TITLES = {
     "json": "this document as JSON", "geojson": "this document as GeoJSON",
     "html": "this document as HTML", "csv": "this document as CSV",

@@ -104,6 +104,11 @@ UI: dict[str, dict[Lang, str]] = {
         "en": "Symbolic placement: the plan names no site, so this position is only indicative",
     },
     "api_link": {"zh": "API 数据", "en": "API item"},
+    "loading": {"zh": "加载中…", "en": "Loading…"},
+    "tile_thinned": {
+        "zh": "在此缩放级别下,这一点代表附近约 {n} 个点;放大可逐个查看。",
+        "en": "At this zoom this dot stands for about {n} points close together; zoom in to see each.",
+    },
     "evidence": {"zh": "位置证据", "en": "Evidence for the position"},
     "evidence_none": {"zh": "(无坐标)", "en": "(no coordinate)"},
     "position_basis": {"zh": "位置依据", "en": "Position from"},
