@@ -199,12 +199,13 @@ def test_a_user_layer_s_tiles_follow_its_edits(tmp_path):
     LayerStore(tmp_path / "layers").put_layer(NewLayer("firms", synthetic_frame(50), title_en="SYNTHETIC firms"))
     client = create_app({"TESTING": True, "GEODATA_DIR": str(MINI_GEODATA),
                          "LAYERS_DIR": str(tmp_path / "layers"), "ADMIN_TOKEN": "t0ken"}).test_client()
-    t = tile_of(121.5, 37.0, 14)  # far off the bays: nothing there yet
+    # on the (SYNTHETIC) land, east of where the layer's points lie: nothing there yet
+    t = tile_of(120.75, 36.45, 14)
     before = client.get(tile_url("firms", t))
     assert before.status_code == 204 and before.headers["Cache-Control"] == "no-cache"
     r = client.post("/api/collections/firms/items", headers={"Authorization": "Bearer t0ken"},
                     json={"type": "Feature", "id": "new-1", "properties": {"name_en": "SYNTHETIC new"},
-                          "geometry": {"type": "Point", "coordinates": [121.5, 37.0]}})
+                          "geometry": {"type": "Point", "coordinates": [120.75, 36.45]}})
     assert r.status_code == 201, r.get_json()
     after = client.get(tile_url("firms", t), headers={"If-None-Match": before.headers["ETag"]})
     assert after.status_code == 200 and after.headers["ETag"] != before.headers["ETag"]
