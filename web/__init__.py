@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 
+from corridor.errors import Unavailable
 from corridor.store import FeatureStore, MemoryStore
 
 #: Settings: name -> (default, help). Documented in the README; a test checks that.
@@ -29,6 +30,9 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "WORKERS": (2, "Worker processes of `corridor serve` (gunicorn; the data is loaded once, before they fork)."),
     "THREADS": (4, "Threads per worker: a slow client holds one thread, not a whole worker."),
     "GRACEFUL_TIMEOUT": (30, "Seconds a stopping worker (SIGTERM) has to finish the requests it holds."),
+    "DATABASE_URL": ("", "PostgreSQL/PostGIS URL (`postgresql://user:password@host:5432/db`). Set, one PostGIS store holds the catalog and every user layer (`corridor db init`, then `corridor db load`); unset, the bundled data is served from memory."),
+    "DATABASE_POOL_SIZE": (4, "Database connections each worker process keeps; replicas x WORKERS x this must stay below the server's max_connections (see Scale-out)."),
+    "DATABASE_POOL_TIMEOUT": (2.0, "Seconds a request waits for a free database connection before it is answered 503."),
 }
 
 
@@ -54,7 +58,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    app.extensions["corridor_store"] = MemoryStore.load(app.config["GEODATA_DIR"])
+    app.extensions["corridor_store"] = open_store(app.config)
     from web.pages.cache import PageCache
 
     app.extensions["corridor_page_cache"] = PageCache()
@@ -71,7 +75,41 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web import ops
 
     ops.init_app(app)  # last, so its response hook sees bodies before compression
+
+    @app.before_request
+    def _catch_up() -> None:
+        # a database store learns of other replicas' writes here (one cheap read); the
+        # health endpoints answer without it
+        if request.endpoint not in _NO_REFRESH:
+            get_store().refresh()
+
+    from web.api.errors import unavailable_response
+
+    app.register_error_handler(Unavailable, unavailable_response)
     return app
+
+
+#: Endpoints that never read the store's data (liveness, readiness does its own check).
+_NO_REFRESH = frozenset({"ops.healthz", "ops.readyz", "ops.favicon", "static"})
+
+
+def open_store(config: Any) -> FeatureStore:
+    """The store the configuration names: PostGIS when ``DATABASE_URL`` is set (its
+    metadata read now, so a missing schema stops start-up), else the bundled data.
+
+    Raises
+    ------
+    corridor.errors.Unavailable
+        If the database cannot be reached or has no schema.
+    """
+    if config.get("DATABASE_URL"):
+        from corridor.store.postgis import PostgisStore
+
+        store = PostgisStore(config["DATABASE_URL"], pool_size=int(config["DATABASE_POOL_SIZE"]),
+                             pool_timeout=float(config["DATABASE_POOL_TIMEOUT"]))
+        store.refresh()
+        return store
+    return MemoryStore.load(config["GEODATA_DIR"])
 
 
 def get_store() -> FeatureStore:

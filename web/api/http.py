@@ -41,11 +41,10 @@ def init_app(app: Flask) -> None:
     CORS(app, send_wildcard=allowed == "*", resources={r"/api/*": {"origins": allowed, "methods": ["GET", "HEAD", "OPTIONS"],
                                       "expose_headers": ["ETag", "Content-Crs", "Link",
                                                          "Content-Coord-Sys"]}})
-    # ETags derive from the data's digest and the package version: stable across restarts
-    # and workers, new whenever the served data or the code that renders it changes.
-    app.extensions["corridor_api_version"] = (
-        f"{app.extensions['corridor_store'].version}-{_code_version()}"
-    )
+    # ETags derive from the data's version (read per request: a database store's moves
+    # with writes from any replica) and the package version: stable across restarts and
+    # workers, new whenever the served data or the code that renders it changes.
+    app.extensions["corridor_code_version"] = _code_version()
 
 
 #: API documents kept per app (landing, conformance, collections, queryables, indicators).
@@ -91,7 +90,9 @@ def _code_version() -> str:
 
 
 def _etag() -> str:
-    version = current_app.extensions.get("corridor_api_version", "0")
+    from web import get_store
+
+    version = f"{get_store().version}-{current_app.extensions.get('corridor_code_version', '0')}"
     env = request.environ
     key = "\n".join((version, env.get("PATH_INFO", ""), env.get("QUERY_STRING", ""),
                      request.headers.get("Accept", "")))
