@@ -72,7 +72,7 @@ def probe(origin: shapely.Geometry | Probe) -> Probe:
     if isinstance(origin, shapely.Point):
         x, y = (float(v) for v in to_metric(origin.x, origin.y))
         return Probe(origin, shapely.Point(x, y), (x, x), (origin.x, origin.y), (x, y))
-    metric = _metric(origin)
+    metric = metric_image(origin)
     xmin, _, xmax, _ = shapely.bounds(metric)
     return Probe(origin, metric, (float(xmin), float(xmax)))
 
@@ -260,7 +260,7 @@ class GeodesicIndex:
         box = (max(x0, bx0), max(y0, by0), min(x1, bx1), min(y1, by1))
         if box[0] > box[2] or box[1] > box[3]:
             return np.zeros(0, dtype=np.intp)
-        cand = np.sort(self.tree.query(shapely.box(*_metric_envelope(*box))))
+        cand = np.sort(self.tree.query(shapely.box(*metric_envelope(*box))))
         lon, lat = self.lon[cand], self.lat[cand]
         return cand[(lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1)]
 
@@ -280,7 +280,7 @@ class GeodesicIndex:
         box = (max(gx0, x0), max(gy0, y0), min(gx1, x1), min(gy1, y1))
         if box[0] > box[2] or box[1] > box[3]:
             return np.zeros(0, dtype=np.intp)
-        cand = np.sort(self.tree.query(shapely.box(*_metric_envelope(*box))))
+        cand = np.sort(self.tree.query(shapely.box(*metric_envelope(*box))))
         if len(cand) == 0:
             return cand
         if self.geoms is None:
@@ -309,7 +309,7 @@ class GeodesicIndex:
             d = self.distances_m(origin)
             order = np.argsort(d, kind="stable")[:k]
             return order, d[order]
-        origin_m = _metric(origin)
+        origin_m = metric_image(origin)
         # Grow a plane radius until it holds k items, then take every item that could beat
         # the k-th by the scale bound and rank those geodesically.
         radius = 500.0
@@ -341,7 +341,7 @@ def _finish(pos: IntArray, d: FloatArray | None, distances: bool) -> tuple[IntAr
     return pos[order], d[order]
 
 
-def _metric(geom: shapely.Geometry) -> shapely.Geometry:
+def metric_image(geom: shapely.Geometry) -> shapely.Geometry:
     if shapely.is_empty(geom):
         raise ValueError("the origin geometry is empty")
     if isinstance(geom, shapely.Point):
@@ -350,7 +350,7 @@ def _metric(geom: shapely.Geometry) -> shapely.Geometry:
     return shapely.transform(dense, lambda c: np.column_stack(to_metric(c[:, 0], c[:, 1])))
 
 
-def _metric_envelope(x0: float, y0: float, x1: float, y1: float) -> tuple[float, float, float, float]:
+def metric_envelope(x0: float, y0: float, x1: float, y1: float) -> tuple[float, float, float, float]:
     """Metric (EPSG:4549) bounds covering the image of a lon/lat box, padded."""
     t = np.linspace(0.0, 1.0, 17)
     lon = np.concatenate([x0 + (x1 - x0) * t, np.full(17, x1), x1 - (x1 - x0) * t, np.full(17, x0)])

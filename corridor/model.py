@@ -131,7 +131,8 @@ class ItemsQuery:
     #: Origin geometry of a distance restriction, and the distance in metres.
     near: shapely.Geometry | None = None
     near_m: float | None = None
-    #: Feature id of the origin when it is a feature (never reported as its own neighbour).
+    #: Feature id of the origin when it is a feature of the queried collection (never
+    #: reported as its own neighbour).
     near_id: str | None = None
     #: A checked CQL2 AST (pygeofilter) and the function taking its geometry literals to
     #: WGS84 lon/lat (None when they already are).

@@ -3,6 +3,8 @@ SYNTHETIC mini data set in tests/fixtures/mini (invented features, for exact exp
 
 from __future__ import annotations
 
+import os
+import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -14,6 +16,9 @@ from corridor.store import MemoryStore
 TESTS = Path(__file__).resolve().parent
 MINI_GEODATA = TESTS / "fixtures" / "mini"
 PLAN_TEXT = TESTS.parent.parent / "shared" / "plan" / "qingdao-sti-plan-2021.zh.txt"
+# Every app the tests build keeps its user layers in a fresh directory, never in the
+# checkout's instance folder (tests that import layers give their own LAYERS_DIR).
+os.environ["CORRIDOR_LAYERS_DIR"] = tempfile.mkdtemp(prefix="corridor-test-layers-")
 
 
 @pytest.fixture(scope="session")

@@ -17,6 +17,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from shapely.geometry import mapping
 
 from corridor.store import GEODATA_DIR, MemoryStore
@@ -147,3 +148,22 @@ def synthetic_store(spec: dict[str, list[dict[str, Any]]]) -> MemoryStore:
                       "roles": roles.get(cid, []), "geometry": types, "title_zh": cid,
                       "title_en": cid}, feats))
     return MemoryStore.from_features(cols)
+
+
+def synthetic_frame(n: int, seed: int = 7) -> gpd.GeoDataFrame:
+    """``n`` SYNTHETIC firms (invented, not real places) around Qingdao's bays."""
+    rng = np.random.default_rng(seed)
+    score = rng.uniform(0, 100, n)
+    score[::10] = np.nan  # some missing values
+    return gpd.GeoDataFrame(
+        {
+            "id": [f"syn-{i}" for i in range(n)],
+            "name_en": [f"SYNTHETIC firm {i}" for i in range(n)],
+            "kind": rng.choice(["chip", "marine", "bio"], n),
+            "staff": rng.integers(1, 500, n),
+            "listed": rng.random(n) < 0.2,
+            "score": score,
+        },
+        geometry=shapely.points(rng.uniform(120.0, 120.7, n), rng.uniform(35.9, 36.5, n)),
+        crs="EPSG:4326",
+    )

@@ -29,11 +29,11 @@ def access_log():
     log.removeHandler(handler)
 
 
-def test_health_and_readiness(mini_client, mini_store):
+def test_health_and_readiness(mini_app, mini_client):
     assert mini_client.get("/healthz").get_json() == {"status": "ok"}
     ready = mini_client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.get_json() == {"status": "ready", "data_version": mini_store.version}
+    assert ready.get_json() == {"status": "ready", "data_version": mini_app.extensions["corridor_store"].version}
 
 
 def test_readiness_fails_when_the_store_cannot_answer(mini_app, monkeypatch):

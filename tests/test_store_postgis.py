@@ -16,7 +16,7 @@ from pyproj import Geod
 from corridor import cql
 from corridor.errors import InvalidParameter, Unavailable
 from corridor.model import ItemsQuery
-from corridor.store.memory import _queryables
+from corridor.store.attributes import queryables_of as _queryables
 from corridor.store.pgkeys import count_keys, queryables_from_keys
 
 pytestmark = pytest.mark.postgis

@@ -9,12 +9,14 @@ and serialised) once here; a bad data file stops start-up with a
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, request
 
 from corridor.errors import Unavailable
-from corridor.store import FeatureStore, MemoryStore
+from corridor.store import CompositeStore, FeatureStore, LayerStore, MemoryStore
 
 #: Settings: name -> (default, help). Documented in the README; a test checks that.
 SETTINGS: dict[str, tuple[Any, str]] = {
@@ -33,6 +35,9 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "DATABASE_URL": ("", "PostgreSQL/PostGIS URL (`postgresql://user:password@host:5432/db`). Set, one PostGIS store holds the catalog and every user layer (`corridor db init`, then `corridor db load`); unset, the bundled data is served from memory."),
     "DATABASE_POOL_SIZE": (4, "Database connections each worker process keeps; replicas x WORKERS x this must stay below the server's max_connections (see Scale-out)."),
     "DATABASE_POOL_TIMEOUT": (2.0, "Seconds a request waits for a free database connection before it is answered 503."),
+    "LAYERS_DIR": (None, "Directory of the user layers (one GeoPackage each; default: `layers` in the app's instance folder, as `corridor import` uses)."),
+    "ADMIN_TOKEN": ("", "Bearer token that allows writes (feature edits, layer uploads); empty: the API is read-only and has no write endpoints."),
+    "MAX_UPLOAD_LENGTH": (268_435_456, "Largest layer file a web upload may send, in bytes (256 MiB)."),
 }
 
 
@@ -58,7 +63,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    app.extensions["corridor_store"] = open_store(app.config)
+    app.extensions["corridor_store"] = open_store(app.config, app.instance_path)
     from web.pages.cache import PageCache
 
     app.extensions["corridor_page_cache"] = PageCache()
@@ -68,6 +73,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web.pages import bp as pages_bp
 
     app.register_blueprint(api_bp, url_prefix="/api")
+    if app.config["ADMIN_TOKEN"]:
+        from web.api.edits import edits_bp
+
+        app.register_blueprint(edits_bp, url_prefix="/api")
     from web.api import init_app as init_api
 
     init_api(app)  # compression and CORS
@@ -78,8 +87,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     @app.before_request
     def _catch_up() -> None:
-        # a database store learns of other replicas' writes here (one cheap read); the
-        # health endpoints answer without it
+        # another process may have imported or edited a layer (a database store: another
+        # replica): catch up before each request; the health endpoints answer without it
         if request.endpoint not in _NO_REFRESH:
             get_store().refresh()
 
@@ -93,9 +102,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 _NO_REFRESH = frozenset({"ops.healthz", "ops.readyz", "ops.favicon", "static"})
 
 
-def open_store(config: Any) -> FeatureStore:
-    """The store the configuration names: PostGIS when ``DATABASE_URL`` is set (its
-    metadata read now, so a missing schema stops start-up), else the bundled data.
+def open_store(config: Any, instance_path: str) -> FeatureStore:
+    """The store the configuration names: PostGIS when ``DATABASE_URL`` is set (one
+    database holds the catalog and the user layers; its metadata is read now, so a missing
+    schema stops start-up), else the bundled data in memory with the user layers' files.
 
     Raises
     ------
@@ -109,10 +119,21 @@ def open_store(config: Any) -> FeatureStore:
                              pool_timeout=float(config["DATABASE_POOL_TIMEOUT"]))
         store.refresh()
         return store
-    return MemoryStore.load(config["GEODATA_DIR"])
+    catalog = MemoryStore.load(config["GEODATA_DIR"])
+    layers_dir = config["LAYERS_DIR"] or os.path.join(instance_path, "layers")
+    return CompositeStore(catalog, LayerStore(layers_dir, catalog.indicators()))
 
 
 def get_store() -> FeatureStore:
     """The feature store of the current app (opened once in :func:`create_app`)."""
     store: FeatureStore = current_app.extensions["corridor_store"]
     return store
+
+
+def default_layers_dir() -> Path:
+    """Where user layers live unless configured: ``$CORRIDOR_LAYERS_DIR``, else ``layers`` in
+    the app's instance folder (the command line and the app agree on it)."""
+    configured = os.environ.get("CORRIDOR_LAYERS_DIR")
+    if configured:
+        return Path(configured)
+    return Path(Flask(__name__, instance_relative_config=True).instance_path) / "layers"

@@ -6,9 +6,9 @@ For each collection, loading builds
   assembled from ready bytes;
 - one :class:`~corridor.geoindex.GeodesicIndex` (metric STRtree + exact geodesic
   refinement), which answers distance, nearest, bbox and intersection questions;
-- the queryables and a column of values per queryable (equality is one vectorised compare);
-- normalised names and an industry-term index (distinct industry -> positions);
-- a GeoDataFrame, used only to evaluate CQL2 filters with pygeofilter.
+- its :class:`~corridor.store.attributes.Attributes`: the queryables and a column of values
+  per queryable (equality is one vectorised compare), normalised names, an industry-term
+  index, and a GeoDataFrame used only to evaluate CQL2 filters with pygeofilter.
 
 Requests then only read these structures; nothing is mutated after load.
 """
@@ -22,27 +22,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import geopandas as gpd
 import numpy as np
 import shapely
 from numpy.typing import NDArray
 from shapely.geometry import shape
 
-from corridor import checks, cql
-from corridor.crs import WGS84
+from corridor import checks
 from corridor.errors import NotFound
 from corridor.geoindex import GeodesicIndex, Probe, probe
-from corridor.industry import expand, term_matches
 from corridor.model import CollectionMeta, Feature, Indicator, ItemsPage, ItemsQuery
+from corridor.store.attributes import Attributes
 from corridor.store.base import FeatureStore
 from corridor.store.geodata import CollectionFile, read_geodata
-from corridor.textmatch import name_score, normalize
 
 IntArray = NDArray[np.intp]
-#: Properties a name search looks at.
-NAME_FIELDS = ("name_zh", "name_en", "aliases_zh", "aliases_en", "institution_zh", "institution_en")
-INDUSTRY_FIELDS = ("industries_zh", "industries_en")
-_EMPTY = np.zeros(0, dtype=np.intp)
 
 
 def feature_json(fid: str, geometry: dict[str, Any], properties: dict[str, Any]) -> bytes:
@@ -57,18 +50,23 @@ def _dumps(value: Any) -> bytes:
 @dataclass(frozen=True)
 class _Collection:
     meta: CollectionMeta
-    features: list[Feature]
-    positions: dict[str, int]
+    attrs: Attributes
     index: GeodesicIndex
-    #: Position in ``features`` of each item of ``index`` (features whose location is not
-    #: published have no geometry and are not indexed).
+    #: Position in ``attrs.features`` of each item of ``index`` (features whose location is
+    #: not published have no geometry and are not indexed).
     placed: IntArray
     areal: NDArray[np.bool_]
-    queryables: dict[str, dict[str, Any]]
-    columns: dict[str, NDArray[np.object_]]
-    names: list[list[str]]
-    industries: dict[str, IntArray]
-    frame: gpd.GeoDataFrame
+
+    @property
+    def features(self) -> list[Feature]:
+        return self.attrs.features
+
+    @property
+    def positions(self) -> dict[str, int]:
+        return self.attrs.positions
+
+    def in_box(self, box: tuple[float, float, float, float]) -> IntArray:
+        return self.placed[self.index.in_box(*box)]
 
 
 class MemoryStore(FeatureStore):
@@ -142,7 +140,7 @@ class MemoryStore(FeatureStore):
         return self._indicators
 
     def queryables(self, cid: str) -> dict[str, dict[str, Any]]:
-        return self._get(cid).queryables
+        return self._get(cid).attrs.queryables
 
     def _get(self, cid: str) -> _Collection:
         try:
@@ -195,29 +193,7 @@ class MemoryStore(FeatureStore):
 
     def _select(self, c: _Collection, q: ItemsQuery) -> IntArray | None:
         """Ascending positions matching every criterion but ``near`` (None: all of them)."""
-        sel: IntArray | None = None
-
-        def narrow(pos: IntArray) -> None:
-            nonlocal sel
-            sel = pos if sel is None else np.intersect1d(sel, pos, assume_unique=True)
-
-        if q.bbox is not None:
-            narrow(c.placed[c.index.in_box(*q.bbox)])
-        for name, value in q.equals.items():
-            column = c.columns.get(name)
-            narrow(_EMPTY if column is None else np.flatnonzero(column == value))
-        if q.q is not None:
-            narrow(np.array([c.positions[f.id] for f, _ in self.matching_name(c.meta.id, normalize(q.q))],
-                            dtype=np.intp))
-        if q.industry is not None:
-            narrow(_industry_positions(c, expand(q.industry)))
-        if q.datetime_given and q.until_year is not None:
-            narrow(_existing_by(c, q.until_year))
-        if q.filter is not None:
-            rows = np.arange(len(c.features)) if sel is None else sel
-            frame = c.frame if sel is None else c.frame.iloc[sel]
-            sel = rows[cql.evaluate(q.filter, frame, q.filter_to_wgs84)]
-        return sel
+        return c.attrs.select(q, c.in_box)
 
     # --- spatial and text primitives ------------------------------------------------------
 
@@ -252,38 +228,17 @@ class MemoryStore(FeatureStore):
 
     def matching_industry(self, cid: str, terms: frozenset[str]) -> list[Feature]:
         c = self._get(cid)
-        return [c.features[p] for p in _industry_positions(c, terms)]
+        return [c.features[p] for p in c.attrs.industry_positions(terms)]
 
     def matching_name(self, cid: str, query: str) -> list[tuple[Feature, float]]:
         c = self._get(cid)
-        out = []
-        for feat, names in zip(c.features, c.names):
-            scores = [s for n in names if (s := name_score(query, n)) is not None]
-            if scores:
-                out.append((feat, max(scores)))
-        return out
+        return [(c.features[i], score) for i, score in c.attrs.matching_name(query)]
 
 
 def _within(c: _Collection, origin: shapely.Geometry | Probe, meters: float) -> tuple[IntArray, NDArray[np.float64]]:
     pos, d = c.index.within(origin, meters, distances=True)
     assert d is not None
     return c.placed[pos], d
-
-
-def _existing_by(c: _Collection, year: int) -> IntArray:
-    """Positions of the features that exist by the end of ``year`` (their ``year`` is at most
-    it; a feature without a year, e.g. one only planned, does not)."""
-    column = c.columns.get("year")
-    if column is None:
-        return _EMPTY
-    return np.flatnonzero([isinstance(v, int) and v <= year for v in column]).astype(np.intp)
-
-
-def _industry_positions(c: _Collection, terms: frozenset[str]) -> IntArray:
-    hits = [pos for text, pos in c.industries.items() if term_matches(terms, (text,))]
-    if not hits:
-        return _EMPTY
-    return np.unique(np.concatenate(hits))
 
 
 # --- building a collection once -------------------------------------------------------------
@@ -302,89 +257,24 @@ def _build(cf: CollectionFile) -> _Collection:
         for fid, props, g, f in zip(ids, props_list, cf.geometries, cf.features)
     ]
     index = GeodesicIndex(geoms)
-    queryables, columns = _queryables(props_list, tuple(entry.get("geometry") or _types(geoms)))
-    extent = index.bounds if len(geoms) else None
+    geometry_types = tuple(entry.get("geometry") or _types(geoms))
     meta = CollectionMeta(
         id=cid, group=entry.get("group", "plan"), title_zh=entry.get("title_zh", cid),
         title_en=entry.get("title_en", cid), description_zh=entry.get("description_zh", ""),
         description_en=entry.get("description_en", ""),
-        geometry_types=tuple(entry.get("geometry") or _types(geoms)),
+        geometry_types=geometry_types,
         roles=frozenset(entry.get("roles", [])),
-        count=len(features), extent=extent, version=cf.digest,
+        count=len(features), extent=index.bounds if len(geoms) else None, version=cf.digest,
         indicator=entry.get("indicator"),
     )
-    industries: dict[str, list[int]] = {}
-    for i, p in enumerate(props_list):
-        for name in INDUSTRY_FIELDS:
-            for text in p.get(name) or []:
-                industries.setdefault(normalize(text), []).append(i)
-    frame = gpd.GeoDataFrame(props_list, geometry=list(all_geoms), crs=WGS84) if features else \
-        gpd.GeoDataFrame({"id": []}, geometry=gpd.GeoSeries([], crs=WGS84), crs=WGS84)
     return _Collection(
         meta=meta,
-        features=features,
-        positions={fid: i for i, fid in enumerate(ids)},
+        attrs=Attributes.build(features, geometry_types),
         index=index,
         placed=placed,
         areal=shapely.get_dimensions(geoms) == 2 if len(geoms) else np.zeros(0, dtype=bool),
-        queryables=queryables,
-        columns=columns,
-        names=[[normalize(n) for n in _strings(p, NAME_FIELDS)] for p in props_list],
-        industries={t: np.unique(np.asarray(v, dtype=np.intp)) for t, v in industries.items()},
-        frame=frame,
     )
 
 
 def _types(geoms: NDArray[np.object_]) -> tuple[str, ...]:
     return tuple(sorted({g.geom_type for g in geoms}))
-
-
-def _strings(props: dict[str, Any], fields: Sequence[str]) -> list[str]:
-    out: list[str] = []
-    for f in fields:
-        v = props.get(f)
-        if isinstance(v, str):
-            out.append(v)
-        elif isinstance(v, list):
-            out.extend(x for x in v if isinstance(x, str))
-    return out
-
-
-def _queryables(
-    props_list: list[dict[str, Any]], geometry_types: tuple[str, ...]
-) -> tuple[dict[str, dict[str, Any]], dict[str, NDArray[np.object_]]]:
-    """Scalar properties as JSON-schema snippets, and a value column for each.
-
-    A property is queryable when all its present values share one JSON type: boolean
-    (present in every feature), integer (present in every feature; with gaps it is a
-    number), number, or string. Lists (industries) are not: use ``industry``.
-    """
-    names: dict[str, None] = {}
-    for p in props_list:
-        names.update(dict.fromkeys(p))
-    out: dict[str, dict[str, Any]] = {}
-    columns: dict[str, NDArray[np.object_]] = {}
-    for name in names:
-        values = [p.get(name) for p in props_list]
-        present = [v for v in values if v is not None]
-        complete = len(present) == len(values)
-        if all(isinstance(v, bool) for v in present):
-            typ = "boolean" if complete else None
-        elif all(isinstance(v, int) and not isinstance(v, bool) for v in present):
-            typ = "integer" if complete else "number"
-        elif all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present):
-            typ = "number"
-        elif all(isinstance(v, str) for v in present):
-            typ = "string"
-        else:
-            typ = None
-        if typ is None or not present:
-            continue
-        out[name] = {"title": name, "type": typ}
-        column = np.empty(len(values), dtype=object)
-        column[:] = values
-        columns[name] = column
-    gtypes = {t.replace("Multi", "").lower() for t in geometry_types}
-    fmt = f"geometry-{gtypes.pop()}-or-multi" if len(gtypes) == 1 else "geometry-any"
-    out["geometry"] = {"title": "geometry", "format": fmt, "x-ogc-role": "primary-geometry"}
-    return out, columns

@@ -19,8 +19,8 @@ import numpy as np
 import shapely
 
 from corridor.errors import DataError
+from corridor.store.attributes import INDUSTRY_FIELDS, NAME_FIELDS, _strings
 from corridor.store.base import FeatureStore
-from corridor.store.memory import INDUSTRY_FIELDS, NAME_FIELDS, _strings
 from corridor.store.pgkeys import count_keys
 from corridor.textmatch import normalize
 

@@ -152,6 +152,12 @@ class PostgisStore(FeatureStore):
     def indicators(self) -> tuple[Indicator, ...]:
         return self._s.indicators
 
+    @property
+    def catalog_ids(self) -> frozenset[str]:
+        """Ids of the bundled catalog's collections (those no write changes but a new
+        ``corridor db load``)."""
+        return frozenset(m.id for m in self._s.metas if not m.editable)
+
     def queryables(self, cid: str) -> dict[str, dict[str, Any]]:
         self.collection(cid)
         return self._s.queryables[cid]

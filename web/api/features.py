@@ -172,7 +172,8 @@ def parse_items_query(cid: str, store: FeatureStore) -> tuple[ItemsQuery, Any, s
     if "near" in a:
         of = params.parse_of(a["near"], "near")
         iq.near = resolve_origin(store, of, coord_sys)
-        iq.near_id = of if isinstance(of, str) else None
+        # the origin is not its own neighbour (only a feature of this collection can be it)
+        iq.near_id = of if isinstance(of, str) and store.locate(of).collection == cid else None
         iq.near_m = params.parse_km(a.get("km")) * 1000.0
     elif "km" in a:
         raise InvalidParameterValue("km needs near=<feature id or lon,lat>; expected both")

@@ -41,9 +41,8 @@ def init_app(app: Flask) -> None:
     CORS(app, send_wildcard=allowed == "*", resources={r"/api/*": {"origins": allowed, "methods": ["GET", "HEAD", "OPTIONS"],
                                       "expose_headers": ["ETag", "Content-Crs", "Link",
                                                          "Content-Coord-Sys"]}})
-    # ETags derive from the data's version (read per request: a database store's moves
-    # with writes from any replica) and the package version: stable across restarts and
-    # workers, new whenever the served data or the code that renders it changes.
+    # ETags derive from the data's version and the package version: stable across restarts
+    # and workers, new whenever the served data (a layer edit, too) or the code changes.
     app.extensions["corridor_code_version"] = _code_version()
 
 
@@ -109,7 +108,7 @@ def register(bp: Blueprint) -> None:
             if request.if_none_match.contains_weak(tag):
                 resp = Response(status=304)
                 resp.set_etag(tag, weak=True)
-                resp.headers["Cache-Control"] = f"public, max-age={MAX_AGE}"
+                resp.headers["Cache-Control"] = _cache_control()
                 resp.headers["Vary"] = "Accept"
                 return resp
         return None
@@ -119,7 +118,20 @@ def register(bp: Blueprint) -> None:
         if request.method in ("GET", "HEAD") and resp.status_code == 200:
             if not resp.headers.get("ETag"):
                 resp.set_etag(_etag(), weak=True)
-            resp.headers.setdefault("Cache-Control", f"public, max-age={MAX_AGE}")
+            resp.headers.setdefault("Cache-Control", _cache_control())
             vary = resp.headers.get("Vary")
             resp.headers["Vary"] = f"{vary}, Accept" if vary else "Accept"
         return resp
+
+
+def _cache_control() -> str:
+    """Reuse for :data:`MAX_AGE` what only the bundled catalog decides (it changes only with a
+    new deployment); anything a layer import or edit can change is revalidated on every use
+    (``no-cache``: the ETag makes that a cheap 304)."""
+    from web import get_store
+
+    cid = (request.view_args or {}).get("cid")
+    store = get_store()
+    if cid is not None and cid in getattr(store, "catalog_ids", ()):
+        return f"public, max-age={MAX_AGE}"
+    return "no-cache"

@@ -169,6 +169,15 @@ RESPONSES = {
     "414": {"description": "The URL is longer than the service answers (MAX_URL_LENGTH).",
             "content": _ERROR_CONTENT},
 }
+#: Answers only writes give (listed when writes are on).
+WRITE_RESPONSES = {
+    "401": {"description": "No admin token (send Authorization: Bearer <token>).", "content": _ERROR_CONTENT},
+    "403": {"description": "Wrong admin token.", "content": _ERROR_CONTENT},
+    "405": {"description": "The collection is part of the read-only catalog.", "content": _ERROR_CONTENT},
+    "409": {"description": "A feature with this id exists.", "content": _ERROR_CONTENT},
+    "415": {"description": "The body is not GeoJSON (application/geo+json or application/json).",
+            "content": _ERROR_CONTENT},
+}
 
 
 def _ok(schema: str, json_type: str = "application/json", formats: bool = False) -> dict[str, Any]:
@@ -253,6 +262,11 @@ def build() -> dict[str, Any]:
             [{"name": "featureId", "in": "path", "required": True, "schema": {"type": "string"},
               "description": "Feature id"}, *feat_fmt[:2], _p("crs"), _p("coord-sys")],
             _ok("featureGeoJSON", "application/geo+json", True), [cid], ("400", "404", "406"))
+    components: dict[str, Any] = {"parameters": PARAMETERS, "schemas": SCHEMAS, "responses": RESPONSES}
+    if current_app.config.get("ADMIN_TOKEN"):
+        _add_writes(paths, [c for c in store.collections() if c.editable])
+        components["responses"] = {**RESPONSES, **WRITE_RESPONSES}
+        components["securitySchemes"] = {"adminToken": {"type": "http", "scheme": "bearer"}}
     return {
         "openapi": "3.0.3",
         "info": {
@@ -267,5 +281,29 @@ def build() -> dict[str, Any]:
         "servers": [{"url": "/api"}],
         "tags": [{"name": t} for t in ("Capabilities", "Data", "Spatial", "Plan", *store.collection_ids())],
         "paths": paths,
-        "components": {"parameters": PARAMETERS, "schemas": SCHEMAS, "responses": RESPONSES},
+        "components": components,
     }
+
+
+def _add_writes(paths: dict[str, Any], layers: list[Any]) -> None:
+    """Part 4 operations on the user layers (only when an admin token is configured)."""
+    body = {"required": True, "content": {t: {"schema": {"$ref": f"{_REF}schemas/featureGeoJSON"}}
+                                          for t in ("application/geo+json", "application/json")}}
+    fid = {"name": "featureId", "in": "path", "required": True, "schema": {"type": "string"},
+           "description": "Feature id"}
+    errs = {s: {"$ref": f"{_REF}responses/{s}"} for s in ("400", "401", "403", "404", "405")}
+    feature = {"content": {"application/geo+json": {"schema": {"$ref": f"{_REF}schemas/featureGeoJSON"}}}}
+    for c in layers:
+        common = {"tags": [c.id], "security": [{"adminToken": []}]}
+        paths[f"/collections/{c.id}/items"]["post"] = {
+            **common, "operationId": f"create_{c.id}", "summary": f"Add a feature to {c.title_en}",
+            "requestBody": body, "responses": {
+                "201": {"description": "Created; Location is the new item's URL.", **feature},
+                **errs, "409": {"$ref": f"{_REF}responses/409"}, "415": {"$ref": f"{_REF}responses/415"}}}
+        item = paths[f"/collections/{c.id}/items/{{featureId}}"]
+        item["put"] = {**common, "operationId": f"replace_{c.id}", "summary": f"Replace a feature of {c.title_en}",
+                       "parameters": [fid], "requestBody": body,
+                       "responses": {"200": {"description": "Replaced.", **feature}, **errs,
+                                     "415": {"$ref": f"{_REF}responses/415"}}}
+        item["delete"] = {**common, "operationId": f"delete_{c.id}", "summary": f"Delete a feature of {c.title_en}",
+                          "parameters": [fid], "responses": {"204": {"description": "Deleted."}, **errs}}

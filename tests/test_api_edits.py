@@ -1,0 +1,120 @@
+"""Writes through the API (OGC API - Features Part 4) on a SYNTHETIC user layer: off without
+a token, guarded with one, and every read (items, ETag, other app instances) following them."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from conftest import MINI_GEODATA
+from datafiles import synthetic_frame
+
+from corridor.model import NewLayer
+from corridor.store import LayerStore
+
+TOKEN = "s3cret-token-for-tests"
+POINT = {"type": "Point", "coordinates": [120.38, 36.07]}
+
+
+def make_app(tmp_path, token: str = ""):
+    from web import create_app
+
+    return create_app({"TESTING": True, "GEODATA_DIR": str(MINI_GEODATA),
+                       "LAYERS_DIR": str(tmp_path / "layers"), "ADMIN_TOKEN": token})
+
+
+@pytest.fixture()
+def layer_dir(tmp_path):
+    LayerStore(tmp_path / "layers").put_layer(NewLayer("firms", synthetic_frame(200), title_en="SYNTHETIC firms"))
+    return tmp_path
+
+
+def auth(token: str = TOKEN) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_a_read_only_deployment_has_no_write_endpoint(layer_dir):
+    client = make_app(layer_dir).test_client()
+    r = client.post("/api/collections/firms/items", json={"type": "Feature", "geometry": POINT}, headers=auth())
+    assert r.status_code == 405 and r.get_json()["code"] == "MethodNotAllowed"
+    assert client.delete("/api/collections/firms/items/syn-1", headers=auth()).status_code == 405
+    spec = client.get("/api/openapi").get_json()
+    assert not any(m in ("post", "put", "delete") for p in spec["paths"].values() for m in p)
+    # the layer is served like any collection
+    items = client.get("/api/collections/firms/items?limit=5&bbox=120.0,35.9,120.7,36.5").get_json()
+    assert items["numberMatched"] > 0 and len(items["features"]) == 5
+
+
+def test_writes_need_the_token(layer_dir):
+    client = make_app(layer_dir, TOKEN).test_client()
+    body = {"type": "Feature", "geometry": POINT, "properties": {"kind": "chip"}}
+    r = client.post("/api/collections/firms/items", json=body)
+    assert r.status_code == 401 and r.headers["WWW-Authenticate"].startswith("Bearer")
+    assert "Authorization: Bearer" in r.get_json()["description"]
+    r = client.post("/api/collections/firms/items", json=body, headers=auth("wrong"))
+    assert r.status_code == 403 and "wrong" in r.get_json()["description"]
+    r = client.post("/api/collections/firms/items", json=body, headers={"Authorization": "Basic abc"})
+    assert r.status_code == 401
+    assert client.get("/api/collections/firms/items?limit=1").get_json()["numberMatched"] == 200
+
+
+def test_create_replace_delete_round_trip(layer_dir, caplog):
+    app = make_app(layer_dir, TOKEN)
+    client = app.test_client()
+    first = client.get("/api/collections/firms/items?limit=1")
+    etag = first.headers["ETag"]
+    assert first.headers["Cache-Control"] == "no-cache"  # a layer can change: revalidate
+    with caplog.at_level(logging.DEBUG):
+        r = client.post("/api/collections/firms/items", headers=auth(),
+                        json={"type": "Feature", "id": "new-1", "geometry": POINT,
+                              "properties": {"kind": "chip", "staff": 12}})
+    assert r.status_code == 201, r.get_json()
+    assert r.headers["Location"].endswith("/api/collections/firms/items/new-1")
+    assert r.get_json()["properties"] == {"id": "new-1", "kind": "chip", "staff": 12}
+    assert TOKEN not in caplog.text  # the token is never logged
+    again = client.get("/api/collections/firms/items?limit=1", headers={"If-None-Match": etag})
+    assert again.status_code == 200 and again.headers["ETag"] != etag  # not a stale 304
+    assert again.get_json()["numberMatched"] == 201
+    near = client.get("/api/collections/firms/items?near=120.38,36.07&km=0.01").get_json()
+    assert [f["id"] for f in near["features"]] == ["new-1"]
+    r = client.put("/api/collections/firms/items/new-1", headers=auth(),
+                   json={"type": "Feature", "geometry": {"type": "Point", "coordinates": [120.5, 36.3]},
+                         "properties": {"kind": "bio"}})
+    assert r.status_code == 200 and r.get_json()["geometry"]["coordinates"] == [120.5, 36.3]
+    assert client.get("/api/collections/firms/items/new-1").get_json()["properties"]["kind"] == "bio"
+    # another app instance on the same files (another worker) sees the edit on its next request
+    other = make_app(layer_dir, TOKEN).test_client()
+    assert other.get("/api/collections/firms/items/new-1").status_code == 200
+    assert client.delete("/api/collections/firms/items/new-1", headers=auth()).status_code == 204
+    assert other.get("/api/collections/firms/items/new-1").status_code == 404
+    assert client.get("/api/collections/firms/items/new-1").status_code == 404
+
+
+@pytest.mark.parametrize(("method", "path", "kwargs", "status", "words"), [
+    ("post", "/api/collections/firms/items", {"data": "not json", "content_type": "application/json"}, 400, "not valid JSON"),
+    ("post", "/api/collections/firms/items", {"data": "{}", "content_type": "text/plain"}, 415, "text/plain"),
+    ("post", "/api/collections/firms/items", {"json": {"type": "Feature", "geometry": None}}, 400, "no geometry"),
+    ("post", "/api/collections/firms/items", {"json": {"type": "Feature", "geometry": {"type": "Point", "coordinates": [500, 36]}}}, 400, "500"),
+    ("post", "/api/collections/firms/items", {"json": {"type": "Feature", "id": "syn-3", "geometry": POINT}}, 409, "syn-3"),
+    ("post", "/api/collections/firms/items", {"json": {"type": "Feature", "geometry": POINT, "properties": {"staff": 1.5}}}, 400, "staff"),
+    ("put", "/api/collections/firms/items/nope", {"json": {"type": "Feature", "geometry": POINT}}, 404, "nope"),
+    ("delete", "/api/collections/nowhere/items/x", {}, 404, "nowhere"),
+    ("post", "/api/collections/{catalog}/items", {"json": {"type": "Feature", "geometry": POINT}}, 405, "read-only"),
+])
+def test_bad_writes_get_clear_errors(layer_dir, mini_store, method, path, kwargs, status, words):
+    client = make_app(layer_dir, TOKEN).test_client()
+    path = path.format(catalog=mini_store.collection_ids()[0])
+    r = getattr(client, method)(path, headers=auth(), **kwargs)
+    assert r.status_code == status, r.get_data(as_text=True)
+    body = r.get_json()
+    assert body["status"] == status and words in body["description"]
+    assert client.get("/api/collections/firms/items?limit=1").get_json()["numberMatched"] == 200
+
+
+def test_openapi_lists_the_writes_when_they_are_on(layer_dir):
+    spec = make_app(layer_dir, TOKEN).test_client().get("/api/openapi").get_json()
+    assert spec["paths"]["/collections/firms/items"]["post"]["responses"]["201"]
+    assert set(spec["paths"]["/collections/firms/items/{featureId}"]) == {"get", "put", "delete"}
+    assert spec["components"]["securitySchemes"]["adminToken"]["scheme"] == "bearer"
+    # the catalog stays read-only in the description too
+    assert all("post" not in p for k, p in spec["paths"].items() if "firms" not in k)

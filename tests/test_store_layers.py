@@ -1,0 +1,243 @@
+"""User layers (corridor.store.layers): the editable index against brute force, the layer
+store against the in-memory store on the same SYNTHETIC data, edits seen by other processes,
+atomic replacement, and the GeoPackage file itself as GDAL reads it."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+import textwrap
+
+import geopandas as gpd
+import numpy as np
+import pyogrio
+import pytest
+import shapely
+from datafiles import synthetic_frame
+from pyproj import Geod
+
+from corridor import cql
+from corridor.editindex import EditableIndex
+from corridor.errors import Conflict, InvalidParameter, NotFound, ReadOnly
+from corridor.model import ItemsQuery, NewLayer
+from corridor.store import CompositeStore, LayerStore, MemoryStore
+from corridor.store import gpkg as gpkg_file
+
+GEOD = Geod(ellps="WGS84")
+
+
+def geodesic_m(lon0, lat0, lon, lat):
+    return GEOD.inv(np.full(len(lon), lon0), np.full(len(lat), lat0), lon, lat)[2]
+
+
+# --- the editable index ---------------------------------------------------------------------
+
+
+def test_editable_index_matches_brute_force_through_edits():
+    rng = np.random.default_rng(3)
+    n = 5000
+    lon, lat = rng.uniform(120.0, 120.7, n), rng.uniform(35.9, 36.5, n)
+    ix = EditableIndex(np.arange(n), shapely.points(lon, lat))
+    alive = np.ones(n, dtype=bool)
+    for s in rng.choice(n, 500, replace=False):  # delete 500, move 300
+        ix.delete(int(s))
+        alive[s] = False
+    for s in rng.choice(np.flatnonzero(alive), 300, replace=False):
+        lon[s], lat[s] = rng.uniform(120.0, 120.7), rng.uniform(35.9, 36.5)
+        ix.insert(int(s), shapely.Point(lon[s], lat[s]))
+    assert len(ix) == alive.sum()
+    for lon0, lat0, r in ((120.38, 36.07, 3000.0), (120.1, 36.4, 12000.0), (121.5, 37.0, 1000.0)):
+        d = geodesic_m(lon0, lat0, lon, lat)
+        want = np.flatnonzero(alive & (d <= r))
+        got, dist = ix.within(shapely.Point(lon0, lat0), r)
+        assert sorted(got.tolist()) == want.tolist()
+        assert np.allclose(dist, d[got], atol=1e-6)
+        assert (np.diff(dist) >= 0).all()
+        k = 9
+        order = np.flatnonzero(alive)[np.argsort(d[alive], kind="stable")[:k]]
+        near, nd = ix.nearest(shapely.Point(lon0, lat0), k)
+        assert near.tolist() == order.tolist()
+    box = (120.3, 36.0, 120.45, 36.2)
+    inside = np.flatnonzero(alive & (lon >= box[0]) & (lon <= box[2]) & (lat >= box[1]) & (lat <= box[3]))
+    assert ix.in_box(*box).tolist() == inside.tolist()
+
+
+def test_editable_index_polygons_and_points_mixed():
+    square = shapely.box(120.30, 36.10, 120.32, 36.12)
+    ix = EditableIndex([5, 9], [square, shapely.Point(120.5, 36.3)])
+    got, d = ix.within(shapely.Point(120.31, 36.11), 10.0)  # inside the square
+    assert got.tolist() == [5] and d[0] == 0.0
+    # 1 km east of the square's east edge: geodesic distance to the edge, about 1000 m
+    lon1 = 120.32 + 1000.0 / (111_320 * np.cos(np.radians(36.11)))
+    got, d = ix.within(shapely.Point(lon1, 36.11), 1100.0)
+    assert got.tolist() == [5] and 990 < d[0] < 1010
+    assert ix.intersecting(shapely.box(120.31, 36.11, 120.6, 36.4)).tolist() == [5, 9]
+    ix.delete(5)
+    assert ix.intersecting(shapely.box(120.31, 36.11, 120.6, 36.4)).tolist() == [9]
+    with pytest.raises(ValueError, match="not a valid lon/lat"):
+        ix.insert(11, shapely.Point(200.0, 36.0))
+
+
+# --- the layer store ------------------------------------------------------------------------
+
+
+@pytest.fixture()
+def layers(tmp_path):
+    store = LayerStore(tmp_path / "layers")
+    store.put_layer(NewLayer("firms", synthetic_frame(3000), title_en="SYNTHETIC firms"))
+    return store
+
+
+def memory_twin(frame: gpd.GeoDataFrame) -> MemoryStore:
+    """The same SYNTHETIC features in the bundled data's store, as the reference."""
+    feats = []
+    for row, geom in zip(frame.drop(columns="geometry").to_dict("records"), frame.geometry):
+        props = {k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()
+                 if not (isinstance(v, float) and np.isnan(v))}
+        feats.append({"type": "Feature", "id": props["id"], "geometry": shapely.geometry.mapping(geom),
+                      "properties": props})
+    return MemoryStore.from_features([({"id": "firms", "geometry": ["Point"]}, feats)])
+
+
+QUERIES = [
+    ItemsQuery(limit=20),
+    ItemsQuery(limit=50, offset=40, bbox=(120.2, 36.0, 120.5, 36.3)),
+    ItemsQuery(limit=30, near=shapely.Point(120.38, 36.07), near_m=6000.0),
+    ItemsQuery(limit=30, equals={"kind": "chip"}, bbox=(120.0, 35.9, 120.4, 36.2)),
+    ItemsQuery(limit=30, equals={"listed": True}, near=shapely.Point(120.2, 36.3), near_m=9000.0),
+    ItemsQuery(limit=25, q="firm 12"),
+]
+
+
+@pytest.mark.parametrize("query", QUERIES, ids=range(len(QUERIES)))
+def test_layer_store_answers_as_the_memory_store(layers, query):
+    twin = memory_twin(synthetic_frame(3000))
+    got, want = layers.items("firms", query), twin.items("firms", query)
+    assert got.matched == want.matched > 0
+    assert [f.id for f in got.features] == [f.id for f in want.features]
+    assert [dict(f.properties) for f in got.features] == [dict(f.properties) for f in want.features]
+    if want.distances_km is not None:
+        assert np.allclose(got.distances_km, want.distances_km, atol=1e-9)
+
+
+def test_layer_cql_and_queryables(layers):
+    twin = memory_twin(synthetic_frame(3000))
+    expr = cql.parse_filter("staff > 250 AND kind = 'marine' AND score IS NOT NULL", None)
+    cql.check_filter(expr, layers.queryables("firms"))
+    q = ItemsQuery(limit=1000, filter=expr)
+    got, want = layers.items("firms", q), twin.items("firms", q)
+    assert got.matched == want.matched > 50
+    assert [f.id for f in got.features] == [f.id for f in want.features]
+    assert layers.queryables("firms")["staff"]["type"] == "integer"
+    assert layers.queryables("firms")["listed"]["type"] == "boolean"
+
+
+def test_edits_update_index_version_and_file(layers, tmp_path):
+    before = layers.collection("firms").version
+    new = layers.create("firms", {"type": "Feature", "id": "added",
+                                  "geometry": {"type": "Point", "coordinates": [120.38, 36.07]},
+                                  "properties": {"kind": "chip", "staff": 7, "listed": True}})
+    assert new.properties == {"id": "added", "kind": "chip", "staff": 7, "listed": True}
+    after = layers.collection("firms").version
+    assert after != before and layers.collection("firms").count == 3001
+    assert layers.nearest("firms", shapely.Point(120.38, 36.07), 1)[0][0].id == "added"
+    layers.replace("firms", "added", {"type": "Feature", "geometry": {"type": "Point", "coordinates": [120.6, 36.4]},
+                                      "properties": {"kind": "bio"}})
+    moved = layers.get("firms", "added")
+    assert moved.properties == {"id": "added", "kind": "bio"}  # a replace is whole
+    assert layers.within("firms", shapely.Point(120.6, 36.4), 1.0)[0][0].id == "added"
+    assert all(f.id != "added" for f, _ in layers.within("firms", shapely.Point(120.38, 36.07), 5.0))
+    layers.delete("firms", "syn-0")
+    with pytest.raises(NotFound):
+        layers.get("firms", "syn-0")
+    # GDAL reads the edited file, and the file's own R-tree agrees with its rows
+    path = tmp_path / "layers" / "firms.gpkg"
+    frame = pyogrio.read_dataframe(path, layer="features")
+    assert len(frame) == 3000 and "syn-0" not in set(frame["id"])
+    row = frame[frame["id"] == "added"].iloc[0]
+    assert (row.geometry.x, row.geometry.y) == (120.6, 36.4) and row["kind"] == "bio"
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT count(*) FROM rtree_features_geom").fetchone()[0] == 3000
+    minx, miny = conn.execute("SELECT minx, miny FROM rtree_features_geom r JOIN features f ON r.id = f.fid "
+                              "WHERE f.id = 'added'").fetchone()
+    assert abs(minx - 120.6) < 1e-4 and abs(miny - 36.4) < 1e-4
+
+
+def test_bad_edits_are_refused_with_reasons(layers):
+    point = {"type": "Point", "coordinates": [120.4, 36.1]}
+    with pytest.raises(Conflict, match="exists"):
+        layers.create("firms", {"type": "Feature", "id": "syn-1", "geometry": point, "properties": {}})
+    with pytest.raises(InvalidParameter, match="'bogus' is not in collection 'firms'"):
+        layers.create("firms", {"type": "Feature", "geometry": point, "properties": {"bogus": 1}})
+    with pytest.raises(InvalidParameter, match=r"'staff' = 'many'; expected an integer"):
+        layers.create("firms", {"type": "Feature", "geometry": point, "properties": {"staff": "many"}})
+    with pytest.raises(InvalidParameter, match="geometry type Polygon does not fit"):
+        layers.create("firms", {"type": "Feature", "geometry": shapely.geometry.mapping(shapely.box(120, 36, 120.1, 36.1)),
+                                "properties": {}})
+    with pytest.raises(InvalidParameter, match="differs from the URL"):
+        layers.replace("firms", "syn-1", {"type": "Feature", "id": "syn-2", "geometry": point})
+    with pytest.raises(NotFound):
+        layers.delete("firms", "no-such")
+    assert layers.collection("firms").count == 3000  # nothing half-done
+
+
+def test_other_processes_see_edits_and_replacements(layers, tmp_path):
+    root = tmp_path / "layers"
+    other = LayerStore(root)
+    version = other.collection("firms").version
+    code = textwrap.dedent(f"""
+        from corridor.store import LayerStore
+        s = LayerStore({str(root)!r})
+        s.create("firms", {{"type": "Feature", "id": "from-child",
+                            "geometry": {{"type": "Point", "coordinates": [120.41, 36.11]}},
+                            "properties": {{"kind": "marine"}}}})
+        s.delete("firms", "syn-5")
+    """)
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=os.getcwd())
+    other.refresh()
+    assert other.get("firms", "from-child").properties["kind"] == "marine"
+    assert other.collection("firms").version != version
+    assert other.nearest("firms", shapely.Point(120.41, 36.11), 1)[0][0].id == "from-child"
+    with pytest.raises(NotFound):
+        other.get("firms", "syn-5")
+    # a new import replaces the file; the other store switches to it whole
+    layers.put_layer(NewLayer("firms", synthetic_frame(10, seed=99)))
+    other.refresh()
+    assert other.collection("firms").count == 10
+    layers.drop_layer("firms")
+    other.refresh()
+    assert other.collections() == []
+
+
+def test_a_failed_import_leaves_the_previous_layer(layers, tmp_path, monkeypatch):
+    root = tmp_path / "layers"
+    version = layers.collection("firms").version
+
+    def broken(path, frame, meta):
+        path.write_bytes(b"half a file")
+        raise OSError("disk full (simulated)")
+
+    monkeypatch.setattr(gpkg_file, "write", broken)
+    with pytest.raises(OSError, match="disk full"):
+        layers.put_layer(NewLayer("firms", synthetic_frame(5)))
+    assert sorted(p.name for p in root.iterdir() if p.name != ".lock") == ["firms.gpkg"]
+    reader = LayerStore(root)
+    assert reader.collection("firms").count == 3000 and reader.collection("firms").version == version
+
+
+def test_composite_keeps_the_catalog_read_only(tmp_path, mini_store):
+    both = CompositeStore(mini_store, LayerStore(tmp_path / "l"))
+    cid = mini_store.collection_ids()[0]
+    with pytest.raises(ReadOnly, match="read-only"):
+        both.create(cid, {"type": "Feature", "geometry": {"type": "Point", "coordinates": [120.4, 36.1]}})
+    with pytest.raises(InvalidParameter, match="taken by a bundled collection"):
+        both.put_layer(NewLayer(cid, synthetic_frame(3)))
+    with pytest.raises(InvalidParameter, match="layer id 'Bad Name' is not valid"):
+        both.put_layer(NewLayer("Bad Name", synthetic_frame(3)))
+    v0 = both.version
+    both.put_layer(NewLayer("firms", synthetic_frame(3)))
+    assert both.version != v0
+    assert both.collection_ids()[-1] == "firms" and both.collection("firms").editable
+    assert not both.collection(cid).editable
