@@ -56,7 +56,7 @@ def mini_store() -> MemoryStore:
 IN_CI = __import__("os").environ.get("CI", "").lower() == "true"
 #: Parameters of a fixture that gives each test the in-memory store and the PostGIS store;
 #: the PostGIS runs carry the ``postgis`` marker.
-STORE_KINDS = ["memory", pytest.param("postgis", marks=pytest.mark.postgis)]
+STORE_KINDS = ["embedded", pytest.param("postgis", marks=pytest.mark.postgis)]
 
 
 @pytest.fixture(scope="session")
@@ -108,7 +108,26 @@ def load_into(url: str, src) -> None:
 
 @pytest.fixture(scope="session")
 def store_kind(request) -> str:
+    """``embedded`` (the in-process stores: memory, GeoPackage layers) or ``postgis``."""
     return request.param
+
+
+def postgis_with(request, catalog=None, layers=()) -> str:
+    """URL of a new PostGIS database holding the store ``catalog`` (if given) and the
+    :class:`~corridor.model.NewLayer` s ``layers``."""
+    from corridor.store.postgis import PostgisStore
+
+    url = new_schema(request.getfixturevalue("pg_cluster"))
+    if catalog is not None:
+        load_into(url, catalog)
+    if layers:
+        store = PostgisStore(url)
+        try:
+            for layer in layers:
+                store.put_layer(layer)
+        finally:
+            store.close()
+    return url
 
 
 @pytest.fixture(scope="session")
@@ -118,7 +137,7 @@ def as_kind(request, store_kind):
     made: dict[int, object] = {}
 
     def convert(src):
-        if store_kind == "memory":
+        if store_kind == "embedded":
             return src
         if id(src) not in made:
             from corridor.store.postgis import PostgisStore
@@ -154,7 +173,7 @@ def any_mini_store(as_kind, mini_store):
 def _app_of(request, store_kind, geodata, src):
     from web import create_app
 
-    if store_kind == "memory":
+    if store_kind == "embedded":
         return create_app({"TESTING": True, "GEODATA_DIR": geodata})
     url = new_schema(request.getfixturevalue("pg_cluster"))
     load_into(url, src)

@@ -3,7 +3,7 @@
 :class:`Cluster` runs Debian's server binaries (``postgresql`` and
 ``postgresql-15-postgis-3``, found under ``/usr/lib/postgresql/*/bin``): ``initdb`` into a
 temporary directory, ``pg_ctl start`` on a free loopback port with no Unix socket, and a
-template database holding the ``postgis`` and ``btree_gist`` extensions, from which each
+template database holding the ``postgis`` extension, from which each
 test database is copied in a fraction of a second. ``initdb`` refuses to run as root, so
 under root (as CI runs) the server runs as the unprivileged ``nobody`` through ``runuser``
 and its directory is handed to that user.
@@ -92,7 +92,7 @@ class Cluster:
                   "-E", "UTF8", "--locale=C.UTF-8", "--no-sync", "--no-instructions")
         self.start()
         self.execute(f"CREATE DATABASE {TEMPLATE}")
-        self.execute("CREATE EXTENSION postgis; CREATE EXTENSION btree_gist", dbname=TEMPLATE)
+        self.execute("CREATE EXTENSION postgis", dbname=TEMPLATE)
         return self
 
     def start(self) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 import pytest
-from conftest import MINI_GEODATA
+from conftest import MINI_GEODATA, postgis_with
 from datafiles import synthetic_frame
 
 from corridor.model import NewLayer
@@ -16,16 +16,26 @@ TOKEN = "s3cret-token-for-tests"
 POINT = {"type": "Point", "coordinates": [120.38, 36.07]}
 
 
-def make_app(tmp_path, token: str = ""):
+def make_app(where, token: str = ""):
+    """An app over the mini catalog and the layers of ``layer_dir`` (a directory, or the URL
+    of a PostGIS database holding both)."""
     from web import create_app
 
-    return create_app({"TESTING": True, "GEODATA_DIR": str(MINI_GEODATA),
-                       "LAYERS_DIR": str(tmp_path / "layers"), "ADMIN_TOKEN": token})
+    config = {"TESTING": True, "ADMIN_TOKEN": token}
+    if isinstance(where, str):
+        config["DATABASE_URL"] = where
+    else:
+        config.update(GEODATA_DIR=str(MINI_GEODATA), LAYERS_DIR=str(where / "layers"))
+    return create_app(config)
 
 
 @pytest.fixture()
-def layer_dir(tmp_path):
-    LayerStore(tmp_path / "layers").put_layer(NewLayer("firms", synthetic_frame(200), title_en="SYNTHETIC firms"))
+def layer_dir(request, store_kind, tmp_path, mini_store):
+    """Where the SYNTHETIC firms layer is: a layers directory, or a PostGIS database."""
+    layer = NewLayer("firms", synthetic_frame(200), title_en="SYNTHETIC firms")
+    if store_kind == "postgis":
+        return postgis_with(request, mini_store, [layer])
+    LayerStore(tmp_path / "layers").put_layer(layer)
     return tmp_path
 
 

@@ -16,8 +16,6 @@ from pyproj import Geod
 from corridor import cql
 from corridor.errors import InvalidParameter, Unavailable
 from corridor.model import ItemsQuery
-from corridor.store.attributes import queryables_of as _queryables
-from corridor.store.pgkeys import count_keys, queryables_from_keys
 
 pytestmark = pytest.mark.postgis
 GEOD = Geod(ellps="WGS84")
@@ -182,20 +180,6 @@ def test_the_schema_densifies_as_the_memory_engine_does():
     from corridor.store.pgschema import MIGRATIONS
 
     assert f"ST_Segmentize(geom, {DENSIFY_DEG})" in MIGRATIONS[0][2]
-
-
-@pytest.mark.parametrize("seed", range(20))
-def test_queryables_from_key_counts_equal_the_memory_rules(seed):
-    rng = np.random.default_rng(seed)
-    choices = [True, False, 1, 2, 3.5, -1.0, "a", "b", [1], {"x": 1}]
-    props = []
-    for _ in range(int(rng.integers(1, 12))):
-        keys = rng.permutation(["a", "b", "c", "d", "e"])[: rng.integers(0, 5)]
-        props.append({str(k): choices[int(rng.integers(len(choices)))] for k in keys})
-    want, _ = _queryables(props, ("Point",))
-    got = queryables_from_keys([(k, kind, *v) for (k, kind), v in count_keys(enumerate(props)).items()],
-                               len(props), ("Point",))
-    assert list(got.items()) == list(want.items())
 
 
 def test_a_second_instance_sees_a_reload_on_its_next_refresh(pg_url):

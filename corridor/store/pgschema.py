@@ -9,16 +9,18 @@ Tables (``corridor_`` prefix, so the schema can share a database):
 - ``corridor_state``: one row. ``version`` is bumped by every write, so a replica learns with
   one indexed read per request whether anything changed; the writer also locks this row, so
   writes are serialised. It holds the plan's indicators too.
-- ``corridor_collections``: metadata per collection (display position, its
-  ``collections.toml`` entry, editable, version, count, extent, observed geometry types,
-  queryables in first-seen order, the next data-order position).
-- ``corridor_keys``: per collection, property name and JSON value kind, how many features
-  have it and where it was first seen: the queryables follow edits without a table scan.
+- ``corridor_collections``: metadata per collection: display position, its
+  ``collections.toml``-style entry (titles, group, roles, geometry types; for a user layer
+  also its declared column types), whether it takes edits, version, count, extent, its
+  queryables (``json``, so their order is kept) and the next data-order position.
 - ``corridor_features``: one row per feature: data-order position, properties (``jsonb``,
   for filters), the ready GeoJSON text (its key order kept), the normalised names and raw
   industry terms, the geometry in EPSG:4326, and its geography densified to
-  :data:`corridor.geodesic.DENSIFY_DEG`. GiST indexes on ``(collection, geom)`` and
-  ``(collection, geog)`` (btree_gist) serve bbox and geodesic distance queries.
+  :data:`corridor.geodesic.DENSIFY_DEG`. It is partitioned by collection (``LIST``): each
+  collection is one table (``corridor_collections.part``) with its own GiST indexes on
+  ``geom`` (bbox, intersection, tiles) and ``geog`` (geodesic distance), so a query names
+  one collection and touches only its table, and a layer is imported into a table of its
+  own, indexed in bulk, then swapped in (:mod:`corridor.store.pgwrite`).
 """
 
 from __future__ import annotations
@@ -31,7 +33,6 @@ MIGRATION_LOCK = 0x636F7272  # "corr"
 MIGRATIONS: tuple[tuple[int, str, str], ...] = (
     (1, "tables and indexes", """
 CREATE EXTENSION IF NOT EXISTS postgis;
-CREATE EXTENSION IF NOT EXISTS btree_gist;
 CREATE TABLE corridor_state (
     id boolean PRIMARY KEY DEFAULT true CHECK (id),
     version bigint NOT NULL DEFAULT 0,
@@ -45,22 +46,14 @@ CREATE TABLE corridor_collections (
     entry jsonb NOT NULL,
     editable boolean NOT NULL DEFAULT false,
     version text NOT NULL,
+    part text NOT NULL UNIQUE,
     count bigint NOT NULL DEFAULT 0,
     extent float8[],
-    geometry_types jsonb NOT NULL DEFAULT '{}',
+    queryables json NOT NULL DEFAULT '{}',
     next_pos bigint NOT NULL DEFAULT 0
 );
-CREATE TABLE corridor_keys (
-    collection text NOT NULL REFERENCES corridor_collections (id) ON DELETE CASCADE,
-    key text NOT NULL,
-    kind text NOT NULL,
-    n bigint NOT NULL,
-    first_pos bigint NOT NULL,
-    first_idx integer NOT NULL,
-    PRIMARY KEY (collection, key, kind)
-);
 CREATE TABLE corridor_features (
-    collection text NOT NULL REFERENCES corridor_collections (id) ON DELETE CASCADE,
+    collection text NOT NULL,
     fid text NOT NULL,
     pos bigint NOT NULL,
     properties jsonb NOT NULL,
@@ -72,11 +65,11 @@ CREATE TABLE corridor_features (
     -- straight lon/lat edges of GeoJSON (RFC 7946), not great circles, within millimetres
     geog geography GENERATED ALWAYS AS (ST_Segmentize(geom, 0.002)::geography) STORED,
     PRIMARY KEY (collection, fid)
-);
+) PARTITION BY LIST (collection);
 CREATE INDEX corridor_features_order ON corridor_features (collection, pos);
 CREATE INDEX corridor_features_fid ON corridor_features (fid);
-CREATE INDEX corridor_features_geom ON corridor_features USING gist (collection, geom);
-CREATE INDEX corridor_features_geog ON corridor_features USING gist (collection, geog);
+CREATE INDEX corridor_features_geom ON corridor_features USING gist (geom);
+CREATE INDEX corridor_features_geog ON corridor_features USING gist (geog);
 CREATE INDEX corridor_features_industries ON corridor_features USING gin (industries);
 """),
 )

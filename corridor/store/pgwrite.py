@@ -2,30 +2,50 @@
 and single-feature edits.
 
 Every write is one transaction that first locks the ``corridor_state`` row (writers queue
-there, readers never wait) and ends by bumping its version and the version of each
-collection it touched, so other replicas see the change on their next request. A write that
+there; readers never wait) and ends by bumping its version and the version of each
+collection it touched, so every replica sees the change on its next request. A write that
 fails part-way rolls back whole: readers keep seeing the previous version, complete.
+
+User layers behave as :class:`~corridor.store.layers.LayerStore`'s: the same id rules, a
+schema of declared column types fixed at import (the queryables), edits checked against it
+by the same function, properties in column order, ids given or minted, replace clears the
+properties not given.
 """
 
 from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Iterable, Mapping
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 import numpy as np
+import pandas as pd
 import shapely
+from psycopg import sql
 
-from corridor.errors import DataError
-from corridor.store.attributes import INDUSTRY_FIELDS, NAME_FIELDS, _strings
+from corridor import checks
+from corridor.errors import Conflict, DataError, InvalidParameter, NotFound, ReadOnly
+from corridor.model import Feature, Indicator, NewLayer
+from corridor.store.attributes import INDUSTRY_FIELDS, NAME_FIELDS, _strings, geometry_queryable
 from corridor.store.base import FeatureStore
-from corridor.store.pgkeys import count_keys
+from corridor.store.layers import (
+    _SCHEMA_OF_TYPE,
+    GROUP,
+    LayerStore,
+    _feature_bytes,
+    _feature_id,
+    check_layer_id,
+)
 from corridor.textmatch import normalize
 
-#: Display position of the first user layer (the catalog's collections come before).
-FIRST_LAYER_POSITION = 1000
+#: Display position of every user layer (after the catalog's; layers sort by id).
+LAYER_POSITION = 1_000_000
+#: How long swapping a collection's table waits for running reads of the old one.
+LOCK_TIMEOUT_MS = 10_000
 
 
 @dataclass(frozen=True)
@@ -60,51 +80,82 @@ def _ewkb(geom: shapely.Geometry | None) -> str | None:
     return str(shapely.to_wkb(shapely.set_srid(geom, 4326), hex=True, include_srid=True))
 
 
-def copy_rows(conn: Any, cid: str, rows: Iterable[Row], first_pos: int = 0) -> dict[str, Any]:
-    """COPY ``rows`` into collection ``cid`` from position ``first_pos`` on; returns what the
-    collection row needs: count, extent, geometry type counts, key counts, next position."""
-    keys: list[tuple[int, Mapping[str, Any]]] = []
-    types: dict[str, int] = {}
-    bounds: list[np.ndarray] = []
-    pos = first_pos
-    with conn.cursor().copy(
-        "COPY corridor_features (collection, fid, pos, properties, doc, names, industries, geom) "
-        "FROM STDIN"
-    ) as copy:
-        for r in rows:
-            names = [normalize(n) for n in _strings(dict(r.properties), NAME_FIELDS)]
-            industries = _strings(dict(r.properties), INDUSTRY_FIELDS)
-            copy.write_row((cid, r.fid, pos, json.dumps(dict(r.properties), ensure_ascii=False),
+def _texts(props: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+    """Normalised names and raw industry terms of a feature (what name and industry search
+    read)."""
+    p = dict(props)
+    return [normalize(n) for n in _strings(p, NAME_FIELDS)], _strings(p, INDUSTRY_FIELDS)
+
+
+def _extent(bounds: list[Sequence[float]]) -> list[float] | None:
+    if not bounds:
+        return None
+    b = np.asarray(bounds, dtype=float)
+    return [float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 2].max()), float(b[:, 3].max())]
+
+
+#: Indexes of a collection's table, as the partitioned table declares them (so ATTACH
+#: adopts them instead of building its own).
+_PART_INDEXES = ("(collection, pos)", "(fid)", "USING gist (geom)", "USING gist (geog)",
+                 "USING gin (industries)")
+
+
+def build_part(conn: Any, cid: str, rows: Iterable[Row]) -> tuple[str, int, list[float] | None]:
+    """A new table holding collection ``cid``'s ``rows``, loaded by COPY and then indexed
+    in bulk (faster than growing indexes row by row), ready to be attached. Returns its
+    name, the row count and the extent. Nothing else sees it until :func:`attach_part`.
+    """
+    name = f"corridor_part_{secrets.token_hex(6)}"
+    table = sql.Identifier(name)
+    conn.execute(sql.SQL("CREATE TABLE {} (LIKE corridor_features INCLUDING DEFAULTS "
+                         "INCLUDING GENERATED)").format(table))
+    bounds: list[Sequence[float]] = []
+    n = 0
+    with conn.cursor().copy(sql.SQL(
+        "COPY {} (collection, fid, pos, properties, doc, names, industries, geom) FROM STDIN"
+    ).format(table)) as copy:
+        for n, r in enumerate(rows, start=1):
+            names, industries = _texts(r.properties)
+            copy.write_row((cid, r.fid, n - 1, json.dumps(dict(r.properties), ensure_ascii=False),
                             r.doc, names, industries, _ewkb(r.geometry)))
-            keys.append((pos, r.properties))
             if r.geometry is not None:
-                types[r.geometry.geom_type] = types.get(r.geometry.geom_type, 0) + 1
-                bounds.append(np.asarray(r.geometry.bounds))
-            pos += 1
-    extent = None
-    if bounds:
-        b = np.vstack(bounds)
-        extent = [float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 2].max()), float(b[:, 3].max())]
-    return {"count": pos - first_pos, "extent": extent, "types": types,
-            "keys": count_keys(keys), "next_pos": pos}
+                bounds.append(r.geometry.bounds)
+    conn.execute("SET LOCAL maintenance_work_mem = '256MB'")
+    conn.execute(sql.SQL("ALTER TABLE {} ADD PRIMARY KEY (collection, fid), "
+                         "ADD CHECK (collection = {})").format(table, sql.Literal(cid)))
+    for spec in _PART_INDEXES:
+        conn.execute(sql.SQL("CREATE INDEX ON {} " + spec).format(table))
+    return name, n, _extent(bounds)
 
 
-def insert_collection(conn: Any, cid: str, position: int, entry: dict[str, Any], editable: bool,
-                      version: str, rows: Iterable[Row]) -> None:
-    """Insert collection ``cid`` with its features (the id must be free)."""
+def attach_part(conn: Any, cid: str, name: str, position: int, entry: dict[str, Any],
+                editable: bool, version: str, queryables: dict[str, Any], count: int,
+                extent: list[float] | None) -> None:
+    """Make table ``name`` collection ``cid`` (whose id must be free by now)."""
+    conn.execute(sql.SQL("ALTER TABLE corridor_features ATTACH PARTITION {} FOR VALUES IN ({})")
+                 .format(sql.Identifier(name), sql.Literal(cid)))
     conn.execute(
-        "INSERT INTO corridor_collections (id, position, entry, editable, version) "
-        "VALUES (%s, %s, %s, %s, %s)", (cid, position, json.dumps(entry, ensure_ascii=False),
-                                        editable, version))
-    stats = copy_rows(conn, cid, rows)
-    conn.execute(
-        "UPDATE corridor_collections SET count = %s, extent = %s, geometry_types = %s, "
-        "next_pos = %s WHERE id = %s",
-        (stats["count"], stats["extent"], json.dumps(stats["types"]), stats["next_pos"], cid))
-    with conn.cursor().copy("COPY corridor_keys (collection, key, kind, n, first_pos, first_idx) "
-                            "FROM STDIN") as copy:
-        for (name, kind), (n, pos, idx) in stats["keys"].items():
-            copy.write_row((cid, name, kind, n, pos, idx))
+        "INSERT INTO corridor_collections (id, position, entry, editable, version, part, count, "
+        "extent, queryables, next_pos) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+        (cid, position, json.dumps(entry, ensure_ascii=False), editable, version, name, count,
+         extent, json.dumps(queryables, ensure_ascii=False), count))
+
+
+def drop_collection(conn: Any, cid: str) -> None:
+    """Drop collection ``cid`` and its table (if it exists)."""
+    row = conn.execute("DELETE FROM corridor_collections WHERE id = %s RETURNING part", (cid,)).fetchone()
+    if row is not None:
+        conn.execute(sql.SQL("DROP TABLE {}").format(sql.Identifier(row[0])))
+
+
+def swap_lock(conn: Any) -> None:
+    """Take the write lock for a change of tables, waiting at most :data:`LOCK_TIMEOUT`
+    for the readers of the table being replaced (dropping it needs them gone)."""
+    conn.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT_MS}ms'")
+    lock_state(conn)
+
+
+# --- the catalog ---------------------------------------------------------------------------
 
 
 def catalog_entry(meta: Any) -> dict[str, Any]:
@@ -117,10 +168,10 @@ def catalog_entry(meta: Any) -> dict[str, Any]:
     return entry
 
 
-def load_catalog(conn: Any, src: FeatureStore, digest: str | None = None) -> list[tuple[str, int]]:
+def load_catalog(conn: Any, src: FeatureStore) -> list[tuple[str, int]]:
     """Replace the catalog (every collection that is not a user layer) and the indicators
     by those of ``src``, in one transaction; user layers stay. Each collection keeps its
-    version from ``src``. Returns ``(collection id, feature count)`` pairs.
+    version and queryables from ``src``. Returns ``(collection id, feature count)`` pairs.
 
     Raises
     ------
@@ -129,19 +180,284 @@ def load_catalog(conn: Any, src: FeatureStore, digest: str | None = None) -> lis
     """
     loaded = []
     with conn.transaction():
-        lock_state(conn)
-        layers = {r[0] for r in conn.execute("SELECT id FROM corridor_collections WHERE editable")}
-        conn.execute("DELETE FROM corridor_collections WHERE NOT editable")
+        built = []
         for position, meta in enumerate(src.collections()):
+            rows = (Row(f.id, f.properties, f.json.decode(), f.geometry) for f in src.features(meta.id))
+            built.append((position, meta, *build_part(conn, meta.id, rows)))
+        swap_lock(conn)
+        layers = {r[0] for r in conn.execute("SELECT id FROM corridor_collections WHERE editable")}
+        for (cid,) in conn.execute("SELECT id FROM corridor_collections WHERE NOT editable").fetchall():
+            drop_collection(conn, cid)
+        for position, meta, name, n, extent in built:
             if meta.id in layers:
                 raise DataError("database", None, meta.id,
                                 "a user layer already has this collection id; drop it first")
-            rows = (Row(f.id, f.properties, f.json.decode(), f.geometry) for f in src.features(meta.id))
-            insert_collection(conn, meta.id, position, catalog_entry(meta), False, meta.version, rows)
-            loaded.append((meta.id, meta.count))
-        indicators = [asdict(i) for i in src.indicators()]
+            attach_part(conn, meta.id, name, position, catalog_entry(meta), False, meta.version,
+                        src.queryables(meta.id), n, extent)
+            loaded.append((meta.id, n))
         conn.execute("UPDATE corridor_state SET indicators = %s, catalog = %s",
-                     (json.dumps(indicators, ensure_ascii=False), digest or src.version))
+                     (json.dumps([asdict(i) for i in src.indicators()], ensure_ascii=False),
+                      src.version))
         bump_state(conn)
     return loaded
 
+
+# --- user layers ---------------------------------------------------------------------------
+
+#: Declared column type (GeoPackage's names, as GDAL writes a frame) of a pandas dtype kind.
+_TYPE_OF_KIND = {"b": "BOOLEAN", "i": "INTEGER", "u": "INTEGER", "f": "REAL", "M": "DATETIME"}
+
+
+def column_types(frame: Any) -> dict[str, str]:
+    """Declared types of a layer frame's columns (geometry left out), in frame order."""
+    geom = frame.geometry.name
+    return {c: ("TEXT" if c == "id" else _TYPE_OF_KIND.get(frame[c].dtype.kind, "TEXT"))
+            for c in frame.columns if c != geom}
+
+
+def layer_queryables(types: Mapping[str, str], geometry_types: Sequence[str]) -> dict[str, Any]:
+    """A layer's queryables from its declared column types, as LayerStore gives them."""
+    out: dict[str, Any] = {}
+    for name, typ in types.items():
+        schema = _SCHEMA_OF_TYPE.get(typ) or ({"type": "integer"} if "INT" in typ else {"type": "string"})
+        out[name] = {"title": name, **schema}
+    out["geometry"] = geometry_queryable(geometry_types)
+    return out
+
+
+def _scalar(value: Any, typ: str) -> Any:
+    """A frame cell as the JSON value a layer property holds (None for missing)."""
+    if value is None or (not isinstance(value, (str, bytes)) and pd.isna(value)):
+        return None
+    if typ == "BOOLEAN":
+        return bool(value)
+    if typ == "INTEGER":
+        return int(value)
+    if typ == "REAL":
+        return float(value)
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    return str(value)
+
+
+def layer_properties(fid: str, types: Mapping[str, str], values: Mapping[str, Any]) -> dict[str, Any]:
+    """``{"id": fid}`` then each column's value in column order, missing ones left out."""
+    props: dict[str, Any] = {"id": fid}
+    for c, typ in types.items():
+        v = values.get(c)
+        if c != "id" and v is not None:
+            props[c] = bool(v) if typ == "BOOLEAN" else v
+    return props
+
+
+def layer_row(fid: str, types: Mapping[str, str], values: Mapping[str, Any],
+              geom: shapely.Geometry | None) -> Row:
+    props = layer_properties(fid, types, values)
+    text = "null" if geom is None else shapely.to_geojson(geom)
+    return Row(fid, props, _feature_bytes(fid, text, props).decode(), geom)
+
+
+def _frame_rows(frame: Any, types: Mapping[str, str]) -> Iterable[Row]:
+    geoms = np.asarray(frame.geometry.values, dtype=object)
+    cols = [c for c in types if c != "id"]
+    data = {c: frame[c].to_numpy(dtype=object) for c in cols}
+    for i, fid in enumerate(frame["id"].to_numpy(dtype=object)):
+        g = geoms[i]
+        geom = None if g is None or shapely.is_empty(g) else g
+        yield layer_row(str(fid), types, {c: _scalar(data[c][i], types[c]) for c in cols}, geom)
+
+
+def check_layer(layer: NewLayer, indicators: Sequence[Indicator]) -> None:
+    """What LayerStore refuses in a new layer, refused with its words.
+
+    Raises
+    ------
+    InvalidParameter
+        For a bad id, an unknown indicator tag or no ``id`` column.
+    Conflict
+        For an id used twice.
+    """
+    check_layer_id(layer.id)
+    if layer.indicator and layer.indicator not in {i.id for i in indicators}:
+        raise InvalidParameter(
+            f"indicator {checks.shown(layer.indicator)} is not one of the plan's indicators; "
+            f"expected one of {', '.join(i.id for i in indicators) or '(none loaded)'}")
+    if "id" not in layer.frame.columns:
+        raise InvalidParameter("the layer has no 'id' column; expected one id per feature")
+    ids = layer.frame["id"]
+    dup = ids[ids.duplicated()]
+    if len(dup):
+        raise Conflict(f"feature id {str(dup.iloc[0])!r} is used twice; expected unique ids")
+
+
+def put_layer(conn: Any, layer: NewLayer, indicators: Sequence[Indicator]) -> None:
+    """Store ``layer``, replacing a layer of that id in the same transaction (readers see
+    the old one until the commit; a failure leaves it)."""
+    check_layer(layer, indicators)
+    frame = layer.frame
+    types = column_types(frame)
+    present = [g for g in frame.geometry.values if g is not None and not shapely.is_empty(g)]
+    gtypes = sorted({g.geom_type for g in present}) or ["Point"]
+    entry = {"group": GROUP, "title_zh": layer.title_zh or layer.id,
+             "title_en": layer.title_en or layer.id, "description_zh": layer.description_zh,
+             "description_en": layer.description_en, "roles": [], "geometry": gtypes,
+             "columns": types, "indicator": layer.indicator or None, "source": layer.source}
+    with conn.transaction():
+        _not_catalog(conn, layer.id)  # before the long part
+        name, n, extent = build_part(conn, layer.id, _frame_rows(frame, types))
+        swap_lock(conn)
+        _not_catalog(conn, layer.id)
+        drop_collection(conn, layer.id)
+        attach_part(conn, layer.id, name, LAYER_POSITION, entry, True, new_version(),
+                    layer_queryables(types, gtypes), n, extent)
+        bump_state(conn)
+
+
+def _not_catalog(conn: Any, cid: str) -> None:
+    row = conn.execute("SELECT editable FROM corridor_collections WHERE id = %s", (cid,)).fetchone()
+    if row is not None and not row[0]:
+        taken = [r[0] for r in conn.execute(
+            "SELECT id FROM corridor_collections WHERE NOT editable ORDER BY id")]
+        raise InvalidParameter(f"layer id {cid!r} is taken by a bundled collection; "
+                               f"expected another name (taken: {', '.join(taken)})")
+
+
+def drop_layer(conn: Any, cid: str) -> None:
+    with conn.transaction():
+        swap_lock(conn)
+        _editable(conn, cid)
+        drop_collection(conn, cid)
+        bump_state(conn)
+
+
+# --- single-feature edits ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Target:
+    """A user layer about to be edited (its collection row locked by the state lock)."""
+
+    id: str
+    types: dict[str, str]
+    geometry_types: tuple[str, ...]
+    extent: list[float] | None
+    next_pos: int
+
+
+def _editable(conn: Any, cid: str) -> _Target:
+    row = conn.execute("SELECT entry, editable, extent, next_pos FROM corridor_collections "
+                       "WHERE id = %s", (cid,)).fetchone()
+    if row is None:
+        raise NotFound(f"collection {checks.shown(cid)} not found; expected one of the layers")
+    entry, editable, extent, next_pos = row
+    if not editable:
+        raise ReadOnly(f"collection {cid!r} is part of the bundled catalog and read-only; "
+                       "only user layers take edits")
+    return _Target(cid, entry.get("columns", {"id": "TEXT"}), tuple(entry["geometry"]), extent,
+                   int(next_pos))
+
+
+def _checked(target: _Target, feature: Mapping[str, Any]) -> tuple[shapely.Geometry, dict[str, Any]]:
+    """The geometry and column values of a GeoJSON Feature, checked as LayerStore checks
+    (the same function, so the same rules and messages)."""
+    layer = SimpleNamespace(id=target.id, types=target.types, geometry_types=target.geometry_types)
+    return LayerStore._row(cast(Any, layer), feature)
+
+
+def _on_edge(bounds: Sequence[float], extent: list[float] | None) -> bool:
+    """Whether removing a geometry with ``bounds`` may shrink ``extent``."""
+    if extent is None:
+        return True
+    return bounds[0] <= extent[0] or bounds[1] <= extent[1] or bounds[2] >= extent[2] \
+        or bounds[3] >= extent[3]
+
+
+def _finish_edit(conn: Any, t: _Target, count_delta: int, added: shapely.Geometry | None,
+                 removed: Sequence[float] | None, next_pos: int) -> None:
+    if removed is not None and _on_edge(removed, t.extent):
+        box = conn.execute("SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM "
+                           "(SELECT ST_Extent(geom) AS e FROM corridor_features "
+                           "WHERE collection = %s) q", (t.id,)).fetchone()
+        extent = None if box[0] is None else [float(v) for v in box]
+    else:
+        extent = t.extent
+        if added is not None:
+            extent = _extent(([extent] if extent else []) + [added.bounds])
+    conn.execute("UPDATE corridor_collections SET count = count + %s, extent = %s, version = %s, "
+                 "next_pos = %s WHERE id = %s", (count_delta, extent, new_version(), next_pos, t.id))
+    bump_state(conn)
+
+
+def _write_row(conn: Any, cid: str, pos: int, row: Row, update: bool) -> None:
+    names, industries = _texts(row.properties)
+    values = (json.dumps(dict(row.properties), ensure_ascii=False), row.doc, names, industries,
+              _ewkb(row.geometry))
+    if update:
+        conn.execute("UPDATE corridor_features SET properties = %s, doc = %s, names = %s, "
+                     "industries = %s, geom = %s WHERE collection = %s AND fid = %s",
+                     (*values, cid, row.fid))
+    else:
+        conn.execute("INSERT INTO corridor_features (properties, doc, names, industries, geom, "
+                     "collection, fid, pos) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                     (*values, cid, row.fid, pos))
+
+
+def _feature(cid: str, row: Row) -> Feature:
+    return Feature(cid, row.fid, row.properties, row.geometry, row.doc.encode())
+
+
+def create(conn: Any, cid: str, feature: Mapping[str, Any]) -> Feature:
+    with conn.transaction():
+        lock_state(conn)
+        t = _editable(conn, cid)
+        fid = _feature_id(feature) or uuid.uuid4().hex[:12]
+        if conn.execute("SELECT 1 FROM corridor_features WHERE collection = %s AND fid = %s",
+                        (cid, fid)).fetchone():
+            raise Conflict(f"feature {fid!r} exists in collection {cid!r}; replace it with PUT "
+                           "or create it without an id")
+        geom, values = _checked(t, feature)
+        row = layer_row(fid, t.types, values, geom)
+        _write_row(conn, cid, t.next_pos, row, update=False)
+        _finish_edit(conn, t, 1, geom, None, t.next_pos + 1)
+    return _feature(cid, row)
+
+
+def replace(conn: Any, cid: str, fid: str, feature: Mapping[str, Any]) -> Feature:
+    with conn.transaction():
+        lock_state(conn)
+        t = _editable(conn, cid)
+        old = _old_bounds(conn, cid, fid)
+        given = _feature_id(feature)
+        if given is not None and given != fid:
+            raise InvalidParameter(f"the body's id {given!r} differs from the URL's {fid!r}; "
+                                   "expected the same id or none")
+        geom, values = _checked(t, feature)
+        row = layer_row(fid, t.types, values, geom)  # properties not given are cleared
+        _write_row(conn, cid, 0, row, update=True)
+        _finish_edit(conn, t, 0, geom, old, t.next_pos)
+    return _feature(cid, row)
+
+
+def delete(conn: Any, cid: str, fid: str) -> None:
+    with conn.transaction():
+        lock_state(conn)
+        t = _editable(conn, cid)
+        old = _old_bounds(conn, cid, fid)
+        conn.execute("DELETE FROM corridor_features WHERE collection = %s AND fid = %s", (cid, fid))
+        _finish_edit(conn, t, -1, None, old, t.next_pos)
+
+
+def _old_bounds(conn: Any, cid: str, fid: str) -> list[float] | None:
+    """Bounds of feature ``fid``'s geometry (None if unplaced).
+
+    Raises
+    ------
+    NotFound
+        If there is no such feature.
+    """
+    row = conn.execute("SELECT geom IS NULL, ST_XMin(geom), ST_YMin(geom), ST_XMax(geom), "
+                       "ST_YMax(geom) FROM corridor_features WHERE collection = %s AND fid = %s",
+                       (cid, fid)).fetchone()
+    if row is None:
+        raise NotFound(f"feature {checks.shown(fid)} not found in collection {cid!r}")
+    return None if row[0] else [float(v) for v in row[1:]]

@@ -36,10 +36,9 @@ from corridor.errors import InvalidParameter, NotFound, Unavailable
 from corridor.geodesic import DENSIFY_DEG
 from corridor.geoindex import Probe
 from corridor.industry import expand, term_matches
-from corridor.model import CollectionMeta, Feature, Indicator, ItemsPage, ItemsQuery
-from corridor.store import pgcql
+from corridor.model import CollectionMeta, Feature, Indicator, ItemsPage, ItemsQuery, NewLayer
+from corridor.store import pgcql, pgwrite
 from corridor.store.base import FeatureStore
-from corridor.store.pgkeys import queryables_from_keys
 from corridor.store.pgpool import Database
 from corridor.store.pgschema import LATEST, applied
 from corridor.textmatch import name_score, normalize
@@ -340,6 +339,40 @@ class PostgisStore(FeatureStore):
                           "AND pos = ANY(%s) ORDER BY pos", (cid, [p for p, _ in hits]))
         return list(zip(to_features(cid, rows), (s for _, s in hits)))
 
+    # --- writes (user layers; the catalog comes from `corridor db load`) -----------------
+
+    @property
+    def writable(self) -> bool:
+        return True
+
+    def _write(self, fn: Any) -> Any:
+        """Run a write transaction (never retried: it may have committed), then catch up."""
+        try:
+            return self.db.run(fn, retry=False)
+        finally:
+            self.refresh()
+
+    def put_layer(self, layer: NewLayer) -> CollectionMeta:
+        indicators = self.indicators()
+        self._write(lambda c: pgwrite.put_layer(c, layer, indicators))
+        return self.collection(layer.id)
+
+    def drop_layer(self, cid: str) -> None:
+        self.collection(cid)
+        self._write(lambda c: pgwrite.drop_layer(c, cid))
+
+    def create(self, cid: str, feature: Mapping[str, Any]) -> Feature:
+        self.collection(cid)
+        return self._write(lambda c: pgwrite.create(c, cid, feature))  # type: ignore[no-any-return]
+
+    def replace(self, cid: str, fid: str, feature: Mapping[str, Any]) -> Feature:
+        self.collection(cid)
+        return self._write(lambda c: pgwrite.replace(c, cid, fid, feature))  # type: ignore[no-any-return]
+
+    def delete(self, cid: str, fid: str) -> None:
+        self.collection(cid)
+        self._write(lambda c: pgwrite.delete(c, cid, fid))
+
     # --- text matching in Python, over columns cached per collection version --------------
 
     def _text_column(self, cid: str, what: str) -> Any:
@@ -414,22 +447,19 @@ def _load_snapshot(conn: Any) -> _Snapshot:
         state, indicators, catalog = conn.execute(
             "SELECT version, indicators, catalog FROM corridor_state").fetchone()
         rows = conn.execute(
-            "SELECT id, entry, editable, version, count, extent, geometry_types "
+            "SELECT id, entry, editable, version, count, extent, queryables "
             "FROM corridor_collections ORDER BY position, id").fetchall()
-        keys = conn.execute("SELECT collection, key, kind, n, first_pos, first_idx "
-                            "FROM corridor_keys").fetchall()
     metas, queryables = [], {}
     digest = hashlib.sha256(catalog.encode())
-    for cid, entry, editable, version, count, extent, gtypes in rows:
-        types = tuple(entry.get("geometry") or sorted(t for t, n in gtypes.items() if n > 0))
+    for cid, entry, editable, version, count, extent, qables in rows:
         metas.append(CollectionMeta(
             id=cid, group=entry.get("group", "plan"), title_zh=entry.get("title_zh", cid),
             title_en=entry.get("title_en", cid), description_zh=entry.get("description_zh", ""),
-            description_en=entry.get("description_en", ""), geometry_types=types,
-            roles=frozenset(entry.get("roles", [])), count=int(count),
-            extent=tuple(extent) if extent else None, version=version, editable=editable,
-            indicator=entry.get("indicator")))
-        queryables[cid] = queryables_from_keys([k[1:] for k in keys if k[0] == cid], int(count), types)
+            description_en=entry.get("description_en", ""),
+            geometry_types=tuple(entry.get("geometry", ())), roles=frozenset(entry.get("roles", [])),
+            count=int(count), extent=tuple(extent) if extent else None, version=version,
+            editable=editable, indicator=entry.get("indicator") or None))
+        queryables[cid] = qables
         digest.update(f"|{cid}:{version}".encode())
     inds = tuple(Indicator(**i) for i in indicators)
     return _Snapshot(int(state), digest.hexdigest()[:16], metas, {m.id: m for m in metas},
