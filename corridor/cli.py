@@ -1,4 +1,5 @@
-"""The ``corridor`` command: validate the bundled data, or serve the app."""
+"""The ``corridor`` command: validate the bundled data, serve the app, and import, list and
+drop user layers (:mod:`corridor.cli_layers`)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from corridor.errors import DataError
+from corridor.cli_db import add_commands as add_db_commands
+from corridor.cli_layers import add_commands as add_layer_commands
+from corridor.errors import DataError, Unavailable
 
 if TYPE_CHECKING:
     from corridor.store import MemoryStore
@@ -79,7 +82,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     try:
         # command-line options win over CORRIDOR_* environment variables and instance config
         app = create_app({k: v for k, v in given.items() if v is not None})
-    except DataError as exc:
+    except (DataError, Unavailable) as exc:  # bad data; no database, or no schema in it
         print(f"error: refusing to start: {exc}", file=sys.stderr)
         return 1
     c = app.config
@@ -95,7 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="corridor",
         description=(
             "Qingdao bay-area S&T innovation corridor map service: validate the bundled "
-            "geodata, or serve the map and the OGC API - Features."
+            "geodata, serve the map and the OGC API - Features, import, list and drop "
+            "user layers, and set up the PostGIS database of a scaled-out deployment."
         ),
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -148,6 +152,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="gunicorn (default), or waitress where gunicorn cannot run (Windows)")
     srv.add_argument("--geodata", type=Path, default=None, help="geodata directory (default: bundled)")
     srv.set_defaults(func=_cmd_serve)
+    add_layer_commands(sub)
+    add_db_commands(sub)
     return parser
 
 

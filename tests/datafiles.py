@@ -11,6 +11,7 @@ import json
 import shutil
 import tomllib
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -148,6 +149,25 @@ def synthetic_store(spec: dict[str, list[dict[str, Any]]]) -> MemoryStore:
                       "roles": roles.get(cid, []), "geometry": types, "title_zh": cid,
                       "title_en": cid}, feats))
     return MemoryStore.from_features(cols)
+
+
+@cache
+def qingdao_land_file() -> Any:
+    """The union of the bundled district polygons, read with geopandas (not the store)."""
+    return gpd.read_file(GEODATA_DIR / "data" / "districts.geojson").geometry.union_all()
+
+
+def synthetic_land_points(n: int, seed: int = 0, inset_deg: float = 0.02) -> np.ndarray:
+    """``n`` SYNTHETIC WGS84 (lon, lat) positions, uniformly at random over Qingdao's land
+    (the bundled districts) and at least ``inset_deg`` (about 2 km) inside its outline."""
+    land = shapely.buffer(qingdao_land_file(), -inset_deg)
+    minx, miny, maxx, maxy = land.bounds
+    rng = np.random.default_rng(seed)
+    out = np.empty((0, 2))
+    while len(out) < n:
+        xy = rng.uniform((minx, miny), (maxx, maxy), size=(2 * n + 10, 2))
+        out = np.concatenate([out, xy[shapely.contains_xy(land, xy[:, 0], xy[:, 1])]])
+    return np.round(out[:n], 6)
 
 
 def synthetic_frame(n: int, seed: int = 7) -> gpd.GeoDataFrame:

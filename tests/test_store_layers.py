@@ -263,3 +263,18 @@ def test_composite_keeps_the_catalog_read_only(tmp_path, mini_store):
     assert both.version != v0
     assert both.collection_ids()[-1] == "firms" and both.collection("firms").editable
     assert not both.collection(cid).editable
+
+
+def test_a_lazy_store_writes_without_loading(tmp_path):
+    root = tmp_path / "layers"
+    LayerStore(root).put_layer(NewLayer("old", synthetic_frame(50)))
+    lazy = LayerStore(root, lazy=True)
+    assert lazy._layers == {}  # nothing loaded to list the files
+    meta = lazy.put_layer(NewLayer("firms", synthetic_frame(120), title_en="SYNTHETIC"))
+    assert lazy._layers == {}
+    assert (meta.count, meta.geometry_types, meta.editable) == (120, ("Point",), True)
+    reader = LayerStore(root)
+    assert reader.collection("firms").version == meta.version
+    assert reader.collection("firms").extent == pytest.approx(meta.extent)
+    assert [m.id for m in lazy.collections()] == ["firms", "old"]  # loaded when read
+    assert lazy.get("old", "syn-3").properties["id"] == "syn-3"

@@ -117,7 +117,11 @@ def open_store(config: Any, instance_path: str) -> FeatureStore:
 
         store = PostgisStore(config["DATABASE_URL"], pool_size=int(config["DATABASE_POOL_SIZE"]),
                              pool_timeout=float(config["DATABASE_POOL_TIMEOUT"]))
-        store.refresh()
+        try:
+            store.refresh()
+        except BaseException:
+            store.close()
+            raise
         return store
     catalog = MemoryStore.load(config["GEODATA_DIR"])
     layers_dir = config["LAYERS_DIR"] or os.path.join(instance_path, "layers")

@@ -162,10 +162,15 @@ class LayerStore(FeatureStore):
         The plan's indicators, which a layer may be tagged with (an unknown tag is refused).
     """
 
-    def __init__(self, root: Path | str, indicators: Sequence[Indicator] = ()) -> None:
+    def __init__(self, root: Path | str, indicators: Sequence[Indicator] = (), lazy: bool = False) -> None:
         self.root = Path(root)
         self._indicators = tuple(indicators)
         self._layers: dict[str, _Layer] = {}
+        #: Layer files seen by the last refresh: name -> (path, inode).
+        self._files_seen: dict[str, tuple[Path, int]] = {}
+        #: A lazy store (for writers such as ``corridor import``) loads a layer only when it
+        #: is read; a serving store loads every layer at once.
+        self._lazy = lazy
         self._lock = threading.RLock()
         self.refresh()
 
@@ -173,11 +178,13 @@ class LayerStore(FeatureStore):
 
     def refresh(self) -> None:
         with self._lock:
-            files = self._files()
+            files = self._files_seen = self._files()
             for name in [n for n in self._layers if n not in files]:
                 self._layers.pop(name).conn.close()
             for name, (path, inode) in files.items():
                 layer = self._layers.get(name)
+                if layer is None and self._lazy:
+                    continue
                 if layer is None or layer.inode != inode:
                     self._load(name, path, inode)
                     continue
@@ -276,7 +283,7 @@ class LayerStore(FeatureStore):
     @property
     def version(self) -> str:
         with self._lock:
-            parts = sorted(f"{n}={layer.version}" for n, layer in self._layers.items())
+            parts = sorted(f"{n}={self._get(n).version}" for n in self._files_seen)
         return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
     def check(self) -> None:
@@ -286,7 +293,7 @@ class LayerStore(FeatureStore):
 
     def collections(self) -> list[CollectionMeta]:
         with self._lock:
-            return [self._layers[n].collection_meta() for n in sorted(self._layers)]
+            return [self._get(n).collection_meta() for n in sorted(self._files_seen)]
 
     def collection(self, cid: str) -> CollectionMeta:
         with self._lock:
@@ -295,12 +302,28 @@ class LayerStore(FeatureStore):
     def indicators(self) -> tuple[Indicator, ...]:
         return self._indicators
 
+    def provenance(self, cid: str) -> dict[str, str]:
+        """What the import of layer ``cid`` recorded: ``source`` (file, format, encoding,
+        coordinate system) and ``imported`` (UTC time, ISO 8601).
+
+        Raises
+        ------
+        NotFound
+            If there is no such layer.
+        """
+        with self._lock:
+            meta = self._get(cid).meta
+            return {key: meta.get(key, "") for key in ("source", "imported")}
+
     def queryables(self, cid: str) -> dict[str, dict[str, Any]]:
         with self._lock:
             return self._get(cid).queryables
 
     def _get(self, cid: str) -> _Layer:
         layer = self._layers.get(cid)
+        if layer is None and cid in self._files_seen:  # a lazy store loads on first use
+            self._load(cid, *self._files_seen[cid])
+            layer = self._layers[cid]
         if layer is None:
             raise NotFound(f"collection {checks.shown(cid)} not found; expected one of the layers "
                            f"{', '.join(sorted(self._layers)) or '(none stored)'}")
@@ -451,6 +474,16 @@ class LayerStore(FeatureStore):
                 tmp.unlink(missing_ok=True)
             _fsync_dir(self.root)
             self.refresh()
+            if self._lazy:  # describe the new layer without loading it back
+                frame = layer.frame
+                x0, y0, x1, y1 = (float(v) for v in frame.total_bounds)
+                return CollectionMeta(
+                    id=layer.id, group=GROUP, title_zh=layer.title_zh or layer.id,
+                    title_en=layer.title_en or layer.id, description_zh=layer.description_zh,
+                    description_en=layer.description_en,
+                    geometry_types=tuple(sorted(set(frame.geom_type.dropna()))), count=len(frame),
+                    extent=(x0, y0, x1, y1) if len(frame) else None, version=f"{meta['uuid'][:12]}.0",
+                    editable=True, indicator=layer.indicator or None)
             return self._get(layer.id).collection_meta()
 
     def drop_layer(self, cid: str) -> None:

@@ -19,6 +19,7 @@ import secrets
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any, cast
 
@@ -301,7 +302,8 @@ def put_layer(conn: Any, layer: NewLayer, indicators: Sequence[Indicator]) -> No
     entry = {"group": GROUP, "title_zh": layer.title_zh or layer.id,
              "title_en": layer.title_en or layer.id, "description_zh": layer.description_zh,
              "description_en": layer.description_en, "roles": [], "geometry": gtypes,
-             "columns": types, "indicator": layer.indicator or None, "source": layer.source}
+             "columns": types, "indicator": layer.indicator or None, "source": layer.source,
+             "imported": datetime.now(UTC).isoformat(timespec="seconds")}
     with conn.transaction():
         _not_catalog(conn, layer.id)  # before the long part
         name, n, extent = build_part(conn, layer.id, _frame_rows(frame, types))

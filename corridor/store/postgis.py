@@ -151,6 +151,20 @@ class PostgisStore(FeatureStore):
     def indicators(self) -> tuple[Indicator, ...]:
         return self._s.indicators
 
+    def provenance(self, cid: str) -> dict[str, str]:
+        """What the import of layer ``cid`` recorded: ``source`` (file, format, encoding,
+        coordinate system) and ``imported`` (UTC time, ISO 8601), as LayerStore says.
+
+        Raises
+        ------
+        NotFound
+            If there is no such collection.
+        """
+        self.collection(cid)
+        entry = self.db.run(lambda c: c.execute(
+            "SELECT entry FROM corridor_collections WHERE id = %s", (cid,)).fetchone())
+        return {key: str((entry[0] if entry else {}).get(key) or "") for key in ("source", "imported")}
+
     @property
     def catalog_ids(self) -> frozenset[str]:
         """Ids of the bundled catalog's collections (those no write changes but a new
