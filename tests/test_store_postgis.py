@@ -32,7 +32,8 @@ def pair(pg_cluster):
     rng = np.random.default_rng(42)
     points = []
     for i in range(3000):
-        row = {"id": f"pt-{i}", "geometry": shapely.Point(rng.uniform(120.0, 120.7), rng.uniform(35.9, 36.5))}
+        row = {"id": f"pt-{i}", "name_en": f"SYNTHETIC point {i}",
+               "geometry": shapely.Point(rng.uniform(120.0, 120.7), rng.uniform(35.9, 36.5))}
         if i % 3:
             row["score"] = float(rng.integers(0, 100))
         if i % 4:
@@ -216,3 +217,44 @@ def test_a_database_without_the_schema_says_what_to_run(pg_cluster):
             store.refresh()
     finally:
         store.close()
+
+
+def _tile_box(z: int, x: int, y: int, buffer_units: float = 128) -> tuple[float, ...]:
+    """The lon/lat box of a WebMercatorQuad tile grown by ``buffer_units`` of 4096."""
+    from pyproj import Transformer
+
+    half = 20037508.342789244
+    size = 2 * half / 2**z
+    pad = size * buffer_units / 4096
+    minx, maxy = -half + x * size - pad, half - y * size + pad
+    t = Transformer.from_crs("EPSG:3857", "EPSG:4326", always_xy=True)
+    lon0, lat0 = t.transform(minx, maxy - size - 2 * pad)
+    lon1, lat1 = t.transform(minx + size + 2 * pad, maxy)
+    return lon0, lat0, lon1, lat1
+
+
+@pytest.mark.parametrize(("z", "x", "y"), [(14, 13669, 6422), (12, 3417, 1605), (11, 1707, 803),
+                                           (9, 427, 200), (9, 427, 190)])
+def test_tiles_from_st_asmvt_hold_what_the_tile_covers(pair, z, x, y):
+    """Sparse tiles hold every feature in the buffered tile; dense point tiles (over 1,000
+    points) keep the first of each 128-unit cell, and the counts ``n`` add up."""
+    import mapbox_vector_tile
+
+    mem, pg = pair
+    for cid in ("synthetic", "zones"):
+        box = shapely.box(*_tile_box(z, x, y))
+        inside = [f for f in mem.features(cid) if shapely.intersects(f.geometry, box)]
+        data = pg.tile(cid, z, x, y)
+        if not inside:
+            assert data == b"" and (cid == "zones" or (z, y) == (9, 190))
+            continue
+        layer = mapbox_vector_tile.decode(data, default_options={"y_coord_down": True})[cid]
+        assert layer["extent"] == 4096
+        props = [f["properties"] for f in layer["features"]]
+        by_id = {f.id: f for f in inside}
+        assert all(p["id"] in by_id and p.get("name_en") == (by_id[p["id"]].get("name_en") or None)
+                   for p in props)
+        if cid == "synthetic" and len(inside) > 1000:
+            assert 0 < len(props) < len(inside) and sum(p["n"] for p in props) == len(inside)
+        else:
+            assert sorted(p["id"] for p in props) == sorted(by_id) and all("n" not in p for p in props)

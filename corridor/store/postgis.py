@@ -387,6 +387,28 @@ class PostgisStore(FeatureStore):
         self.collection(cid)
         self._write(lambda c: pgwrite.delete(c, cid, fid))
 
+    # --- vector tiles ---------------------------------------------------------------------
+
+    def tile(self, cid: str, z: int, x: int, y: int) -> bytes:
+        """The Mapbox Vector Tile of ``cid`` at WebMercatorQuad ``z``/``x``/``y``, built by
+        ``ST_AsMVT`` in the database (empty bytes: no feature), as
+        :mod:`corridor.tiles` describes it: one layer named ``cid``, extent 4096, a
+        128-unit buffer, properties ``id``, ``name_zh``, ``name_en``; a tile of more than
+        1,000 points keeps the first point (data order) of each 128-unit cell, with ``n``.
+
+        Raises
+        ------
+        NotFound
+            For an unknown collection.
+        """
+        self.collection(cid)
+        size = 2 * _HALF_WORLD / 2**z
+        row = self.db.run(lambda c: c.execute(_TILE_SQL, {
+            "c": cid, "z": z, "x": x, "y": y, "pad": size * TILE_BUFFER / TILE_EXTENT,
+            "scale": TILE_EXTENT / size, "cell": THIN_CELL, "thin": THIN_ABOVE,
+            "extent": TILE_EXTENT, "buffer": TILE_BUFFER}).fetchone())
+        return bytes(row[0]) if row and row[0] else b""
+
     # --- text matching in Python, over columns cached per collection version --------------
 
     def _text_column(self, cid: str, what: str) -> Any:
@@ -420,6 +442,40 @@ class PostgisStore(FeatureStore):
     def _industry_terms(self, cid: str, terms: frozenset[str]) -> list[str]:
         """The collection's industry texts that match ``terms``."""
         return [t for t in self._text_column(cid, "industries") if term_matches(terms, (t,))]
+
+
+#: Vector tiles (the values of :mod:`corridor.tiles`): tile units across a tile, buffer and
+#: thinning cell in tile units, and the point count above which a tile is thinned.
+TILE_EXTENT, TILE_BUFFER, THIN_CELL, THIN_ABOVE = 4096, 128, 128, 1000
+_HALF_WORLD = 20037508.342789244
+_TILE_SQL = """
+WITH t AS (SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS env),
+q AS (
+    SELECT f.pos, f.fid, f.properties, ST_Transform(f.geom, 3857) AS g,
+           GeometryType(f.geom) = 'POINT' AS pt
+    FROM corridor_features f, t
+    WHERE f.collection = %(c)s
+      AND f.geom && ST_Transform(ST_Expand(t.env, %(pad)s), 4326)
+      AND ST_Intersects(f.geom, ST_Transform(ST_Expand(t.env, %(pad)s), 4326))),
+points AS (SELECT count(*) AS n FROM q WHERE pt),
+cells AS (
+    SELECT min(q.pos) AS pos, count(*) AS n FROM q, t WHERE q.pt
+    GROUP BY floor((ST_X(q.g) - ST_XMin(t.env)) * %(scale)s / %(cell)s),
+             floor((ST_YMax(t.env) - ST_Y(q.g)) * %(scale)s / %(cell)s)),
+kept AS (
+    SELECT q.*, NULL::bigint AS n FROM q, points WHERE NOT q.pt OR points.n <= %(thin)s
+    UNION ALL
+    SELECT q.*, cells.n FROM q JOIN cells USING (pos), points WHERE points.n > %(thin)s)
+SELECT ST_AsMVT(m, %(c)s, %(extent)s, 'geom') FROM (
+    SELECT ST_AsMVTGeom(kept.g, t.env, %(extent)s, %(buffer)s, true) AS geom, kept.fid AS id,
+           CASE WHEN jsonb_typeof(kept.properties->'name_zh') = 'string'
+                THEN NULLIF(kept.properties->>'name_zh', '') END AS name_zh,
+           CASE WHEN jsonb_typeof(kept.properties->'name_en') = 'string'
+                THEN NULLIF(kept.properties->>'name_en', '') END AS name_en,
+           kept.n
+    FROM kept, t ORDER BY kept.pos) m
+WHERE m.geom IS NOT NULL
+"""
 
 
 def _wkb(origin: shapely.Geometry) -> bytes:
