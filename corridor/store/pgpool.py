@@ -98,6 +98,7 @@ class Database:
             reconnect_timeout=max(2.0, 2 * self.connect_timeout),
             kwargs={"autocommit": True, "connect_timeout": self.connect_timeout,
                     "application_name": "corridor"},
+            configure=_configure,
         )
         pool.open(wait=False)
         _open.add(self)
@@ -223,6 +224,14 @@ class Database:
                                       "retry shortly") from None
                 log.info("database connection lost (%s); retrying on a new one", _first_line(exc))
         raise AssertionError("unreachable")
+
+
+def _configure(conn: psycopg.Connection[Any]) -> None:
+    """Session settings of every pooled connection: no parallel workers and no JIT (their
+    start-up costs more than the short queries of a request take, and the app's own
+    processes already use the cores)."""
+    conn.execute("SET max_parallel_workers_per_gather = 0")
+    conn.execute("SET jit = off")
 
 
 def _first_line(exc: BaseException) -> str:

@@ -22,13 +22,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import shapely
-from sqlalchemy import and_, cast, false, func, literal_column, select
+from sqlalchemy import and_, cast, false, func, literal_column, or_, select
 from sqlalchemy.dialects.postgresql import JSONB
 
 from corridor import checks
@@ -213,20 +214,15 @@ class PostgisStore(FeatureStore):
         meta = self.collection(cid)
         criteria = self._criteria(cid, query)
         where = and_(_F.c.collection == cid, *criteria)
-        page = select(_F.c.fid, _F.c.doc, func.ST_AsBinary(_F.c.geom))
         if query.near is not None:
             assert query.near_m is not None
-            origin = _geography(query.near)
-            geog = _F.c.geog
-            where = and_(where, func.ST_DWithin(geog, origin, query.near_m))
             if query.near_id is not None:
                 where = and_(where, _F.c.fid != query.near_id)
-            dist = func.ST_Distance(geog, origin).label("d")
-            page = page.add_columns(dist).order_by(literal_column("d"), _F.c.pos)
+            page, count = _near_queries(where, query.near, query.near_m, query.offset + query.limit)
         else:
-            page = page.order_by(_F.c.pos)
-        page = page.where(where).offset(query.offset).limit(query.limit)
-        count = select(func.count()).select_from(_F).where(where)
+            page = select(_F.c.fid, _F.c.doc, func.ST_AsBinary(_F.c.geom)).where(where).order_by(_F.c.pos)
+            count = select(func.count()).select_from(_F).where(where)
+        page = page.offset(query.offset).limit(query.limit)
         everything = query.near is None and not criteria
         page_sql, page_args = pgcql.compiled(page)
         count_sql, count_args = pgcql.compiled(count)
@@ -401,12 +397,32 @@ class PostgisStore(FeatureStore):
         NotFound
             For an unknown collection.
         """
-        self.collection(cid)
+        meta = self.collection(cid)
         size = 2 * _HALF_WORLD / 2**z
-        row = self.db.run(lambda c: c.execute(_TILE_SQL, {
-            "c": cid, "z": z, "x": x, "y": y, "pad": size * TILE_BUFFER / TILE_EXTENT,
-            "scale": TILE_EXTENT / size, "cell": THIN_CELL, "thin": THIN_ABOVE,
-            "extent": TILE_EXTENT, "buffer": TILE_BUFFER}).fetchone())
+        minx, maxy = -_HALF_WORLD + x * size, _HALF_WORLD - y * size
+        pad = size * TILE_BUFFER / TILE_EXTENT
+        west, south = _lonlat(minx - pad, maxy - size - pad)
+        east, north = _lonlat(minx + size + pad, maxy + pad)
+        # thinning cells from lon/lat directly: Web Mercator x is R * lon (radians) and
+        # y is R * ln(tan(45 deg + lat / 2)); a cell is THIN_CELL tile units
+        cells = TILE_EXTENT / size / THIN_CELL * _RADIUS
+        params = {"c": cid, "z": z, "x": x, "y": y, "w": west, "s": south, "e": east,
+                  "n": north, "w0": math.degrees(minx / _RADIUS), "kx": cells * math.pi / 180,
+                  "y0": maxy / _RADIUS, "ky": cells, "thin": THIN_ABOVE,
+                  "extent": TILE_EXTENT, "buffer": TILE_BUFFER,
+                  # a point layer needs no per-row geometry type test
+                  "points": meta.geometry_types == ("Point",)}
+
+        def run(conn: Any) -> Any:
+            with conn.transaction():
+                # the kept rows (a thousand or so) are then read by position through the
+                # index; a dense tile's points are grouped in memory, not sorted on disk
+                conn.execute("SET LOCAL work_mem = '64MB'")
+                conn.execute("SET LOCAL enable_hashjoin = off")
+                conn.execute("SET LOCAL enable_mergejoin = off")
+                return conn.execute(_TILE_SQL, params).fetchone()
+
+        row = self.db.run(run)
         return bytes(row[0]) if row and row[0] else b""
 
     # --- text matching in Python, over columns cached per collection version --------------
@@ -447,35 +463,77 @@ class PostgisStore(FeatureStore):
 #: Vector tiles (the values of :mod:`corridor.tiles`): tile units across a tile, buffer and
 #: thinning cell in tile units, and the point count above which a tile is thinned.
 TILE_EXTENT, TILE_BUFFER, THIN_CELL, THIN_ABOVE = 4096, 128, 128, 1000
-_HALF_WORLD = 20037508.342789244
+_RADIUS = 6378137.0
+_HALF_WORLD = math.pi * _RADIUS
+
+
+def _lonlat(mx: float, my: float) -> tuple[float, float]:
+    """Web Mercator metres as lon/lat degrees (clamped to the Mercator world)."""
+    mx = max(-_HALF_WORLD, min(_HALF_WORLD, mx))
+    my = max(-_HALF_WORLD, min(_HALF_WORLD, my))
+    return math.degrees(mx / _RADIUS), math.degrees(math.atan(math.sinh(my / _RADIUS)))
+
 _TILE_SQL = """
-WITH t AS (SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS env),
-q AS (
-    SELECT f.pos, f.fid, f.properties, ST_Transform(f.geom, 3857) AS g,
-           GeometryType(f.geom) = 'POINT' AS pt
-    FROM corridor_features f, t
+WITH c AS MATERIALIZED (
+    SELECT f.pos, f.geom, (%(points)s OR GeometryType(f.geom) = 'POINT') AS pt
+    FROM corridor_features f
     WHERE f.collection = %(c)s
-      AND f.geom && ST_Transform(ST_Expand(t.env, %(pad)s), 4326)
-      AND ST_Intersects(f.geom, ST_Transform(ST_Expand(t.env, %(pad)s), 4326))),
-points AS (SELECT count(*) AS n FROM q WHERE pt),
-cells AS (
-    SELECT min(q.pos) AS pos, count(*) AS n FROM q, t WHERE q.pt
-    GROUP BY floor((ST_X(q.g) - ST_XMin(t.env)) * %(scale)s / %(cell)s),
-             floor((ST_YMax(t.env) - ST_Y(q.g)) * %(scale)s / %(cell)s)),
-kept AS (
-    SELECT q.*, NULL::bigint AS n FROM q, points WHERE NOT q.pt OR points.n <= %(thin)s
+      AND f.geom && ST_MakeEnvelope(%(w)s, %(s)s, %(e)s, %(n)s, 4326)
+      AND (%(points)s OR GeometryType(f.geom) = 'POINT'
+           OR ST_Intersects(f.geom, ST_MakeEnvelope(%(w)s, %(s)s, %(e)s, %(n)s, 4326)))),
+points AS MATERIALIZED (SELECT count(*) AS n FROM c WHERE pt),
+kept AS MATERIALIZED (
+    SELECT pos, NULL::bigint AS n FROM c WHERE NOT pt OR (SELECT n FROM points) <= %(thin)s
     UNION ALL
-    SELECT q.*, cells.n FROM q JOIN cells USING (pos), points WHERE points.n > %(thin)s)
+    SELECT min(pos), count(*) FROM c WHERE pt AND (SELECT n FROM points) > %(thin)s
+    GROUP BY floor((ST_X(geom) - %(w0)s) * %(kx)s),
+             floor((%(y0)s - ln(tan(radians(45 + ST_Y(geom) / 2)))) * %(ky)s))
 SELECT ST_AsMVT(m, %(c)s, %(extent)s, 'geom') FROM (
-    SELECT ST_AsMVTGeom(kept.g, t.env, %(extent)s, %(buffer)s, true) AS geom, kept.fid AS id,
-           CASE WHEN jsonb_typeof(kept.properties->'name_zh') = 'string'
-                THEN NULLIF(kept.properties->>'name_zh', '') END AS name_zh,
-           CASE WHEN jsonb_typeof(kept.properties->'name_en') = 'string'
-                THEN NULLIF(kept.properties->>'name_en', '') END AS name_en,
+    SELECT ST_AsMVTGeom(ST_Transform(f.geom, 3857), ST_TileEnvelope(%(z)s, %(x)s, %(y)s),
+                        %(extent)s, %(buffer)s, true) AS geom,
+           f.fid AS id,
+           CASE WHEN jsonb_typeof(f.properties->'name_zh') = 'string'
+                THEN NULLIF(f.properties->>'name_zh', '') END AS name_zh,
+           CASE WHEN jsonb_typeof(f.properties->'name_en') = 'string'
+                THEN NULLIF(f.properties->>'name_en', '') END AS name_en,
            kept.n
-    FROM kept, t ORDER BY kept.pos) m
+    FROM kept JOIN corridor_features f ON f.collection = %(c)s AND f.pos = kept.pos
+    ORDER BY kept.pos) m
 WHERE m.geom IS NOT NULL
 """
+
+
+#: Bound of the relative difference between a distance on PostGIS's mean sphere and on the
+#: WGS84 spheroid (the radii of curvature span 0.9944 to 1.0045 of the mean radius), with room.
+SPHERE_ERROR = 0.007
+
+
+def _near_queries(where: Any, near: shapely.Geometry, meters: float, first: int) -> tuple[Any, Any]:
+    """The page query (ordered by exact distance, then position) and the count query of the
+    features matching ``where`` within ``meters`` of ``near``, for a page ending at ``first``.
+
+    The count decides most features on the sphere (cheap) and computes the spheroid distance
+    only in the thin band where the two could disagree. The page asks the index for the
+    ``first`` nearest (KNN order, on the sphere), then ranks exactly every feature within
+    the largest of their spheroid distances: any ``first`` features bound the true
+    ``first``-th distance, so nothing is missed.
+    """
+    origin = _geography(near)
+    geog = _F.c.geog
+    inner = max(meters * (1 - SPHERE_ERROR) - 0.5, 0.0)
+    member = and_(func.ST_DWithin(geog, origin, meters * (1 + SPHERE_ERROR) + 0.5, False),
+                  or_(func.ST_DWithin(geog, origin, inner, False),
+                      func.ST_DWithin(geog, origin, meters)))
+    count = select(func.count()).select_from(_F).where(where, member)
+    knn = (select(func.ST_Distance(geog, origin).label("d"))
+           .where(where, func.ST_DWithin(geog, origin, meters))
+           .order_by(geog.op("<->")(origin)).limit(first).cte("knn"))
+    reach = func.least(meters, select(func.max(knn.c.d)).scalar_subquery() + 0.01)
+    dist = func.ST_Distance(geog, origin).label("d")
+    page = (select(_F.c.fid, _F.c.doc, func.ST_AsBinary(_F.c.geom), dist)
+            .where(where, func.ST_DWithin(geog, origin, reach))
+            .order_by(literal_column("d"), _F.c.pos))
+    return page, count
 
 
 def _wkb(origin: shapely.Geometry) -> bytes:
