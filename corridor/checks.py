@@ -1,5 +1,5 @@
 """The one place that validates what callers pass in: distances, counts, coordinates, boxes,
-languages, coordinate systems and free text.
+choices among names, languages, coordinate systems and free text.
 
 The domain, the API and the pages all call these; each returns the value in its canonical
 type or raises :class:`~corridor.errors.InvalidParameter` with a message that repeats the
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -170,6 +171,20 @@ def lang(value: Any, default: Lang = "zh") -> Lang:
     if key not in LANGS:
         raise InvalidParameter(f"language {shown(value)} is not supported; expected zh or en")
     return key  # type: ignore[return-value]
+
+
+def choice(value: Any, name: str, choices: Sequence[str]) -> str:
+    """One of ``choices`` (surrounding blanks ignored; case matters).
+
+    Raises
+    ------
+    InvalidParameter
+        For anything else, naming the value and the choices.
+    """
+    key = value.strip() if isinstance(value, str) else None
+    if key is None or key not in choices:
+        raise InvalidParameter(f"{name}={shown(value)} is not valid; expected one of {', '.join(choices)}")
+    return key
 
 
 def text(value: Any, name: str, max_len: int = MAX_TEXT) -> str:

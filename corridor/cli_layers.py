@@ -87,6 +87,7 @@ def _catalog_ids(catalog: FeatureStore) -> list[str]:
 
 def _check_import_args(args: argparse.Namespace, catalog: FeatureStore) -> None:
     """Raise InvalidParameter for a bad command line, before the file is read."""
+    from corridor.indicators import check_indicator
     from corridor.layerfiles import check_encoding, file_format
     from corridor.store.layers import check_layer_id
 
@@ -100,10 +101,8 @@ def _check_import_args(args: argparse.Namespace, catalog: FeatureStore) -> None:
         raise InvalidParameter(f"{args.file}: no such file")
     file_format(args.file)
     check_encoding(args.encoding)
-    indicators = [i.id for i in catalog.indicators()]
-    if args.indicator is not None and args.indicator not in indicators:
-        raise InvalidParameter(f"--indicator {args.indicator!r} is not one of the plan's indicators; "
-                               f"expected one of {', '.join(indicators)}")
+    if args.indicator is not None:
+        check_indicator(catalog, args.indicator)
 
 
 def _cmd_import(args: argparse.Namespace) -> int:

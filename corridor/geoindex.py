@@ -283,9 +283,10 @@ class GeodesicIndex:
         cand = np.sort(self.tree.query(shapely.box(*metric_envelope(*box))))
         if len(cand) == 0:
             return cand
-        if self.geoms is None:
+        if self.points_only:  # intersects_xy prepares ``geom`` once for all the points
             ok = shapely.intersects_xy(geom, self.lon[cand], self.lat[cand])
         else:
+            assert self.geoms is not None  # only from_lonlat leaves it None, and that is points_only
             ok = shapely.intersects(self.geoms[cand], geom)
         return cand[ok]
 

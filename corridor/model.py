@@ -17,8 +17,13 @@ import shapely
 #: ``parks``    the collection the park profiles and comparison describe (one at most);
 #: ``nearby``   listed on a park profile as what lies near the park;
 #: ``frame``    the map opens on the extent of these collections;
-#: ``labelled`` its feature names are written on the map.
-ROLES = frozenset({"basemap", "at", "near", "parks", "nearby", "frame", "labelled"})
+#: ``labelled`` its feature names are written on the map;
+#: ``districts`` the administrative districts a layer's statistics count per (one at most);
+#: ``campuses`` the university campuses a layer's statistics count near (one at most).
+ROLES = frozenset({"basemap", "at", "near", "parks", "nearby", "frame", "labelled", "districts",
+                   "campuses"})
+#: Group of the collections users bring (imports, uploads): the layers park profiles count.
+USER_GROUP = "user"
 
 Extent = tuple[float, float, float, float]
 

@@ -222,6 +222,31 @@ def mini_client(mini_app):
     return mini_app.test_client()
 
 
+@pytest.fixture(scope="session")
+def user_geodata(tmp_path_factory) -> Path:
+    """The bundled geodata plus a SYNTHETIC user layer ``synthetic`` (group user, tagged with
+    the high-tech enterprises indicator; :func:`datafiles.synthetic_user_layer`)."""
+    from datafiles import SYNTHETIC_USER_ENTRY, geodata_with_synthetic, synthetic_user_layer
+
+    from corridor.store import GEODATA_DIR
+
+    return geodata_with_synthetic(tmp_path_factory.mktemp("user-layer"), synthetic_user_layer(),
+                                  GEODATA_DIR, SYNTHETIC_USER_ENTRY)
+
+
+@pytest.fixture(scope="session")
+def user_app(user_geodata):
+    """The app over :func:`user_geodata`."""
+    from web import create_app
+
+    return create_app({"TESTING": True, "GEODATA_DIR": str(user_geodata)})
+
+
+@pytest.fixture()
+def user_client(user_app):
+    return user_app.test_client()
+
+
 # --- a live server and a headless Chromium, for the browser tests (tests/test_browser*.py) ---
 
 CHROMIUM = "/usr/bin/chromium"

@@ -16,17 +16,23 @@ TOKEN = "s3cret-token-for-tests"
 POINT = {"type": "Point", "coordinates": [120.38, 36.07]}
 
 
-def make_app(where, token: str = ""):
-    """An app over the mini catalog and the layers of ``layer_dir`` (a directory, or the URL
-    of a PostGIS database holding both)."""
+def make_app(where, token: str = "", geodata: str | None = str(MINI_GEODATA), **config):
+    """An app over ``geodata`` (the SYNTHETIC mini catalog; None: the bundled data, whose
+    real districts the upload checks test points against) and the layers of ``where`` (a
+    directory), or over the PostGIS database at URL ``where`` holding both."""
     from web import create_app
 
-    config = {"TESTING": True, "ADMIN_TOKEN": token}
+    settings = {"TESTING": True, "ADMIN_TOKEN": token, **config}
     if isinstance(where, str):
-        config["DATABASE_URL"] = where
+        settings["DATABASE_URL"] = where
     else:
-        config.update(GEODATA_DIR=str(MINI_GEODATA), LAYERS_DIR=str(where / "layers"))
-    return create_app(config)
+        settings.update(GEODATA_DIR=geodata, LAYERS_DIR=str(where / "layers"))
+    return create_app(settings)
+
+
+@pytest.fixture(scope="module")
+def upload_client(tmp_path_factory):
+    return make_app(tmp_path_factory.mktemp("uploads"), TOKEN, None).test_client()
 
 
 @pytest.fixture()
@@ -128,3 +134,64 @@ def test_openapi_lists_the_writes_when_they_are_on(layer_dir):
     assert spec["components"]["securitySchemes"]["adminToken"]["scheme"] == "bearer"
     # the catalog stays read-only in the description too
     assert all("post" not in p for k, p in spec["paths"].items() if "firms" not in k)
+
+
+def land_csv(n: int, extra_rows: str = "") -> bytes:
+    """A CSV of ``n`` SYNTHETIC points on Qingdao's land (GBK-encoded Chinese names)."""
+    from datafiles import synthetic_land_points
+
+    lon, lat = synthetic_land_points(n, seed=4).T
+    rows = [f"u{i},合成企业{i},{x:.6f},{y:.6f}" for i, (x, y) in enumerate(zip(lon, lat))]
+    return ("id,名称,lon,lat\n" + "\n".join(rows) + "\n" + extra_rows).encode("gbk")
+
+
+def test_upload_a_whole_layer_through_the_web(upload_client):
+    client = upload_client
+    body = land_csv(300)
+    r = client.put("/api/collections/uploaded?title_en=SYNTHETIC%20upload", data=body,
+                   content_type="text/csv", headers=auth())
+    assert r.status_code == 201, r.get_json()
+    doc = r.get_json()
+    assert (doc["imported"], doc["rowsRead"], doc["skipped"]) == (300, 300, [])
+    assert "gb18030" in doc["source"].lower() or "gbk" in doc["source"].lower()
+    assert r.headers["Location"].endswith("/api/collections/uploaded")
+    items = client.get("/api/collections/uploaded/items?limit=2").get_json()
+    assert items["numberMatched"] == 300 and items["features"][0]["properties"]["名称"] == "合成企业0"
+    # a bad row refuses the file, by row number, and leaves the layer as it was
+    bad = land_csv(10, "u99,坏,abc,36.1\n")
+    r = client.put("/api/collections/uploaded", data=bad, content_type="text/csv", headers=auth())
+    assert r.status_code == 400 and "row 11" in r.get_json()["description"]
+    assert client.get("/api/collections/uploaded?lang=en").get_json()["title"] == "SYNTHETIC upload"
+    assert client.get("/api/collections/uploaded/items?limit=1").get_json()["numberMatched"] == 300
+    # skip-invalid imports the rest and lists what it skipped; 200: the layer existed
+    r = client.put("/api/collections/uploaded?skip-invalid=true", data=bad, content_type="text/csv", headers=auth())
+    assert r.status_code == 200 and r.get_json()["imported"] == 10
+    assert [s["row"] for s in r.get_json()["skipped"]] == [11]
+    assert client.delete("/api/collections/uploaded", headers=auth()).status_code == 204
+    assert client.get("/api/collections/uploaded").status_code == 404
+
+
+@pytest.mark.parametrize(("path", "kwargs", "status", "words"), [
+    ("/api/collections/up", {"data": b"x", "content_type": "image/png"}, 415, "image/png"),
+    ("/api/collections/up", {"data": b"", "content_type": "text/csv"}, 400, "empty"),
+    ("/api/collections/up?skip-invalid=maybe", {"data": b"a", "content_type": "text/csv"}, 400, "maybe"),
+    ("/api/collections/up?colour=red", {"data": b"a", "content_type": "text/csv"}, 400, "colour"),
+    ("/api/collections/Bad%20Name", {"data": b"id,lon,lat\n1,120.4,36.1\n", "content_type": "text/csv"}, 400, "not valid"),
+    ("/api/collections/up?coord-sys=utm", {"data": b"id,lon,lat\n", "content_type": "text/csv"}, 400, "utm"),
+    ("/api/collections/up", {"data": b"id,lon,lat\n1,0.5,0.5\n", "content_type": "text/csv"}, 400, "row 1"),
+    ("/api/collections/{catalog}", {"data": b"id,lon,lat\n", "content_type": "text/csv"}, 405, "read-only"),
+])
+def test_bad_uploads_get_clear_errors(upload_client, path, kwargs, status, words):
+    client = upload_client
+    r = client.put(path.format(catalog="parks"), headers=auth(), **kwargs)
+    assert r.status_code == status, r.get_data(as_text=True)
+    assert words in r.get_json()["description"]
+    assert client.get("/api/collections/up").status_code == 404
+
+
+def test_upload_size_limit_is_its_own(tmp_path):
+    client = make_app(tmp_path, TOKEN, None, MAX_CONTENT_LENGTH=100, MAX_UPLOAD_LENGTH=50_000).test_client()
+    assert client.put("/api/collections/up", data=land_csv(300), content_type="text/csv",
+                      headers=auth()).status_code == 201  # over 100 bytes, under the upload limit
+    r = client.put("/api/collections/up", data=land_csv(3000), content_type="text/csv", headers=auth())
+    assert r.status_code == 413 and "50000" in r.get_json()["description"]

@@ -118,7 +118,7 @@ def test_gcj02_import_is_stored_in_wgs84(tmp_path, layers_dir, capsys):
     (["--layer", "Firms"], "error: layer id 'Firms' is not valid; expected a lower-case letter"),
     (["--layer", "parks"], "error: layer name 'parks' is taken by a bundled collection; choose another"),
     (["--layer", "x", "--encoding", "klingon"], "error: encoding 'klingon' is not known"),
-    (["--layer", "x", "--indicator", "gdp"], "error: --indicator 'gdp' is not one of the plan's indicators"),
+    (["--layer", "x", "--indicator", "gdp"], "error: indicator 'gdp' is not one of the plan's main indicators"),
 ])
 def test_bad_command_lines_exit_2(tmp_path, layers_dir, capsys, args, message):
     path = csv_file(tmp_path / "f.csv")

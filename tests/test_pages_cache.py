@@ -1,5 +1,5 @@
 """Pages are rendered once per language and data version and served from memory with their
-gzip form; a large collection is fetched by the map page, never inlined in it."""
+gzip form; a large collection is drawn by the map page from vector tiles, never inlined in it."""
 
 from __future__ import annotations
 
@@ -89,21 +89,26 @@ def big_app(tmp_path_factory):
     return create_app({"TESTING": True, "GEODATA_DIR": str(root)})
 
 
-def test_a_large_collection_is_fetched_not_inlined(big_app, mini_app):
+def test_a_large_collection_is_tiled_not_inlined(big_app, mini_app):
     from web.map.build import INLINE_MAX_FEATURES
 
     assert INLINE_MAX_FEATURES < 30_000
-    html = big_app.test_client().get("/?lang=en").get_data(as_text=True)
+    client = big_app.test_client()
+    html = client.get("/?lang=en").get_data(as_text=True)
     small = mini_app.test_client().get("/?lang=en").get_data(as_text=True)
     # none of the 30,000 points is in the page; it grows by a few kB of layer wiring only
     assert "synthetic-point-00000" not in html and "Synthetic point 17" not in html
     assert len(html) - len(small) < 20_000
-    fetched = json.loads(re.search(r"fetched: (\{.*?\}\}),", html).group(1))
-    assert list(fetched) == ["synthetic"]
-    assert fetched["synthetic"]["url"] == "/api/collections/synthetic/items"
-    # what the page's script asks for answers a view's worth, from the API
-    doc = big_app.test_client().get(
-        "/api/collections/synthetic/items?bbox=120.3,36.1,120.4,36.2&limit=1000").get_json()
-    assert 0 < doc["numberReturned"] <= 1000 and doc["numberMatched"] > 300
+    tiled = json.loads(re.search(r"tiled: (\{.*\})\s*\n", html).group(1))
+    assert list(tiled) == ["synthetic"] and tiled["synthetic"]["style"]["radius"] > 0
+    # a Leaflet.VectorGrid layer of the API's tiles, with the plugin served by the app
+    template = "/api/collections/synthetic/tiles/WebMercatorQuad/{z}/{y}/{x}"
+    assert f"L.vectorGrid.protobuf(\n                '{template}'" in html
+    assert '<script src="/vendor/Leaflet.VectorGrid.bundled.js">' in html
+    assert "L.vectorGrid.protobuf" not in small and "VectorGrid" not in small
+    assert client.get("/vendor/Leaflet.VectorGrid.bundled.js").status_code == 200
+    # what the page's script asks for answers a tile, from the API
+    tile = client.get(template.format(z=11, y=803, x=1708))
+    assert tile.status_code == 200 and tile.mimetype == "application/vnd.mapbox-vector-tile"
     # a mini collection stays inline
     assert "park-chip" in html

@@ -123,10 +123,13 @@ def init_app(app: Flask) -> None:
         g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
         url_length = url_size()
         too_long = url_length > app.config["MAX_URL_LENGTH"]
-        too_big = (request.content_length or 0) > app.config["MAX_CONTENT_LENGTH"]
+        # a layer upload may be larger than any other body
+        body_limit = app.config["MAX_UPLOAD_LENGTH" if request.endpoint == "api_edits.put_layer"
+                                else "MAX_CONTENT_LENGTH"]
+        too_big = (request.content_length or 0) > body_limit
         if too_long or too_big:
             status, what, limit = ((414, "URL", app.config["MAX_URL_LENGTH"]) if too_long else
-                                   (413, "request body", app.config["MAX_CONTENT_LENGTH"]))
+                                   (413, "request body", body_limit))
             size = url_length if too_long else request.content_length
             return _limit_error(status, f"the {what} is {size} bytes; expected at most {limit}")
         return None

@@ -18,7 +18,8 @@ from typing import Any
 
 from shapely.geometry.base import BaseGeometry
 
-from corridor.errors import DataError
+from corridor.errors import DataError, InvalidParameter
+from corridor.indicators import check_indicator
 from corridor.model import ROLES, Indicator
 from corridor.schema import validate_feature_collection
 
@@ -83,6 +84,12 @@ def read_geodata(root: Path | str | None = None) -> GeodataDir:
     raw = _read_bytes(indicators_path)
     digest.update(raw)
     indicators = _indicators(_parse_json(raw, indicators_path), indicators_path)
+    for cf in out:
+        if cf.entry.get("indicator") is not None:
+            try:
+                cf.entry["indicator"] = check_indicator(indicators, cf.entry["indicator"]).id
+            except InvalidParameter as exc:
+                raise DataError(str(meta_path), cf.entry["id"], "indicator", str(exc)) from None
     return GeodataDir(out, indicators, digest.hexdigest()[:16])
 
 

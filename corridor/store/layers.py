@@ -50,14 +50,22 @@ from corridor.editindex import EditableIndex
 from corridor.errors import Conflict, InvalidParameter, NotFound
 from corridor.geoindex import Probe, probe
 from corridor.geojson_input import parse_geometry
-from corridor.model import CollectionMeta, Feature, Indicator, ItemsPage, ItemsQuery, NewLayer
+from corridor.indicators import check_indicator
+from corridor.model import (
+    USER_GROUP,
+    CollectionMeta,
+    Feature,
+    Indicator,
+    ItemsPage,
+    ItemsQuery,
+    NewLayer,
+)
 from corridor.store import gpkg
 from corridor.store.attributes import Attributes, geometry_queryable
 from corridor.store.base import FeatureStore
 
 #: What a layer id may look like (it is a file name and a URL path segment).
 LAYER_ID = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
-GROUP = "user"
 IntArray = NDArray[np.int64]
 _GEOMETRY_TYPES = {
     "POINT": ("Point",), "MULTIPOINT": ("MultiPoint",), "LINESTRING": ("LineString",),
@@ -143,7 +151,7 @@ class _Layer:
     def collection_meta(self) -> CollectionMeta:
         m = self.meta
         return CollectionMeta(
-            id=self.id, group=GROUP, title_zh=m.get("title_zh") or self.id,
+            id=self.id, group=USER_GROUP, title_zh=m.get("title_zh") or self.id,
             title_en=m.get("title_en") or self.id, description_zh=m.get("description_zh", ""),
             description_en=m.get("description_en", ""), geometry_types=self.geometry_types,
             roles=frozenset(), count=len(self.feats), extent=self.index.bounds,
@@ -447,10 +455,8 @@ class LayerStore(FeatureStore):
 
     def put_layer(self, layer: NewLayer) -> CollectionMeta:
         check_layer_id(layer.id)
-        if layer.indicator and layer.indicator not in {i.id for i in self._indicators}:
-            raise InvalidParameter(
-                f"indicator {checks.shown(layer.indicator)} is not one of the plan's indicators; "
-                f"expected one of {', '.join(i.id for i in self._indicators) or '(none loaded)'}")
+        # a tag may name the indicator by id or by its Chinese or English name; the id is kept
+        tag = check_indicator(self._indicators, layer.indicator).id if layer.indicator else ""
         frame = layer.frame
         if "id" not in frame.columns:
             raise InvalidParameter("the layer has no 'id' column; expected one id per feature")
@@ -461,7 +467,7 @@ class LayerStore(FeatureStore):
         meta = {
             "uuid": uuid.uuid4().hex, "title_zh": layer.title_zh, "title_en": layer.title_en,
             "description_zh": layer.description_zh, "description_en": layer.description_en,
-            "indicator": layer.indicator or "", "source": layer.source,
+            "indicator": tag, "source": layer.source,
             "imported": datetime.now(UTC).isoformat(timespec="seconds"),
         }
         with self._writing():
@@ -478,12 +484,12 @@ class LayerStore(FeatureStore):
                 frame = layer.frame
                 x0, y0, x1, y1 = (float(v) for v in frame.total_bounds)
                 return CollectionMeta(
-                    id=layer.id, group=GROUP, title_zh=layer.title_zh or layer.id,
+                    id=layer.id, group=USER_GROUP, title_zh=layer.title_zh or layer.id,
                     title_en=layer.title_en or layer.id, description_zh=layer.description_zh,
                     description_en=layer.description_en,
                     geometry_types=tuple(sorted(set(frame.geom_type.dropna()))), count=len(frame),
                     extent=(x0, y0, x1, y1) if len(frame) else None, version=f"{meta['uuid'][:12]}.0",
-                    editable=True, indicator=layer.indicator or None)
+                    editable=True, indicator=tag or None)
             return self._get(layer.id).collection_meta()
 
     def drop_layer(self, cid: str) -> None:

@@ -30,6 +30,7 @@ from shapely.geometry import shape
 from corridor import checks
 from corridor.errors import NotFound
 from corridor.geoindex import GeodesicIndex, Probe, probe
+from corridor.indicators import check_indicator
 from corridor.model import CollectionMeta, Feature, Indicator, ItemsPage, ItemsQuery
 from corridor.store.attributes import Attributes
 from corridor.store.base import FeatureStore
@@ -104,15 +105,21 @@ class MemoryStore(FeatureStore):
         collection (``entry`` as in ``collections.toml``: id, group, roles, geometry, titles).
 
         Features are not validated against :mod:`corridor.schema`: this is for callers that
-        built or checked them (tests, benchmarks, importers). Ids must be unique.
+        built or checked them (tests, benchmarks, importers). Ids must be unique, and an
+        entry's ``indicator`` must name one of ``indicators``
+        (:func:`corridor.indicators.check_indicator`; the id is kept).
 
         Raises
         ------
         ValueError
             If an id is used twice.
+        InvalidParameter
+            If an ``indicator`` tag names none of ``indicators``.
         """
         built, digest, seen = [], hashlib.sha256(), set()
         for entry, feats in collections:
+            if entry.get("indicator") is not None:
+                entry = {**entry, "indicator": check_indicator(indicators, entry["indicator"]).id}
             raw = _dumps([entry, feats])
             digest.update(raw)
             for f in feats:

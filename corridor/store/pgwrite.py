@@ -30,12 +30,12 @@ from psycopg import sql
 
 from corridor import checks
 from corridor.errors import Conflict, DataError, InvalidParameter, NotFound, ReadOnly
-from corridor.model import Feature, Indicator, NewLayer
+from corridor.indicators import check_indicator
+from corridor.model import USER_GROUP, Feature, Indicator, NewLayer
 from corridor.store.attributes import INDUSTRY_FIELDS, NAME_FIELDS, _strings, geometry_queryable
 from corridor.store.base import FeatureStore
 from corridor.store.layers import (
     _SCHEMA_OF_TYPE,
-    GROUP,
     LayerStore,
     _feature_bytes,
     _feature_id,
@@ -305,8 +305,9 @@ def _frame_rows(frame: Any, types: Mapping[str, str]) -> Iterable[tuple[int, Row
         yield i, layer_row(str(ids[i]), types, {c: _scalar(data[c][i], types[c]) for c in cols}, geom)
 
 
-def check_layer(layer: NewLayer, indicators: Sequence[Indicator]) -> None:
-    """What LayerStore refuses in a new layer, refused with its words.
+def check_layer(layer: NewLayer, indicators: Sequence[Indicator]) -> str | None:
+    """What LayerStore refuses in a new layer, refused with its words; returns the id of the
+    indicator the layer is tagged with (a tag may name it by id or name), if any.
 
     Raises
     ------
@@ -316,30 +317,28 @@ def check_layer(layer: NewLayer, indicators: Sequence[Indicator]) -> None:
         For an id used twice.
     """
     check_layer_id(layer.id)
-    if layer.indicator and layer.indicator not in {i.id for i in indicators}:
-        raise InvalidParameter(
-            f"indicator {checks.shown(layer.indicator)} is not one of the plan's indicators; "
-            f"expected one of {', '.join(i.id for i in indicators) or '(none loaded)'}")
+    tag = check_indicator(indicators, layer.indicator).id if layer.indicator else None
     if "id" not in layer.frame.columns:
         raise InvalidParameter("the layer has no 'id' column; expected one id per feature")
     ids = layer.frame["id"]
     dup = ids[ids.duplicated()]
     if len(dup):
         raise Conflict(f"feature id {str(dup.iloc[0])!r} is used twice; expected unique ids")
+    return tag
 
 
 def put_layer(conn: Any, layer: NewLayer, indicators: Sequence[Indicator]) -> None:
     """Store ``layer``, replacing a layer of that id in the same transaction (readers see
     the old one until the commit; a failure leaves it)."""
-    check_layer(layer, indicators)
+    tag = check_layer(layer, indicators)
     frame = layer.frame
     types = column_types(frame)
     present = [g for g in frame.geometry.values if g is not None and not shapely.is_empty(g)]
     gtypes = sorted({g.geom_type for g in present}) or ["Point"]
-    entry = {"group": GROUP, "title_zh": layer.title_zh or layer.id,
+    entry = {"group": USER_GROUP, "title_zh": layer.title_zh or layer.id,
              "title_en": layer.title_en or layer.id, "description_zh": layer.description_zh,
              "description_en": layer.description_en, "roles": [], "geometry": gtypes,
-             "columns": types, "indicator": layer.indicator or None, "source": layer.source,
+             "columns": types, "indicator": tag, "source": layer.source,
              "imported": datetime.now(UTC).isoformat(timespec="seconds")}
     with conn.transaction():
         _not_catalog(conn, layer.id)  # before the long part

@@ -4,7 +4,7 @@ Modules: :mod:`~web.api.params` parses and validates, :mod:`~web.api.cql` filter
 :mod:`~web.api.crs` converts coordinates, :mod:`~web.api.formats` negotiates and serialises,
 :mod:`~web.api.openapi` describes, :mod:`~web.api.errors` answers errors, :mod:`~web.api.http`
 adds ETag/Cache-Control/compression/CORS. The views live in :mod:`~web.api.landing`,
-:mod:`~web.api.features` and :mod:`~web.api.spatial`.
+:mod:`~web.api.features`, :mod:`~web.api.spatial` and :mod:`~web.api.tiles`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from web.api import errors, http
 errors.register(bp)
 http.register(bp)
 
-from web.api import features, landing, spatial  # noqa: F401
+from web.api import features, landing, spatial, statistics, tiles  # noqa: F401
 
 
 def init_app(app: Flask) -> None:

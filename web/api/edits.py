@@ -10,6 +10,16 @@ and never logged or echoed (the access log records the path, never headers).
 - ``PUT /api/collections/{cid}/items/{fid}``: replace the feature -> 200 with it;
 - ``DELETE /api/collections/{cid}/items/{fid}``: -> 204.
 
+And a whole layer at once, as ``corridor import`` does it (same reading and checks):
+
+- ``PUT /api/collections/{cid}``: the file as the body (``Content-Type`` says its format:
+  ``text/csv``, ``application/geo+json``, ``application/geopackage+sqlite3``,
+  ``application/zip`` for a zipped Shapefile); query parameters ``coord-sys``, ``encoding``,
+  ``id-field``, ``source-layer``, ``skip-invalid``, ``title_zh``, ``title_en``,
+  ``indicator`` -> 201 (new) or 200 (replaced), with what was imported and skipped. Rows that
+  fail their checks refuse the file (400 listing them by row) unless ``skip-invalid=true``;
+- ``DELETE /api/collections/{cid}``: drop the layer -> 204.
+
 The bundled catalog's collections are read-only (405). Writes are never cached.
 """
 
@@ -17,17 +27,30 @@ from __future__ import annotations
 
 import hmac
 import json
+import tempfile
+from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app, jsonify, request
 
+from corridor import checks
+from corridor.errors import ReadOnly
+from corridor.model import NewLayer
 from web import get_store
-from web.api import errors
+from web.api import errors, params
 from web.api.links import url
 
 edits_bp = Blueprint("api_edits", __name__)
 errors.register(edits_bp)
 FEATURE_TYPES = ("application/geo+json", "application/json")
+#: Media types of an uploaded layer file, and the file suffix the reader expects.
+UPLOAD_TYPES = {
+    "text/csv": ".csv", "application/geo+json": ".geojson", "application/json": ".geojson",
+    "application/geopackage+sqlite3": ".gpkg", "application/zip": ".zip",
+    "application/x-zip-compressed": ".zip",
+}
+UPLOAD_PARAMS = ("coord-sys", "encoding", "id-field", "source-layer", "skip-invalid", "title_zh",
+                 "title_en", "indicator")
 
 
 class Unauthorized(errors.ApiError):
@@ -66,14 +89,16 @@ def _no_store(resp: Response) -> Response:
     return resp
 
 
+def _unsupported(mimetype: str, expected: str) -> errors.ApiError:
+    err = errors.ApiError(f"Content-Type {mimetype or '(none)'!r} is not accepted; expected {expected}")
+    err.status, err.code = 415, "UnsupportedMediaType"
+    return err
+
+
 def _feature_body() -> dict[str, Any]:
     """The request body as a GeoJSON object (clear 400/415 otherwise)."""
-    mimetype = request.mimetype
-    if mimetype not in FEATURE_TYPES:
-        err = errors.ApiError(f"Content-Type {mimetype or '(none)'!r} is not accepted; expected "
-                              f"{' or '.join(FEATURE_TYPES)} with a GeoJSON Feature")
-        err.status, err.code = 415, "UnsupportedMediaType"
-        raise err
+    if request.mimetype not in FEATURE_TYPES:
+        raise _unsupported(request.mimetype, f"{' or '.join(FEATURE_TYPES)} with a GeoJSON Feature")
     try:
         body = json.loads(request.get_data(cache=False) or b"null")
     except (ValueError, UnicodeDecodeError) as exc:
@@ -105,4 +130,64 @@ def replace(cid: str, fid: str) -> Response:
 @edits_bp.delete("/collections/<cid>/items/<fid>")
 def delete(cid: str, fid: str) -> Response:
     get_store().delete(cid, fid)
+    return Response(status=204)
+
+
+def _land() -> Any:
+    """Qingdao's land for the import checks, built once per app."""
+    from corridor.region import LandRegion, qingdao_land
+
+    land = current_app.extensions.get("corridor_land")
+    if land is None:
+        land = current_app.extensions["corridor_land"] = LandRegion(qingdao_land(get_store()))
+    return land
+
+
+@edits_bp.put("/collections/<cid>")
+def put_layer(cid: str) -> Response:
+    from corridor.importing import list_problems, read_layer
+
+    store = get_store()
+    if cid in getattr(store, "catalog_ids", ()):
+        raise ReadOnly(f"collection {cid!r} is part of the bundled catalog and read-only; upload "
+                       "a layer under another name")
+    a = params.args(request.args, UPLOAD_PARAMS)
+    suffix = UPLOAD_TYPES.get(request.mimetype)
+    if suffix is None:
+        raise _unsupported(request.mimetype, "one of " + ", ".join(sorted(set(UPLOAD_TYPES))))
+    skip = a.get("skip-invalid", "false").strip().lower()
+    if skip not in ("true", "false"):
+        raise errors.InvalidParameterValue(f"skip-invalid={checks.shown(skip)}; expected true or false")
+    request.max_content_length = int(current_app.config["MAX_UPLOAD_LENGTH"])
+    existed = cid in store.collection_ids()
+    with tempfile.TemporaryDirectory(prefix="corridor-upload-") as tmp:
+        path = Path(tmp) / f"upload{suffix}"
+        with path.open("wb") as fh:
+            while chunk := request.stream.read(1 << 20):
+                fh.write(chunk)
+        if path.stat().st_size == 0:
+            raise errors.InvalidParameterValue("the body is empty; expected the layer file")
+        result = read_layer(
+            path, coord_sys=checks.coord_sys(a.get("coord-sys", "wgs84")), encoding=a.get("encoding"),
+            id_field=a.get("id-field"), layer=a.get("source-layer"), skip_invalid=skip == "true",
+            region=_land())
+        source = result.describe().replace(path.name, f"web upload ({request.mimetype})")
+        meta = store.put_layer(NewLayer(
+            id=cid, frame=result.frame, title_zh=a.get("title_zh", ""), title_en=a.get("title_en", ""),
+            indicator=a.get("indicator") or None, source=source))
+    resp = jsonify({
+        "id": meta.id, "imported": meta.count, "rowsRead": result.rows_read, "version": meta.version,
+        "source": source, "skipped": [{"row": p.row, "line": p.line, "reason": p.reason} for p in result.skipped],
+        "skippedSummary": list_problems(result.skipped) if result.skipped else "",
+        "renamedColumns": result.renamed,
+        "links": [{"href": url("collection", cid=cid), "rel": "collection", "type": "application/json"}],
+    })
+    resp.status_code = 200 if existed else 201
+    resp.headers["Location"] = url("collection", cid=cid)
+    return resp
+
+
+@edits_bp.delete("/collections/<cid>")
+def drop_layer(cid: str) -> Response:
+    get_store().drop_layer(cid)
     return Response(status=204)

@@ -34,7 +34,14 @@ from web.api.formats import (
     to_features,
 )
 from web.api.http import cached_document
-from web.api.links import link, self_and_alternates, url, with_args
+from web.api.links import (
+    REL_TILESETS_VECTOR,
+    link,
+    self_and_alternates,
+    statistics_links,
+    url,
+    with_args,
+)
 
 
 def lang() -> str:
@@ -70,6 +77,9 @@ def collection_doc(c: CollectionMeta, lg: str) -> dict[str, Any]:
     links.append(link(url("queryables", cid=c.id), "http://www.opengis.net/def/rel/ogc/1.0/queryables",
                       "json", "queryables"))
     links[-1]["type"] = "application/schema+json"
+    links += statistics_links(get_store(), c.id)
+    links.append(link(url("tilesets", cid=c.id), REL_TILESETS_VECTOR, "json",
+                      "vector tilesets (Mapbox Vector Tiles)"))
     doc: dict[str, Any] = {
         "id": c.id,
         "title": c.title(lg),

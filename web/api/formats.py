@@ -34,6 +34,7 @@ MEDIA_TYPES = {
     "csv": "text/csv",
     "gpkg": "application/geopackage+sqlite3",
     "kml": "application/vnd.google-earth.kml+xml",
+    "mvt": "application/vnd.mapbox-vector-tile",
 }
 #: Formats of plain documents (landing, collections, conformance...).
 DOC_FORMATS = ("json", "html")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from functools import wraps
+from functools import cache, wraps
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, request
@@ -40,7 +40,7 @@ def init_app(app: Flask) -> None:
     allowed: str | list[str] = "*" if origins == "*" else [o.strip() for o in origins.split(",")]
     CORS(app, send_wildcard=allowed == "*", resources={r"/api/*": {"origins": allowed, "methods": ["GET", "HEAD", "OPTIONS"],
                                       "expose_headers": ["ETag", "Content-Crs", "Link",
-                                                         "Content-Coord-Sys"]}})
+                                                         "Content-Coord-Sys", "OATiles-hint"]}})
     # ETags derive from the data's version and the package version: stable across restarts
     # and workers, new whenever the served data (a layer edit, too) or the code changes.
     app.extensions["corridor_code_version"] = _code_version()
@@ -65,20 +65,21 @@ def cached_document(view: Callable[..., Response]) -> Callable[..., Response]:
         key = (get_store().version, request.host, request.script_root, env.get("PATH_INFO", ""),
                env.get("QUERY_STRING", ""),
                request.headers.get("Accept", ""), request.headers.get("Accept-Language", ""))
-        cache: LRU[tuple[bytes, str, list[tuple[str, str]]]] = current_app.extensions.setdefault(
+        documents: LRU[tuple[bytes, str, list[tuple[str, str]]]] = current_app.extensions.setdefault(
             "corridor_api_documents", LRU(MAX_DOCUMENTS))
-        hit = cache.get(key)
+        hit = documents.get(key)
         if hit is not None:
             body, content_type, headers = hit
             return Response(body, content_type=content_type, headers=headers)
         resp = view(*args, **kwargs)
         if resp.status_code == 200 and not resp.direct_passthrough:
-            cache.put(key, (resp.get_data(), resp.content_type or "", list(resp.headers.items())))
+            documents.put(key, (resp.get_data(), resp.content_type or "", list(resp.headers.items())))
         return resp
 
     return wrapper
 
 
+@cache
 def _code_version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -86,6 +87,16 @@ def _code_version() -> str:
         return version("qingdao-corridor")
     except PackageNotFoundError:
         return "dev"
+
+
+def collection_etag(version: str) -> str:
+    """The ETag of a response that depends only on one collection (its ``version``), the
+    code and the request (path, query, Accept): it stays valid while other collections
+    change, unlike the API-wide tag of :func:`_etag`."""
+    env = request.environ
+    key = "\n".join((version, _code_version(), env.get("PATH_INFO", ""),
+                     env.get("QUERY_STRING", ""), request.headers.get("Accept", "")))
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
 def _etag() -> str:
@@ -108,7 +119,7 @@ def register(bp: Blueprint) -> None:
             if request.if_none_match.contains_weak(tag):
                 resp = Response(status=304)
                 resp.set_etag(tag, weak=True)
-                resp.headers["Cache-Control"] = _cache_control()
+                resp.headers["Cache-Control"] = cache_control()
                 resp.headers["Vary"] = "Accept"
                 return resp
         return None
@@ -118,13 +129,13 @@ def register(bp: Blueprint) -> None:
         if request.method in ("GET", "HEAD") and resp.status_code == 200:
             if not resp.headers.get("ETag"):
                 resp.set_etag(_etag(), weak=True)
-            resp.headers.setdefault("Cache-Control", _cache_control())
+            resp.headers.setdefault("Cache-Control", cache_control())
             vary = resp.headers.get("Vary")
             resp.headers["Vary"] = f"{vary}, Accept" if vary else "Accept"
         return resp
 
 
-def _cache_control() -> str:
+def cache_control() -> str:
     """Reuse for :data:`MAX_AGE` what only the bundled catalog decides (it changes only with a
     new deployment); anything a layer import or edit can change is revalidated on every use
     (``no-cache``: the ETag makes that a cheap 304)."""

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from flask import Response, current_app, request
 
+from corridor.indicators import tagged_layers
+from corridor.model import CollectionMeta
+from corridor.stats import placed_count
 from corridor.store import FeatureStore
 from web import get_store
 from web.api import bp, params
@@ -13,8 +17,9 @@ from web.api.errors import ResourceNotFound
 from web.api.features import lang
 from web.api.formats import DOC_FORMATS, html_response, json_response, negotiate
 from web.api.http import cached_document
-from web.api.links import link, self_and_alternates, url
+from web.api.links import REL_TILING_SCHEMES, link, self_and_alternates, statistics_links, url
 from web.api.openapi import OPENAPI_MEDIA_TYPE, openapi_document
+from web.api.tiles import CONFORMANCE as TILES_CONFORMANCE
 
 #: OGC conformance classes the service implements (checked by the tests against behaviour).
 CONFORMANCE = [
@@ -34,6 +39,7 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
     "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
     "http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
+    *TILES_CONFORMANCE,
 ]
 
 #: Swagger UI files served for /api/docs (from the swagger-ui-bundle package, read once).
@@ -81,13 +87,14 @@ def landing() -> Response:
         link(url("docs"), "service-doc", "html", "the API documentation"),
         link(url("conformance"), "conformance", "json", "OGC conformance classes implemented"),
         link(url("collections"), "data", "json", "the feature collections"),
+        link(url("tile_matrix_sets"), REL_TILING_SCHEMES, "json", "the tile matrix sets of the vector tiles"),
         link(url("indicators"), "http://www.opengis.net/def/rel/ogc/1.0/data-meta", "json",
              "the plan's seven main indicators"),
         *extension_links(store),
     ]
     doc = {
         "title": store.title_zh if lg == "zh" else store.title_en,
-        "description": "OGC API - Features service of the Qingdao 2021-2025 S&T innovation plan's "
+        "description": "OGC API - Features and Tiles service of the Qingdao 2021-2025 S&T innovation plan's "
         "map: parks, universities, labs, facilities, platforms, incubators, zones and the corridor.",
         "links": links,
     }
@@ -141,14 +148,25 @@ def docs_asset(name: str) -> Response:
     return resp
 
 
+def imported(store: FeatureStore, meta: CollectionMeta, lg: str) -> dict[str, Any]:
+    """A layer tagged with an indicator: its feature count (and how many are placed), with
+    links to its items and statistics."""
+    return {"collection": meta.id, "title": meta.title(lg), "count": meta.count,
+            "placed": placed_count(store, meta.id),
+            "links": [link(url("collection", cid=meta.id), "collection", "json", meta.title(lg)),
+                      *statistics_links(store, meta.id)]}
+
+
 @bp.get("/indicators")
 @cached_document
 def indicators() -> Response:
     params.args(request.args, ())
     fmt = negotiate(DOC_FORMATS)
     lg = lang()
+    store = get_store()
+    tagged = tagged_layers(store.collections())
     rows = []
-    for ind in get_store().indicators():
+    for ind in store.indicators():
         rows.append({
             "id": ind.id,
             "number": ind.number,
@@ -164,6 +182,7 @@ def indicators() -> Response:
             "attribute_en": ind.attribute_en,
             "plan_ref": ind.plan_ref,
             "plan_text": ind.plan_text,
+            "imported": [imported(store, m, lg) for m in tagged.get(ind.id, [])],
         })
     doc = {"indicators": rows, "links": self_and_alternates(fmt, DOC_FORMATS)}
     if fmt == "html":

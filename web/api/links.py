@@ -7,7 +7,16 @@ from urllib.parse import quote_plus, unquote_plus
 
 from flask import g, request, url_for
 
+from corridor.errors import NotFound
+from corridor.stats import BY, DEFAULT_KM, zone_collection
+from corridor.store import FeatureStore
 from web.api.formats import MEDIA_TYPES
+
+#: OGC link relations of the tiles resources (OGC API - Tiles, 2D TMS).
+REL_TILING_SCHEME = "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme"
+REL_TILING_SCHEMES = "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes"
+REL_TILESETS_VECTOR = "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector"
+REL_GEODATA = "http://www.opengis.net/def/rel/ogc/1.0/geodata"
 
 _TITLES = {
     "json": "this document as JSON", "geojson": "this document as GeoJSON",
@@ -57,3 +66,18 @@ def self_and_alternates(fmt: str, formats: tuple[str, ...]) -> list[dict[str, st
 
 def link(href: str, rel: str, fmt: str, title: str) -> dict[str, str]:
     return {"href": href, "rel": rel, "type": MEDIA_TYPES[fmt], "title": title}
+
+
+def statistics_links(store: FeatureStore, cid: str) -> list[dict[str, str]]:
+    """Links to ``cid``'s statistics by each kind of zone the store has."""
+    out = []
+    for by in BY:
+        try:
+            zones = zone_collection(store, by)
+        except NotFound:
+            continue
+        extra = {"km": f"{DEFAULT_KM:g}"} if by == "campus" else {}
+        title = (f"statistics: features within {DEFAULT_KM:g} km of each campus ({zones})"
+                 if by == "campus" else f"statistics: features per {by} ({zones})")
+        out.append(link(url("statistics", cid=cid, by=by, **extra), "related", "json", title))
+    return out

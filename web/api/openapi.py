@@ -15,6 +15,8 @@ from flask import current_app
 
 from corridor import checks
 from corridor.cql import FILTER_LANGS
+from corridor.stats import BY, DEFAULT_KM
+from corridor.tiles import MAX_ZOOM, TMS_ID
 from web import get_store
 from web.api.crs import CRS_URIS
 from web.api.formats import DOC_FORMATS, FEATURE_FORMATS, MEDIA_TYPES
@@ -45,6 +47,9 @@ def _q(name: str, description: str, schema: dict[str, Any], **extra: Any) -> dic
 
 PARAMETERS: dict[str, dict[str, Any]] = {
     "f-doc": _q("f", "Response format (overrides Accept).", {"type": "string", "enum": list(DOC_FORMATS)}),
+    "f-json": _q("f", "Response format (overrides Accept): JSON only.", {"type": "string", "enum": ["json"]}),
+    "f-mvt": _q("f", "Response format (overrides Accept): Mapbox Vector Tile only.",
+                {"type": "string", "enum": ["mvt"]}),
     "f-features": _q("f", "Response format (overrides Accept): GeoJSON (json/geojson), HTML, CSV "
                      "(properties, two coordinate columns for points and WKT), GeoPackage, KML.",
                      {"type": "string", "enum": ["json", *FEATURE_FORMATS]}),
@@ -99,6 +104,15 @@ PARAMETERS: dict[str, dict[str, Any]] = {
                                                    "maximum": MAX_K, "default": 1}),
     "per-collection": _q("per-collection", "k nearest in each collection instead of overall.",
                          {"type": "boolean", "default": False}),
+    "f-statistics": _q("f", "Response format (overrides Accept): JSON, HTML or CSV (a row per zone).",
+                       {"type": "string", "enum": ["json", "html", "csv"]}),
+    "by": _q("by", "Extension: count per park, per district, or within km of each university "
+             "campus. A feature counts for every park or district its geometry intersects "
+             "(boundary included), or every campus within km of it (geodesic).",
+             {"type": "string", "enum": list(BY), "default": "park"}),
+    "km-statistics": _q("km", f"Extension: radius around each campus in kilometres (by=campus "
+                        f"only; default {DEFAULT_KM:g}).",
+                        {"type": "number", "exclusiveMinimum": True, "minimum": 0, "maximum": MAX_KM}),
     "lon": _q("lon", "Longitude (in coord-sys).", {"type": "number", "minimum": -180, "maximum": 180},
               required=True),
     "lat": _q("lat", "Latitude (in coord-sys).", {"type": "number", "minimum": -90, "maximum": 90},
@@ -131,6 +145,9 @@ _COLLECTION = {"type": "object", "required": ["id", "links"], "properties": {
     "links": _LINKS, "itemType": {"type": "string"},
     "crs": {"type": "array", "items": {"type": "string"}}, "storageCrs": {"type": "string"},
     "extent": {"type": "object"}}}
+_TILESET_ITEM: dict[str, Any] = {"type": "object", "required": ["dataType", "crs", "links"], "properties": {
+    "title": {"type": "string"}, "dataType": {"type": "string", "enum": ["vector"]},
+    "crs": {"type": "string"}, "tileMatrixSetURI": {"type": "string"}, "links": _LINKS}}
 SCHEMAS: dict[str, Any] = {
     "exception": {"type": "object", "required": ["code", "description", "status"], "properties": {
         "code": {"type": "string"}, "description": {"type": "string"}, "status": {"type": "integer"}}},
@@ -147,6 +164,21 @@ SCHEMAS: dict[str, Any] = {
     "featureCollectionGeoJSON": _FEATURES,
     "queryables": {"type": "object", "required": ["type", "properties"], "properties": {
         "type": {"type": "string"}, "properties": {"type": "object"}, "title": {"type": "string"}}},
+    "tileMatrixSets": {"type": "object", "required": ["tileMatrixSets"], "properties": {
+        "links": _LINKS, "tileMatrixSets": {"type": "array", "items": {
+            "type": "object", "required": ["id", "links"], "properties": {
+                "id": {"type": "string"}, "title": {"type": "string"}, "uri": {"type": "string"},
+                "links": _LINKS}}}}},
+    "tileMatrixSet": {"type": "object", "required": ["crs", "tileMatrices"], "properties": {
+        "id": {"type": "string"}, "uri": {"type": "string"}, "crs": {"type": "string"},
+        "tileMatrices": {"type": "array", "items": {"type": "object", "required": [
+            "id", "scaleDenominator", "cellSize", "pointOfOrigin", "tileWidth", "tileHeight",
+            "matrixWidth", "matrixHeight"]}}}},
+    "tileSets": {"type": "object", "required": ["tilesets"], "properties": {
+        "links": _LINKS, "tilesets": {"type": "array", "items": _TILESET_ITEM}}},
+    "tileSet": {**_TILESET_ITEM, "properties": {
+        **_TILESET_ITEM["properties"], "layers": {"type": "array", "items": {"type": "object"}},
+        "boundingBox": {"type": "object"}}},
     "indicators": {"type": "object", "required": ["indicators"], "properties": {"links": _LINKS,
         "indicators": {"type": "array", "items": {"type": "object", "required": [
             "id", "name", "unit", "baseline", "target"], "properties": {
@@ -159,6 +191,28 @@ SCHEMAS: dict[str, Any] = {
                                                         "text": {"type": "string"},
                                                         "year": {"type": "integer"}}}}}}}},
 }
+
+_COUNT = {"type": "integer", "minimum": 0}
+SCHEMAS["statistics"] = {
+    "type": "object", "required": ["collection", "by", "zones", "total", "placed", "unplaced",
+                                   "outside", "counts"],
+    "properties": {
+        "collection": {"type": "string"}, "title": {"type": "string"},
+        "by": {"type": "string", "enum": list(BY)}, "zones": {"type": "string"},
+        "km": {"type": "number", "nullable": True}, "rule": {"type": "string"},
+        "total": _COUNT, "placed": _COUNT, "unplaced": _COUNT, "outside": _COUNT,
+        "counts": {"type": "array", "items": {"type": "object", "required": ["id", "count"],
+                                              "properties": {
+            "id": {"type": "string"}, "name": {"type": "string"}, "name_zh": {"type": "string"},
+            "name_en": {"type": "string"},
+            "count": {**_COUNT, "nullable": True,
+                      "description": "null when the zone's own location is not published"}}}},
+        "links": _LINKS}}
+SCHEMAS["indicators"]["properties"]["indicators"]["items"]["properties"]["imported"] = {
+    "type": "array", "description": "Layers tagged with this indicator and their feature counts",
+    "items": {"type": "object", "required": ["collection", "count"], "properties": {
+        "collection": {"type": "string"}, "title": {"type": "string"}, "count": _COUNT,
+        "placed": _COUNT}}}
 
 _HTML = {"text/html": {"schema": {"type": "string"}}}
 _ERROR_CONTENT = {"application/json": {"schema": {"$ref": f"{_REF}schemas/exception"}}, **_HTML}
@@ -180,8 +234,10 @@ WRITE_RESPONSES = {
 }
 
 
-def _ok(schema: str, json_type: str = "application/json", formats: bool = False) -> dict[str, Any]:
-    content: dict[str, Any] = {json_type: {"schema": {"$ref": f"{_REF}schemas/{schema}"}}, **_HTML}
+def _ok(schema: str, json_type: str = "application/json", formats: bool = False,
+        html: bool = True) -> dict[str, Any]:
+    content: dict[str, Any] = {json_type: {"schema": {"$ref": f"{_REF}schemas/{schema}"}},
+                               **(_HTML if html else {})}
     if formats:
         content["text/csv"] = {"schema": {"type": "string"}}
         for f in ("gpkg", "kml"):
@@ -209,6 +265,55 @@ def _items_params(cid: str, qables: dict[str, dict[str, Any]]) -> list[dict[str,
         out.append(_q(name, f"Features whose {name} equals this value (Part 3 queryables).",
                       {"type": schema["type"]}))
     return out
+
+
+_TMS_ID = {"name": "tileMatrixSetId", "in": "path", "required": True, "description":
+           "Tile matrix set (only WebMercatorQuad).", "schema": {"type": "string", "enum": [TMS_ID]}}
+
+
+def _tile_matrix_set_paths() -> dict[str, Any]:
+    params = [_p("f-json"), _p("lang")]
+    return {
+        "/tileMatrixSets": _op("getTileMatrixSetsList", "The tile matrix sets of the tiles",
+                               params, _ok("tileMatrixSets", html=False), ["Tiles"]),
+        "/tileMatrixSets/{tileMatrixSetId}": _op(
+            "getTileMatrixSet", "A tile matrix set definition (OGC 2D TMS 2.0 JSON)",
+            [_TMS_ID, *params], _ok("tileMatrixSet", html=False), ["Tiles"], ("400", "404", "406")),
+    }
+
+
+def _tiles_paths(cid: str, title: str) -> dict[str, Any]:
+    """OGC API - Tiles paths of one collection: its tilesets, the tileset and a tile."""
+    params = [_p("f-json"), _p("lang")]
+    base = f"/collections/{cid}/tiles"
+    last = 2**MAX_ZOOM - 1
+    tile_params: list[dict[str, Any]] = [
+        _TMS_ID,
+        {"name": "tileMatrix", "in": "path", "required": True, "description":
+         f"Zoom level: tile matrix 0 to {MAX_ZOOM}.", "schema": {"type": "integer", "minimum": 0,
+                                                                 "maximum": MAX_ZOOM}},
+        {"name": "tileRow", "in": "path", "required": True, "description":
+         "Row, from the top: 0 to 2^tileMatrix - 1.", "schema": {"type": "integer", "minimum": 0,
+                                                                  "maximum": last}},
+        {"name": "tileCol", "in": "path", "required": True, "description":
+         "Column, from the left: 0 to 2^tileMatrix - 1.", "schema": {"type": "integer", "minimum": 0,
+                                                                      "maximum": last}},
+        _p("f-mvt"),
+    ]
+    tile_op = _op(f"tile_{cid}", f"A Mapbox Vector Tile of {title} (layer {cid!r})", tile_params,
+                  {"description": "The tile.", "content": {MEDIA_TYPES["mvt"]: {"schema": {
+                      "type": "string", "format": "binary"}}}}, [cid], ("400", "404", "406"))
+    tile_op["get"]["responses"]["204"] = {
+        "description": "No feature in this tile (with OATiles-hint: empty when no deeper tile "
+                       "under it holds any either)."}
+    return {
+        base: _op(f"tilesets_{cid}", f"Vector tilesets of {title}", params,
+                  _ok("tileSets", html=False), [cid], ("404", "406")),
+        f"{base}/{{tileMatrixSetId}}": _op(
+            f"tileset_{cid}", f"Tileset metadata of {title} (OGC 2D TMS 2.0), with the tile URL template",
+            [_TMS_ID, *params], _ok("tileSet", html=False), [cid], ("404", "406")),
+        f"{base}/{{tileMatrixSetId}}/{{tileMatrix}}/{{tileRow}}/{{tileCol}}": tile_op,
+    }
 
 
 def build() -> dict[str, Any]:
@@ -246,8 +351,11 @@ def build() -> dict[str, Any]:
     paths["/at"] = _op("getAt", "Extension: the features containing a point",
                        [_p("lon"), _p("lat"), *feat_fmt],
                        _ok("featureCollectionGeoJSON", "application/geo+json", True), ["Spatial"])
+    stats_params = [_p("by"), _p("km-statistics"), _p("f-statistics"), _p("lang")]
+    paths.update(_tile_matrix_set_paths())
     for c in store.collections():
         cid, title = c.id, c.title_en
+        paths.update(_tiles_paths(cid, title))
         paths[f"/collections/{cid}"] = _op(f"describe_{cid}", f"Describe {title}", doc_params,
                                            _ok("collection"), [cid], ("404", "406"))
         paths[f"/collections/{cid}/queryables"] = _op(
@@ -257,6 +365,11 @@ def build() -> dict[str, Any]:
             f"items_{cid}", f"Features of {title}", _items_params(cid, store.queryables(cid)),
             _ok("featureCollectionGeoJSON", "application/geo+json", True), [cid],
             ("400", "404", "406"))
+        stats_ok = _ok("statistics")
+        stats_ok["content"]["text/csv"] = {"schema": {"type": "string"}}
+        paths[f"/collections/{cid}/statistics"] = _op(
+            f"statistics_{cid}", f"Extension: counts of {title} per park, per district or near "
+            "each university campus", stats_params, stats_ok, [cid], ("400", "404", "406"))
         paths[f"/collections/{cid}/items/{{featureId}}"] = _op(
             f"item_{cid}", f"One feature of {title}",
             [{"name": "featureId", "in": "path", "required": True, "schema": {"type": "string"},
@@ -272,14 +385,16 @@ def build() -> dict[str, Any]:
         "info": {
             "title": f"{store.title_en} API",
             "version": "1.0.0",
-            "description": "OGC API - Features (Parts 1, 2 and 3) over the features of the Qingdao "
+            "description": "OGC API - Features (Parts 1, 2 and 3) and OGC API - Tiles (Part 1, "
+            "Mapbox Vector Tiles on WebMercatorQuad) over the features of the Qingdao "
             "2021-2025 S&T innovation plan. Extensions: near/km on items, /near, /nearest, /at, "
             "q (name search), industry, coord-sys (wgs84/gcj02/bd09 for inputs and outputs), "
-            "/indicators. Every 4xx has the body {code, description, status}.",
+            "/indicators, /collections/{id}/statistics. Every 4xx has the body {code, description, status}.",
             "license": {"name": "MIT"},
         },
         "servers": [{"url": "/api"}],
-        "tags": [{"name": t} for t in ("Capabilities", "Data", "Spatial", "Plan", *store.collection_ids())],
+        "tags": [{"name": t} for t in ("Capabilities", "Data", "Spatial", "Tiles", "Plan",
+                                         *store.collection_ids())],
         "paths": paths,
         "components": components,
     }
@@ -293,8 +408,28 @@ def _add_writes(paths: dict[str, Any], layers: list[Any]) -> None:
            "description": "Feature id"}
     errs = {s: {"$ref": f"{_REF}responses/{s}"} for s in ("400", "401", "403", "404", "405")}
     feature = {"content": {"application/geo+json": {"schema": {"$ref": f"{_REF}schemas/featureGeoJSON"}}}}
+    upload_types = ("text/csv", "application/geo+json", "application/geopackage+sqlite3", "application/zip")
+    layer_id = {"name": "collectionId", "in": "path", "required": True,
+                "schema": {"type": "string", "pattern": "^[a-z][a-z0-9_-]{0,62}$"},
+                "description": "Layer id (not one of the bundled collections)"}
+    query = [{"name": n, "in": "query", "required": False, "schema": {"type": "string"}}
+             for n in ("coord-sys", "encoding", "id-field", "source-layer", "skip-invalid",
+                       "title_zh", "title_en", "indicator")]
+    security: list[dict[str, list[str]]] = [{"adminToken": []}]
+    paths["/collections/{collectionId}"] = {
+        "put": {"operationId": "putLayer", "summary": "Upload a whole layer file (creates or replaces "
+                "the layer atomically; rows that fail the checks refuse it unless skip-invalid=true)",
+                "tags": ["Data"], "security": security, "parameters": [layer_id, *query],
+                "requestBody": {"required": True, "content": {t: {"schema": {"type": "string", "format": "binary"}}
+                                                              for t in upload_types}},
+                "responses": {"200": {"description": "Replaced."}, "201": {"description": "Created."},
+                              **{s: {"$ref": f"{_REF}responses/{s}"} for s in ("400", "401", "403", "405", "415")}}},
+        "delete": {"operationId": "dropLayer", "summary": "Delete a user layer", "tags": ["Data"],
+                   "security": security, "parameters": [layer_id],
+                   "responses": {"204": {"description": "Deleted."}, **errs}},
+    }
     for c in layers:
-        common = {"tags": [c.id], "security": [{"adminToken": []}]}
+        common = {"tags": [c.id], "security": security}
         paths[f"/collections/{c.id}/items"]["post"] = {
             **common, "operationId": f"create_{c.id}", "summary": f"Add a feature to {c.title_en}",
             "requestBody": body, "responses": {

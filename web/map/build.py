@@ -20,13 +20,16 @@ import folium
 import shapely
 from branca.element import Element, Figure, MacroElement
 from folium import plugins
+from folium.map import Layer
+from folium.plugins import VectorGridProtobuf
 from folium.template import Template
+from folium.utilities import JsCode
 from shapely.geometry import mapping as shape_mapping
 from shapely.geometry.base import BaseGeometry
 
 from corridor.model import CollectionMeta
 from corridor.store import FeatureStore
-from web.map.popup import LinkTemplates, popup_html, provenance
+from web.map.popup import LinkTemplates, popup_html, provenance, zh_marked
 from web.map.style import (
     EXTRA_Z,
     HIGHLIGHT_COLOUR,
@@ -42,11 +45,10 @@ from web.map.words import Lang, t
 #: ``accuracy_m`` draws the circle a point may be off by while its popup is open).
 CLIENT_PROPS = ("id", "name_zh", "name_en", "kind", "industries_zh", "industries_en", "accuracy_m",
                 "status", "year")
-#: Above this many features a collection is not inlined in the page: the page's script
-#: fetches the features in view from the API instead (the page stays small).
+#: Above this many features a collection is not inlined in the page: the map draws it from
+#: the API's vector tiles instead (Leaflet.VectorGrid), so the page stays small and the
+#: browser holds only the tiles in view.
 INLINE_MAX_FEATURES = 2000
-#: Most features the script fetches for one view of such a layer.
-FETCH_LIMIT = 1000
 #: Style of the feature a page is about (the park on its profile's map).
 MARKED_STYLE = {"color": HIGHLIGHT_COLOUR, "weight": 4, "opacity": 1, "fillColor": HIGHLIGHT_COLOUR,
                 "fillOpacity": 0.18}
@@ -163,21 +165,18 @@ class LayerRegistry(MacroElement):
                 {{ tid|tojson }}: {{ name }},{% endfor %} },
             highlight: {{ this.highlight|tojson }},
             fit: {{ this.fit|tojson }},
-            fetched: {{ this.fetched|tojson }},
-            fetchLimit: {{ this.fetch_limit|tojson }}
+            tiled: {{ this.tiled|tojson }}
         };
         {% endmacro %}
         """
     )
 
     def __init__(self, key: str, layers: dict[str, str], tiles: dict[str, str],
-                 fit: list[list[float]], fetched: dict[str, dict[str, Any]] | None = None):
+                 fit: list[list[float]], tiled: dict[str, dict[str, Any]] | None = None):
         super().__init__()
         self._name = "LayerRegistry"
-        #: Collection id -> items URL and point style, for the layers the script fills
-        #: from the API.
-        self.fetched = fetched or {}
-        self.fetch_limit = FETCH_LIMIT
+        #: Collection id -> style, for the layers drawn from vector tiles.
+        self.tiled = tiled or {}
         self.key = key
         self.layers = layers
         self.tiles = tiles
@@ -342,10 +341,11 @@ def unplaced_html(store: FeatureStore, lang: Lang, collections: Iterable[str],
         for f in store.features(cid):
             if f.geometry is None:
                 note = provenance(f.properties, "position_note", lang)
+                # English notes quote Chinese road and place names: mark those runs.
                 rows.append(
-                    f'<li data-fid="{escape(f.id)}"><b>{escape(f.name(lang))}</b>: '
-                    f'{escape(note) + "; " if note else ""}'
-                    f'{escape(provenance(f.properties, "source", lang))} '
+                    f'<li data-fid="{escape(f.id)}"><b>{zh_marked(f.name(lang), lang)}</b>: '
+                    f'{zh_marked(note, lang) + "; " if note else ""}'
+                    f'{zh_marked(provenance(f.properties, "source", lang), lang)} '
                     f'<a href="{escape(item.format(cid=cid, fid=f.id, lang=lang))}?f=html" '
                     f'target="_blank">{escape(t(lang, "api_link"))}</a></li>')
     if not rows:
@@ -408,7 +408,7 @@ def _add_collection(
     ids: Iterable[str] | None, interactive: bool, show: bool, counted: bool,
     same_point: dict[str, list[tuple[str, str]]],
     clip: Sequence[float] | None = None,
-) -> folium.GeoJson:
+) -> folium.GeoJson | VectorGridProtobuf:
     lang = options.lang
     style = style_for(c.id)
     pane = f"pane-{c.id}"
@@ -427,18 +427,16 @@ def _add_collection(
     def styler(f: dict[str, Any], a: dict[str, Any] = area_style, p: dict[str, Any] = point_style):
         return dict(p if f["geometry"]["type"] in POINT_TYPES else a)
 
-    # A large collection is not inlined: the page's script fetches what the view shows
-    # from the API (see map.js, "fetched layers").
-    fetched = ids is None and c.count > INLINE_MAX_FEATURES
-    empty: dict[str, Any] = {"type": "FeatureCollection", "features": []}
-    data = empty if fetched else collection_geojson(store, c, lang, options.links, ids, clip,
-                                                    same_point)
+    count = f' <span class="lc-count">({c.count})</span>' if counted else ""
+    name = f'{style.swatch(c.points_only)}{escape(c.title(lang))}{count}'
+    if tiled(c, ids):
+        return _add_tiled(m, c, options, name, point_style if not c.polygonal else area_style)
+    data = collection_geojson(store, c, lang, options.links, ids, clip, same_point)
     # folium checks tooltip fields against the data, so an empty layer gets neither
     interactive = interactive and bool(data["features"])
-    count = f' <span class="lc-count">({c.count})</span>' if counted else ""
     layer = folium.GeoJson(
         data,
-        name=f'{style.swatch(c.points_only)}{escape(c.title(lang))}{count}',
+        name=name,
         style_function=styler,
         marker=folium.CircleMarker(radius=style.radius, pane=pane) if not c.polygonal else None,
         tooltip=folium.GeoJsonTooltip(fields=[f"name_{lang}"], labels=False) if interactive else None,
@@ -447,6 +445,44 @@ def _add_collection(
         show=show,
         pane=pane,
         interactive=interactive,
+    )
+    layer.add_to(m)
+    return layer
+
+
+def tiled(c: CollectionMeta, ids: Iterable[str] | None = None) -> bool:
+    """Whether the map draws collection ``c`` from vector tiles rather than inline GeoJSON:
+    when it is drawn whole and has more than :data:`INLINE_MAX_FEATURES` features."""
+    return ids is None and c.count > INLINE_MAX_FEATURES
+
+
+def _add_tiled(m: folium.Map, c: CollectionMeta, options: MapOptions, name: str,
+               draw: dict[str, Any]) -> VectorGridProtobuf:
+    """The collection as a Leaflet.VectorGrid layer of the API's Mapbox Vector Tiles, drawn on
+    canvas in the collection's pane and style; the page's script adds tooltips, popups
+    (fetched from the items API on click) and highlighting (see map.js, "tiled layers").
+
+    The layer starts off the map: the page's script adds it once the first view is set, so
+    it asks for the tiles of that view only (not those of folium's opening view as well);
+    and only for tiles over the collection's extent (grown by 2 %, so symbols at its edge
+    are drawn whole): the others are empty.
+    """
+    extra: dict[str, Any] = {}
+    if c.extent is not None:
+        minx, miny, maxx, maxy = c.extent
+        dx, dy = (maxx - minx) * 0.02 + 1e-4, (maxy - miny) * 0.02 + 1e-4
+        extra["bounds"] = bounds_latlon((minx - dx, miny - dy, maxx + dx, maxy + dy))
+    layer = VectorGridProtobuf(
+        options.links.tiles.replace("{cid}", c.id), name=name, show=False,
+        options={
+            "vectorTileLayerStyles": {c.id: draw},
+            "interactive": True,
+            "rendererFactory": JsCode("L.canvas.tile"),
+            "getFeatureId": JsCode("function (f) { return f.properties.id; }"),
+            "pane": draw.get("pane", f"pane-{c.id}"),
+            "maxZoom": 24,
+            **extra,
+        },
     )
     layer.add_to(m)
     return layer
@@ -506,8 +542,8 @@ def build_map(
         name="corridor_sea",
     )
     MetricScale().add_to(m)
-    layers: dict[str, folium.GeoJson] = {}
-    fetched: dict[str, dict[str, Any]] = {}
+    layers: dict[str, Layer] = {}
+    tiled_styles: dict[str, dict[str, Any]] = {}
     same_point = shared_points(store, wanted, options.lang)
     for c in (c for c in store.collections() if c.id in wanted):
         cid = c.id
@@ -518,11 +554,10 @@ def build_map(
             m, store, c, options, ids, interactive, show=style_for(cid).shown,
             counted=not (only_ids and cid in only_ids), same_point=same_point, clip=clip_basemap,
         )
-        if ids is None and c.count > INLINE_MAX_FEATURES:
+        if tiled(c, ids):
             style = style_for(cid)
-            fetched[cid] = {"url": options.links.items.format(cid=cid),
-                            "style": {**style.leaflet(), "fill": True, "radius": style.radius,
-                                      "pane": f"pane-{cid}"}}
+            tiled_styles[cid] = {"style": {**style.leaflet(), "fill": True, "radius": style.radius},
+                                 "show": style.shown}
     if extra:
         folium.map.CustomPane("pane-extra", z_index=EXTRA_Z, pointer_events=False).add_to(m)
     for geom, path_style in extra:
@@ -562,7 +597,7 @@ def build_map(
         PlaceLabels(label_sets).add_to(m)
     bounds = bounds_latlon(fit if fit is not None else _default_extent(store))
     LayerRegistry(key, {cid: g.get_name() for cid, g in layers.items()},
-                  {tid: tl.get_name() for tid, tl in tiles.items()}, bounds, fetched).add_to(m)
+                  {tid: tl.get_name() for tid, tl in tiles.items()}, bounds, tiled_styles).add_to(m)
     m.fit_bounds(bounds)
     localise_assets(m, options.asset_base)
     root = cast(Figure, m.get_root())
@@ -598,7 +633,7 @@ def _add_tiles(m: folium.Map, options: MapOptions) -> dict[str, folium.TileLayer
 
 
 def _add_controls(
-    m: folium.Map, store: FeatureStore, layers: dict[str, folium.GeoJson],
+    m: folium.Map, store: FeatureStore, layers: dict[str, Layer],
     tiles: dict[str, folium.TileLayer], options: MapOptions,
 ) -> None:
     lang = options.lang
@@ -650,6 +685,7 @@ def asset_files(m: folium.Map | None = None) -> dict[str, str]:
         plugins.GroupedLayerControl({}, exclusive_groups=False).add_to(m)
         plugins.Fullscreen().add_to(m)
         plugins.MeasureControl().add_to(m)
+        VectorGridProtobuf("/").add_to(m)  # only a page with a tiled layer loads it
         m.default_js = [(n, u) for n, u in m.default_js if n == "leaflet"]
         m.default_css = [(n, u) for n, u in m.default_css if n == "leaflet_css"]
     out = {}

@@ -24,6 +24,9 @@ class LinkTemplates:
     item: str = "/api/collections/{cid}/items/{fid}"
     park: str = "/parks/{fid}?lang={lang}"
     items: str = "/api/collections/{cid}/items"
+    #: Leaflet's tile URL template of a collection's vector tiles (``{cid}`` filled in here,
+    #: ``{z}``/``{y}``/``{x}`` by Leaflet).
+    tiles: str = "/api/collections/{cid}/tiles/WebMercatorQuad/{z}/{y}/{x}"
 
 
 _CJK_RUN = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]+")

@@ -104,6 +104,11 @@ UI: dict[str, dict[Lang, str]] = {
         "en": "Symbolic placement: the plan names no site, so this position is only indicative",
     },
     "api_link": {"zh": "API 数据", "en": "API item"},
+    "loading": {"zh": "加载中…", "en": "Loading…"},
+    "tile_thinned": {
+        "zh": "在此缩放级别下,这一点代表附近约 {n} 个点;放大可逐个查看。",
+        "en": "At this zoom this dot stands for about {n} points close together; zoom in to see each.",
+    },
     "evidence": {"zh": "位置证据", "en": "Evidence for the position"},
     "evidence_none": {"zh": "(无坐标)", "en": "(no coordinate)"},
     "position_basis": {"zh": "位置依据", "en": "Position from"},
@@ -177,6 +182,30 @@ UI: dict[str, dict[Lang, str]] = {
         "en": "“Indicative” targets are expectations; “binding” targets must be met.",
     },
     "unit": {"zh": "单位", "en": "Unit"},
+    "imported": {"zh": "已导入(用户图层)", "en": "Imported (user layers)"},
+    "imported_vs_target": {
+        "zh": "已导入:图层“{layer}”中 {n} 个要素,目标 {target}",
+        "en": "imported: {n} features in layer “{layer}”, target {target}",
+    },
+    "imported_note": {
+        "zh": "“已导入”为用户自行导入并标注为该指标的图层中的要素数(含未定位的要素),并非官方统计。",
+        "en": "“Imported” counts the features (placed or not) of layers users brought and tagged "
+        "with the indicator: their own lists, not official statistics.",
+    },
+    "user_layers_in_park": {"zh": "用户图层:本园区内的要素", "en": "User layers: features in this park"},
+    "user_layers_note": {
+        "zh": "用户自行导入的图层。要素与园区边界(近似)相交即计入本园区;未公布位置的要素不计入。",
+        "en": "Layers users imported. A feature counts when it meets the park's (approximate) "
+        "boundary; features with no published location count in no park.",
+    },
+    "features_in_park": {"zh": "园区内要素", "en": "Features in the park"},
+    "layer_total": {"zh": "图层要素总数", "en": "Features in the layer"},
+    "counts_per_park": {"zh": "各园区统计(API)", "en": "Counts per park (API)"},
+    "parks_layers_note": {
+        "zh": "用户图层列出各园区内的要素数(与园区边界相交即计入)。",
+        "en": "User-layer columns give each park's count of the layer's features (those meeting "
+        "its boundary).",
+    },
     "no_baseline": {"zh": "无基数", "en": "no baseline"},
     "about_title": {"zh": "关于本地图", "en": "About this map"},
     "about_text": {

@@ -1,12 +1,14 @@
-"""``/indicators``: the plan's seven main indicators, baseline against target."""
+"""``/indicators``: the plan's seven main indicators, baseline against target, and the
+feature count of each user layer tagged with one beside its target."""
 
 from __future__ import annotations
 
 from flask import render_template
 from markupsafe import Markup
 
+from corridor.indicators import tagged_layers
 from web import get_store
-from web.map.words import ATTRIBUTES, plan_ref, value_text
+from web.map.words import ATTRIBUTES, plan_ref, t, value_text
 from web.pages import bp
 from web.pages.cache import cached_page
 from web.pages.chart import indicator_svg
@@ -20,12 +22,26 @@ STAR = "∗"
 @cached_page
 def indicators() -> str:
     ctx = page_vars()
-    items = get_store().indicators()
+    store = get_store()
+    items = store.indicators()
     lang = ctx["lang"]
     chart = Markup(indicator_svg(items, lang))
-    rows = [{"ind": ind, "starred": ind.baseline_text.endswith(STAR),
-             "baseline": value_text(ind.baseline_text.removesuffix(STAR), lang),
-             "target": value_text(ind.target_text, lang),
-             "attribute": ATTRIBUTES.get(ind.attribute_zh, {}).get(lang, ind.attribute_zh),
-             "plan_ref": plan_ref(ind.plan_ref, lang)} for ind in items]
-    return render_template("pages/indicators.html", indicators=items, rows=rows, chart=chart, **ctx)
+    tagged = tagged_layers(store.collections())
+    rows = []
+    for ind in items:
+        target = value_text(ind.target_text, lang)
+        unit = ind.unit_zh if lang == "zh" else ind.unit_en
+        rows.append({
+            "ind": ind, "starred": ind.baseline_text.endswith(STAR),
+            "baseline": value_text(ind.baseline_text.removesuffix(STAR), lang),
+            "target": target,
+            "attribute": ATTRIBUTES.get(ind.attribute_zh, {}).get(lang, ind.attribute_zh),
+            "plan_ref": plan_ref(ind.plan_ref, lang),
+            # each layer tagged with the indicator, its count beside the target
+            "imported": [{"id": m.id, "count": m.count,
+                          "text": t(lang, "imported_vs_target", n=f"{m.count:,}", layer=m.title(lang),
+                                    target=f"{target} {unit}")}
+                         for m in tagged.get(ind.id, [])],
+        })
+    return render_template("pages/indicators.html", indicators=items, rows=rows, chart=chart,
+                           any_imported=any(r["imported"] for r in rows), **ctx)

@@ -39,6 +39,7 @@ API_ENDPOINTS = {
     "at": "/api/at",
     "items": "/api/collections/{cid}/items",
     "item": "/api/collections/{cid}/items/{fid}",
+    "tiles": "/api/collections/{cid}/tiles/WebMercatorQuad/{z}/{y}/{x}",
 }
 
 
@@ -57,7 +58,7 @@ def link_templates() -> LinkTemplates:
     root = request.script_root
     park = url_for("pages.park", park_id="FID") .replace("FID", "{fid}") + "?lang={lang}"
     return LinkTemplates(item=root + API_ENDPOINTS["item"], park=park,
-                         items=root + API_ENDPOINTS["items"])
+                         items=root + API_ENDPOINTS["items"], tiles=root + API_ENDPOINTS["tiles"])
 
 
 def main_map(lang: Lang) -> MapParts:

@@ -1,6 +1,6 @@
 """Park profiles for investors: ``/parks`` (all ten compared by industry group) and
 ``/parks/<id>`` (industry focus, the plan's words, a small map with the park marked, what
-lies within 5 and 10 km)."""
+lies within 5 and 10 km). Both count, for each user layer, its features in each park."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from corridor.model import Feature
 from corridor.queries import within_distance
 from corridor.store import FeatureStore
 from web import get_store
+from web.layerstats import park_counts
 from web.map.build import MapOptions, build_map, legend_html
 from web.map.style import HIGHLIGHT_COLOUR
 from web.map.words import Lang, plan_ref, t
@@ -76,6 +77,15 @@ def industry_matrix(
     return [c for c in columns if c["parks"]], rows
 
 
+def layer_columns(store: FeatureStore, lang: Lang) -> list[dict[str, Any]]:
+    """One column per user layer: its title, total and count per park id (None for a park
+    whose location is not published), from the statistics cached per data version."""
+    return [{"id": meta.id, "title": meta.title(lang), "total": st.total,
+             "counts": {z.id: z.count for z in st.counts},
+             "stats_url": url_for("api.statistics", cid=meta.id, by="park", lang=lang)}
+            for meta, st in park_counts(store)]
+
+
 def _grown(box: tuple[float, float, float, float], share: float) -> tuple[float, float, float, float]:
     """``box`` grown by ``share`` of its size on every side (the map's margin, and panning)."""
     x0, y0, x1, y1 = box
@@ -91,23 +101,29 @@ def parks() -> str:
     cid = parks_collection(store)
     columns, rows = industry_matrix(store.features(cid), ctx["lang"])
     return render_template("pages/parks.html", columns=columns, rows=rows,
+                           layers=layer_columns(store, ctx["lang"]),
                            collection=store.collection(cid), **ctx)
 
 
 @bp.get("/parks.csv")
 def parks_csv() -> Response:
     """The park comparison as CSV: a row per park, a column per industry group, each cell the
-    park's own terms in that group (``; `` between them), in the request's language."""
+    park's own terms in that group (``; `` between them), in the request's language; then a
+    column per user layer with the park's count of its features."""
     ctx = page_vars()
     lang: Lang = ctx["lang"]
     store = get_store()
     columns, rows = industry_matrix(store.features(parks_collection(store)), lang)
+    layers = layer_columns(store, lang)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["id", t(lang, "park")] + [c["title"] for c in columns])
+    writer.writerow(["id", t(lang, "park")] + [c["title"] for c in columns]
+                    + [layer["title"] for layer in layers])
     for r in rows:
+        counts = [layer["counts"].get(r["id"]) for layer in layers]
         writer.writerow([r["id"], r["row"][f"name_{lang}"]]
-                        + ["; ".join(r["cells"].get(c["key"], [])) for c in columns])
+                        + ["; ".join(r["cells"].get(c["key"], [])) for c in columns]
+                        + ["" if n is None else n for n in counts])
     # a byte-order mark, so that spreadsheet programs read the Chinese as UTF-8
     resp = Response("\ufeff" + out.getvalue(), mimetype="text/csv")
     resp.headers["Content-Type"] = "text/csv; charset=utf-8"
@@ -129,8 +145,10 @@ def park(park_id: str) -> str:
         raise PageError(404, t(lang, "park_not_found", id=park_id[:200]),
                         url_for("pages.parks", lang=lang), t(lang, "back_to_parks")) from None
     item_url = request.script_root + f"/api/collections/{cid}/items/{park_id}"
+    layers = [{**layer, "count": layer["counts"].get(park_id)} for layer in layer_columns(store, lang)]
     if feature.geometry is None:  # listed in the plan, location not published: no map
         return render_template("pages/park.html", park=feature.properties, near={}, parts=None,
+                               layers=layers,
                                plan_ref_text=plan_ref(feature.properties.get("plan_ref", ""), lang),
                                same_as_previous=[], legend="", map_url=None, item_url=item_url,
                                **ctx)
@@ -163,5 +181,5 @@ def park(park_id: str) -> str:
     same = [i > 0 and ids[i] == ids[i - 1] for i in range(len(ids))]
     return render_template("pages/park.html", park=feature.properties, near=near, parts=parts,
                            plan_ref_text=plan_ref(feature.properties.get("plan_ref", ""), lang),
-                           same_as_previous=same,
+                           same_as_previous=same, layers=layers,
                            legend=legend, map_url=map_url, item_url=item_url, **ctx)

@@ -4,6 +4,8 @@
  * The map and its layers are built by folium (web/map/build.py) and published as
  * window.corridorMaps.main. Every dynamic query goes to the app's own API, so the map shows
  * exactly what /api/near (etc.) return; only the drawn buffer comes from /map-data/buffer.
+ * A collection too large to write into the page is drawn from the API's vector tiles
+ * (Leaflet.VectorGrid; see "tiled layers" below).
  */
 (function () {
   "use strict";
@@ -15,6 +17,8 @@
   var tiles = M.tiles || {};
   var ui = cfg.ui;
   var lang = cfg.lang;
+  // cid -> {style} of the layers drawn from vector tiles (the page holds none of their features)
+  var tiled = M.tiled || {};
   // Above every collection's pane (401...), below tooltips and popups.
   map.createPane("pane-query").style.zIndex = 480;
   map.getPane("pane-query").style.pointerEvents = "none";
@@ -35,6 +39,7 @@
   // id -> {cid, layer, props}, over every collection, shown or not.
   var index = {};
   Object.keys(layers).forEach(function (cid) {
+    if (tiled[cid]) { return; }
     layers[cid].eachLayer(function (l) {
       var p = l.feature.properties;
       index[p.id] = { cid: cid, layer: l, props: p };
@@ -142,6 +147,30 @@
         e.broad = false;
       }
     });
+    restyleTiled(on);
+  }
+
+  // Highlighted features of tiled layers, restyled in whichever tiles draw them (VectorGrid
+  // keeps the style for tiles loaded later).
+  var tiledOn = {};
+  function restyleTiled(on) {
+    var cids = Object.keys(tiled);
+    if (!cids.length) { return; }
+    Object.keys(tiledOn).forEach(function (fid) {
+      if (!on[fid]) {
+        cids.forEach(function (cid) { layers[cid].resetFeatureStyle(fid); });
+        delete tiledOn[fid];
+      }
+    });
+    Object.keys(on).forEach(function (fid) {
+      if (index[fid] || tiledOn[fid]) { return; }
+      cids.forEach(function (cid) {
+        var base = tiled[cid].style;
+        layers[cid].setFeatureStyle(fid, L.extend({}, base, { color: cfg.highlight, weight: 3, opacity: 1,
+          radius: base.radius + 2 }));
+      });
+      tiledOn[fid] = true;
+    });
   }
 
   function highlighted(kind) {
@@ -151,8 +180,9 @@
     return Object.keys(all);
   }
 
-  function focus(fid) {
+  function focus(fid, cid) {
     var e = index[fid];
+    if (!e && tiled[cid]) { focusTiled(cid, fid); return; }
     if (!e) { return; }
     if (!map.hasLayer(layers[e.cid])) { map.addLayer(layers[e.cid]); }
     if (e.layer.getBounds) { map.fitBounds(e.layer.getBounds(), { maxZoom: 13 }); }
@@ -196,7 +226,7 @@
       }
       html += "<span class=\"coll\">" + esc((cfg.collections[cid] || {}).title || cid) + "</span></button>";
       li.innerHTML = html;
-      li.firstChild.addEventListener("click", function () { focus(fid); });
+      li.firstChild.addEventListener("click", function () { focus(fid, cid); });
       el.appendChild(li);
     });
   }
@@ -378,8 +408,8 @@
       sync();
       return Promise.resolve();
     }
-    // every feature is in the page unless a layer is fetched: then only the server knows
-    if (!index[of] && !lonlatOf(of) && !Object.keys(M.fetched || {}).length) {
+    // every feature is in the page unless a layer is tiled: then only the server knows
+    if (!index[of] && !lonlatOf(of) && !Object.keys(tiled).length) {
       nearMessage(ui.near_unknown.replace("{of}", of), true);
       sync();
       return Promise.resolve();
@@ -448,7 +478,8 @@
         var names = byColl[cid].map(function (f) {
           var fid = fidOf(f);
           var p = (index[fid] && index[fid].props) || f.properties || {};
-          return "<a href=\"#\" data-fid=\"" + esc(fid) + "\">" + esc(name(p)) + "</a>";
+          return "<a href=\"#\" data-fid=\"" + esc(fid) + "\" data-collection=\"" + esc(cid) + "\">" +
+            esc(name(p)) + "</a>";
         });
         return "<div><b>" + esc((cfg.collections[cid] || {}).title || cid) + "</b>: " + names.join(", ") + "</div>";
       });
@@ -537,12 +568,13 @@
   function showAccuracy(fid) {
     accuracyLayer.clearLayers();
     accuracy = null;
-    var e = index[fid];
-    var metres = e && Number(e.props.accuracy_m);
-    if (!e || !e.layer.getLatLng || !(metres > 0)) { return; }
-    var colour = e.layer.options.color;
+    var e = index[fid], r = remote[fid];
+    var at = e ? e.layer.getLatLng && (e.home || e.layer.getLatLng()) : r && r.latlng;
+    var metres = Number((e ? e.props : r ? r.props : {}).accuracy_m);
+    if (!at || !(metres > 0)) { return; }
+    var colour = e ? e.layer.options.color : tiled[r.cid].style.color;
     // L.circle's radius is in metres on the ground (Leaflet corrects for the latitude).
-    L.circle(e.home || e.layer.getLatLng(), { radius: metres, pane: "pane-accuracy", interactive: false,
+    L.circle(at, { radius: metres, pane: "pane-accuracy", interactive: false,
       color: colour, weight: 1.5, dashArray: "5 4", fillColor: colour, fillOpacity: 0.1 }).addTo(accuracyLayer);
     accuracy = { fid: fid, metres: metres };
   }
@@ -672,7 +704,7 @@
       centreOn(t.dataset.fid, true);
     } else if (t.closest && t.closest("#at-result a[data-fid]")) {
       ev.preventDefault();
-      focus(t.closest("a").dataset.fid);
+      focus(t.closest("a").dataset.fid, t.closest("a").dataset.collection);
     }
   });
 
@@ -694,34 +726,120 @@
   });
   map.on("moveend overlayadd overlayremove layeradd layerremove", function () { sync(); });
 
-  // Fetched layers: a collection too large to inline in the page is drawn from the API,
-  // only what the view shows (at most M.fetchLimit features), refreshed as the view moves.
-  var fetchSeq = {};
-  function refreshFetched() {
-    Object.keys(M.fetched || {}).forEach(function (cid) {
-      var layer = layers[cid];
-      if (!map.hasLayer(layer)) { return; }
-      var b = map.getBounds();
-      var bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (v) { return v.toFixed(6); });
-      var seq = fetchSeq[cid] = (fetchSeq[cid] || 0) + 1;
-      var spec = M.fetched[cid];
-      fetch(spec.url + "?bbox=" + bbox.join(",") + "&limit=" + M.fetchLimit, { headers: { Accept: "application/geo+json" } })
-        .then(function (r) { return r.ok ? r.json() : null; })
-        .then(function (fc) {
-          if (!fc || seq !== fetchSeq[cid]) { return; }  // a newer view already asked
-          layer.clearLayers();
-          // in the collection's own pane and style (folium styles only the features it drew)
-          layer.options.pointToLayer = function (f, latlng) { return L.circleMarker(latlng, spec.style); };
-          layer.options.style = function () { return spec.style; };
-          layer.addData(fc);
-          layer.eachLayer(function (l) {
-            var p = l.feature.properties;
-            l.bindTooltip(String(lang === "zh" ? p.name_zh : p.name_en));
-          });
-        })
-        .catch(function () { /* the layer stays as it was; the rest of the map works */ });
+  // ---- tiled layers -------------------------------------------------------------------------
+  // A collection too large to write into the page is a Leaflet.VectorGrid layer of the API's
+  // vector tiles: the browser holds only the tiles in view (a dense tile keeps one point per
+  // few pixels, with "n" the points it stands for). A tile feature carries its id and names;
+  // a click fetches the feature from the items API for its popup.
+  // Two fixes to VectorGrid 1.3 under Leaflet 1.9: its canvas tiles answer clicks with
+  // L.DomEvent.fakeStop, which Leaflet 1.9 no longer has, and pass on no click that misses
+  // a feature (the map would never hear it), so do what Leaflet 1.9's own canvas does; and
+  // Leaflet asks a point feature for its getLatLng(), which VectorGrid's point symbols (drawn
+  // in tile pixels) never set, so give each its position from its tile.
+  if (L.Canvas.Tile) {
+    L.Canvas.Tile.include({
+      _fireEvent: function (targets, e, type) {
+        var tile = this._tileCoord, size = this._size, map = this._map;
+        (targets || []).forEach(function (l) {
+          if (l._point && !l._latlng) { l._latlng = map.unproject(tile.scaleBy(size).add(l._point), tile.z); }
+        });
+        L.Canvas.prototype._fireEvent.call(this, targets, e, type);
+      },
+      _onClick: function (e) {
+        var point = this._map.mouseEventToLayerPoint(e).subtract(this.getOffset()), hit = null;
+        for (var id in this._layers) {
+          var l = this._layers[id];
+          if (l.options.interactive && l._containsPoint(point) && !this._map._draggableMoved(l)) { hit = l; }
+        }
+        this._fireEvent(hit ? [hit] : false, e);
+      }
     });
   }
+  var remote = {};  // fid -> {cid, props, latlng} of tile features fetched for a popup
+  var SKIP_PROPS = { id: 1, name_zh: 1, name_en: 1, source: 1, source_zh: 1, accuracy_m: 1, collection: 1 };
+
+  function itemUrl(cid, fid) {
+    return cfg.endpoints.item.replace("{cid}", encodeURIComponent(cid)).replace("{fid}", encodeURIComponent(fid));
+  }
+
+  function row(label, valueHtml) { return "<div class=\"pp-row\"><b>" + esc(label) + "</b>: " + valueHtml + "</div>"; }
+
+  // The popup of a feature of a tiled layer, from its GeoJSON (every value escaped).
+  function tiledPopupHtml(cid, f, n) {
+    var p = f.properties || {};
+    var other = lang === "zh" ? "en" : "zh";
+    var out = ["<div class=\"pp-name\" lang=\"" + lang + "\">" + esc(name(p)) + "</div>"];
+    if (p["name_" + other] && p["name_" + other] !== p["name_" + lang]) {
+      out.push("<div class=\"pp-alt\" lang=\"" + other + "\">" + esc(p["name_" + other]) + "</div>");
+    }
+    out.push(row(ui.layers, esc((cfg.collections[cid] || {}).title || cid)));
+    var shown = 0;
+    Object.keys(p).forEach(function (k) {
+      var v = p[k];
+      if (SKIP_PROPS[k] || v === null || v === "" || typeof v === "object" || shown >= 12) { return; }
+      out.push(row(k, esc(v)));
+      shown++;
+    });
+    if (Number(p.accuracy_m) > 0) {
+      var m = Number(p.accuracy_m);
+      out.push(row(ui.accuracy, esc(m >= 1000 ? "±" + (m / 1000).toFixed(1) + " km" : "±" + Math.round(m) + " m")));
+    }
+    var source = (lang === "zh" && p.source_zh) || p.source;
+    if (source) { out.push(row(ui.source, esc(source))); }
+    if (n > 1) { out.push("<div class=\"pp-row pp-thinned\">" + esc(ui.tile_thinned.replace("{n}", n)) + "</div>"); }
+    out.push("<div class=\"pp-links\"><a href=\"" + esc(itemUrl(cid, fidOf(f))) + "?f=html\" target=\"_blank\" class=\"pp-api\">" +
+      esc(ui.api_link) + "</a> · <button type=\"button\" class=\"pp-centre\" data-fid=\"" + esc(fidOf(f)) + "\">" +
+      esc(ui.centre_here) + "</button></div>");
+    return "<div class=\"corridor-popup\" data-fid=\"" + esc(fidOf(f)) + "\">" + out.join("") + "</div>";
+  }
+
+  function fetchTiled(cid, fid) {
+    return getJSON(itemUrl(cid, fid)).then(function (f) {
+      var bounds = L.geoJSON(f).getBounds();
+      var point = f.geometry && f.geometry.type === "Point";
+      remote[fid] = { cid: cid, props: f.properties || {}, latlng: point ? bounds.getCenter() : null, bounds: bounds, feature: f };
+      return remote[fid];
+    });
+  }
+
+  function openTiledPopup(cid, fid, latlng, n) {
+    var popup = L.popup({ maxWidth: 380 }).setLatLng(latlng)
+      .setContent("<div class=\"corridor-popup\" data-fid=\"" + esc(fid) + "\">" + esc(ui.loading) + "</div>")
+      .openOn(map);
+    return fetchTiled(cid, fid).then(function (r) {
+      if (!map.hasLayer(popup)) { return; }  // closed meanwhile
+      popup.setContent(tiledPopupHtml(cid, r.feature, n));
+      showAccuracy(fid);
+    }).catch(function (err) {
+      if (map.hasLayer(popup)) { popup.setContent(esc(ui.error) + ": " + esc(err.message || err)); }
+    });
+  }
+
+  // A result row of a tiled layer: the page does not hold the feature, so ask for it first.
+  function focusTiled(cid, fid) {
+    if (!map.hasLayer(layers[cid])) { map.addLayer(layers[cid]); }
+    return fetchTiled(cid, fid).then(function (r) {
+      if (r.latlng) { map.setView(r.latlng, Math.max(map.getZoom(), 15)); }
+      else { map.fitBounds(r.bounds, { maxZoom: 15 }); }
+      return openTiledPopup(cid, fid, r.latlng || r.bounds.getCenter(), 1);
+    }).catch(function () { /* the list stays; the rest of the map works */ });
+  }
+
+  Object.keys(tiled).forEach(function (cid) {
+    var layer = layers[cid];
+    // the tooltip is the layer's; each feature the pointer enters gives it its name
+    layer.bindTooltip("", { sticky: true });
+    layer.on("mouseover", function (e) {
+      var p = e.layer && e.layer.properties;
+      if (p) { layer.setTooltipContent(esc(name(p))); }
+    });
+    layer.on("click", function (e) {
+      var p = e.layer && e.layer.properties;
+      if (state.mode !== "none" || !p || !p.id) { return; }
+      openTiledPopup(cid, String(p.id), e.latlng, Number(p.n) || 1);
+    });
+  });
+
   // Current (operating when the plan came out) versus everything the plan names: features
   // whose status is "under_construction" or "planned" are hidden in the current view.
   var hiddenByTime = [];
@@ -743,9 +861,6 @@
     input.addEventListener("change", function () { if (input.checked) { setWhen(input.value); } });
   });
 
-  // moveend also fires for the initial view
-  map.on("moveend overlayadd", refreshFetched);
-
   // Printing lays the map out at another size: let Leaflet redraw for it and back.
   var printing = window.matchMedia("print");
   var onPrint = function () { map.invalidateSize({ animate: false }); };
@@ -755,6 +870,13 @@
 
   zoomClass();
   var restored = restore();
+  // Tiled layers join the map once its first view is set (build.py leaves them off), so
+  // they ask for that view's tiles only; a permalink's "layers" has already decided.
+  if (!new URLSearchParams(location.search).has("layers")) {
+    Object.keys(tiled).forEach(function (cid) {
+      if (tiled[cid].show && !map.hasLayer(layers[cid])) { map.addLayer(layers[cid]); }
+    });
+  }
   spread();
   ready = true;
   sync();
@@ -765,6 +887,7 @@
     accuracy: function () { return accuracy; }, fitInitial: fitInitial,
     ready: restored.then(function () { return true; }),
     runNear: function (of, km) { setKm(km); return centreOn(of); },
+    focus: focus, tiled: tiled,
     runAt: function (lon, lat) { state.at = lon + "," + lat; return runAt(); },
     setWhen: setWhen, hiddenByTime: function () { return hiddenByTime.length; },
     search: function (q) { state.q = q; $("search-input").value = q; return runSearch(); },

@@ -1,0 +1,215 @@
+"""OGC API - Tiles: the WebMercatorQuad tile matrix set and a vector tileset per collection.
+
+Resources (under ``/api``): ``/tileMatrixSets`` and ``/tileMatrixSets/WebMercatorQuad``;
+``/collections/{cid}/tiles`` (the collection's tilesets: one), ``.../tiles/WebMercatorQuad``
+(the tileset metadata, OGC 2D TMS 2.0 JSON, with the tile URL template) and
+``.../tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}``: a Mapbox Vector Tile
+encoded by :mod:`corridor.tiles` (what a tile carries is said there).
+
+Every tile of the matrix set exists: a tile with no feature is ``204 No Content``, with
+``OATiles-hint: empty`` when no deeper tile under it holds anything either. Encoded tiles
+(and their gzip form) are kept in a bounded LRU per app keyed on the collection's version,
+so a tile is encoded once per data version; its ETag follows the collection's version too.
+"""
+
+from __future__ import annotations
+
+import gzip
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Response, current_app, request
+
+from corridor.model import CollectionMeta
+from corridor.tiles import (
+    EXTENT,
+    MAX_ZOOM,
+    TMS_ID,
+    TMS_URI,
+    WEB_MERCATOR_URI,
+    TileIndex,
+    parse_tile,
+    render_tile,
+)
+from corridor.tiles import tile_matrix_set as tms_definition
+from web import get_store
+from web.api import bp, params
+from web.api.crs import CRS84_URI
+from web.api.errors import ResourceNotFound
+from web.api.features import lang
+from web.api.formats import MEDIA_TYPES, json_response, negotiate
+from web.api.http import cache_control, cached_document, collection_etag
+from web.api.links import REL_GEODATA, REL_TILING_SCHEME, link, url
+from web.lru import LRU
+
+#: Encoded tiles kept per app. Most tiles are a few kB; a dense one is about 100 kB (plus
+#: its gzip form, about a third of that), so the cache stays under about 70 MB.
+MAX_TILES = 512
+#: Tiles smaller than this are sent as they are (gzip would not pay for itself).
+GZIP_MIN_BYTES = 512
+#: Conformance classes of OGC API - Tiles - Part 1 this API implements.
+CONFORMANCE = [
+    f"http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/{c}"
+    for c in ("core", "tileset", "tilesets-list", "geodata-tilesets", "mvt", "oas30")
+]
+_JSON_ONLY = ("json",)
+
+
+@dataclass(frozen=True)
+class CachedTile:
+    data: bytes
+    #: The gzip form of ``data`` (None when the tile is too small to be worth it).
+    gzipped: bytes | None
+    #: Whether every deeper tile under this one is empty too (``OATiles-hint: empty``).
+    deep_empty: bool
+
+
+def tile_cache() -> LRU[CachedTile]:
+    """The current app's tile cache (created on first use)."""
+    cache: LRU[CachedTile] = current_app.extensions.setdefault("corridor_tiles", LRU(MAX_TILES))
+    return cache
+
+
+def _check_tms(tms: str) -> None:
+    if tms != TMS_ID:
+        raise ResourceNotFound(f"tile matrix set {tms!r} is not offered; expected {TMS_ID}")
+
+
+def tileset_links(cid: str) -> list[dict[str, Any]]:
+    """Links of a collection's tileset: itself, its tiling scheme and the tile URL template."""
+    here = url("tileset", cid=cid, tms=TMS_ID)
+    return [
+        {**link(here, "self", "json", "this tileset"), "type": "application/json"},
+        link(url("tile_matrix_set", tms=TMS_ID), REL_TILING_SCHEME, "json",
+             f"the {TMS_ID} tile matrix set"),
+        {"href": f"{here}/{{tileMatrix}}/{{tileRow}}/{{tileCol}}", "rel": "item",
+         "type": MEDIA_TYPES["mvt"], "title": "a Mapbox Vector Tile", "templated": True},
+    ]
+
+
+@bp.get("/tileMatrixSets")
+@cached_document
+def tile_matrix_sets() -> Response:
+    params.args(request.args, ())
+    negotiate(_JSON_ONLY)
+    doc = {
+        "tileMatrixSets": [{
+            "id": TMS_ID, "title": tms_definition()["title"], "uri": TMS_URI, "crs": WEB_MERCATOR_URI,
+            "links": [link(url("tile_matrix_set", tms=TMS_ID), "self", "json", f"the {TMS_ID} definition")],
+        }],
+        "links": [link(url("tile_matrix_sets"), "self", "json", "this document")],
+    }
+    return json_response(doc)
+
+
+@bp.get("/tileMatrixSets/<tms>")
+@cached_document
+def tile_matrix_set(tms: str) -> Response:
+    params.args(request.args, ())
+    _check_tms(tms)
+    negotiate(_JSON_ONLY)
+    doc = tms_definition()
+    doc["links"] = [link(url("tile_matrix_set", tms=TMS_ID), "self", "json", "this document")]
+    return json_response(doc)
+
+
+@bp.get("/collections/<cid>/tiles")
+@cached_document
+def tilesets(cid: str) -> Response:
+    params.args(request.args, ())
+    c = get_store().collection(cid)
+    negotiate(_JSON_ONLY)
+    doc = {
+        "links": [link(url("tilesets", cid=cid), "self", "json", "this document"),
+                  link(url("collection", cid=cid), REL_GEODATA, "json", c.title(lang()))],
+        "tilesets": [{
+            "title": c.title(lang()), "dataType": "vector", "crs": WEB_MERCATOR_URI,
+            "tileMatrixSetURI": TMS_URI, "links": tileset_links(cid)[:2],
+        }],
+    }
+    return json_response(doc)
+
+
+@bp.get("/collections/<cid>/tiles/<tms>")
+@cached_document
+def tileset(cid: str, tms: str) -> Response:
+    params.args(request.args, ())
+    c = get_store().collection(cid)
+    _check_tms(tms)
+    negotiate(_JSON_ONLY)
+    return json_response(tileset_doc(c, lang()))
+
+
+def tileset_doc(c: CollectionMeta, lg: str) -> dict[str, Any]:
+    """The tileset metadata of collection ``c`` (OGC 2D TMS 2.0 TileSet, JSON)."""
+    properties: dict[str, Any] = {
+        "id": {"type": "string", "description": "feature id (fetch the feature from the items API)"},
+        "name_zh": {"type": "string"}, "name_en": {"type": "string"},
+        "n": {"type": "integer", "description": "on a point kept where a dense tile is thinned: "
+              "how many of the tile's points fall in its cell"},
+    }
+    dims = {0 if t.endswith("Point") else 1 if t.endswith("LineString") else 2 for t in c.geometry_types}
+    layer: dict[str, Any] = {
+        "id": c.id, "title": c.title(lg), "dataType": "vector", "minTileMatrix": "0",
+        "maxTileMatrix": str(MAX_ZOOM), "propertiesSchema": {"type": "object", "properties": properties},
+    }
+    if len(dims) == 1:
+        layer["geometryDimension"] = dims.pop()
+    doc: dict[str, Any] = {
+        "title": c.title(lg),
+        "description": f"Vector tiles of {c.id}: layer {c.id!r}, extent {EXTENT}, "
+        "features cut to the tile plus a buffer; dense point tiles thinned (property n).",
+        "dataType": "vector",
+        "crs": WEB_MERCATOR_URI,
+        "tileMatrixSetURI": TMS_URI,
+        "links": [*tileset_links(c.id), link(url("collection", cid=c.id), REL_GEODATA, "json", c.title(lg))],
+        "layers": [layer],
+    }
+    if c.extent is not None:
+        doc["boundingBox"] = {"lowerLeft": list(c.extent[:2]), "upperRight": list(c.extent[2:]),
+                              "crs": CRS84_URI}
+    return doc
+
+
+@bp.get("/collections/<cid>/tiles/<tms>/<z>/<y>/<x>")
+def tile(cid: str, tms: str, z: str, y: str, x: str) -> Response:
+    params.args(request.args, ())
+    store = get_store()
+    meta = store.collection(cid)
+    _check_tms(tms)
+    index = parse_tile(z, x, y)
+    negotiate(("mvt",))
+    lang()  # a tile has no words, but a bad lang is still a 400
+    tag = collection_etag(meta.version)
+    if request.if_none_match.contains_weak(tag):
+        resp = Response(status=304)
+    else:
+        found = _cached_tile(cid, meta.version, index)
+        if not found.data:
+            resp = Response(status=204)
+            if found.deep_empty:
+                resp.headers["OATiles-hint"] = "empty"
+        elif found.gzipped is not None and "gzip" in request.accept_encodings:
+            resp = Response(found.gzipped, mimetype=MEDIA_TYPES["mvt"])
+            resp.headers["Content-Encoding"] = "gzip"
+        else:
+            resp = Response(found.data, mimetype=MEDIA_TYPES["mvt"])
+    if resp.status_code != 200:
+        del resp.headers["Content-Type"]  # no body
+    resp.set_etag(tag, weak=True)
+    resp.headers["Cache-Control"] = cache_control()  # a user layer's tiles are revalidated
+    resp.vary.add("Accept-Encoding")
+    return resp
+
+
+def _cached_tile(cid: str, version: str, index: TileIndex) -> CachedTile:
+    cache = tile_cache()
+    key = (cid, version, index.z, index.x, index.y)
+    found = cache.get(key)
+    if found is None:
+        vt = render_tile(get_store(), cid, index)
+        packed = (gzip.compress(vt.data, compresslevel=6, mtime=0)
+                  if len(vt.data) >= GZIP_MIN_BYTES else None)
+        found = CachedTile(vt.data, packed, vt.candidates == 0)
+        cache.put(key, found)
+    return found
