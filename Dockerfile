@@ -14,17 +14,21 @@ RUN python3 -m venv /opt/venv && /opt/venv/bin/pip install --no-cache-dir .
 
 # --- runtime: the virtualenv only, run by an unprivileged user ---------------------------
 FROM python:3.11-slim-bookworm
-RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin corridor
+RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin corridor \
+    && mkdir -p /data/layers && chown -R corridor /data
 COPY --from=build /opt/venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     CORRIDOR_HOST=0.0.0.0 \
     CORRIDOR_PORT=8000 \
-    CORRIDOR_WORKERS=2
+    CORRIDOR_WORKERS=2 \
+    CORRIDOR_LAYERS_DIR=/data/layers
+# User layers (GeoPackage files) outlive the container on this volume.
+VOLUME /data
 USER corridor
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s --start-period=20s --retries=3 \
     CMD ["python3", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2).status == 200 else 1)"]
-# Alone, the service reads only the bundled geodata (no database, no network); with
-# CORRIDOR_DATABASE_URL (compose.yaml) it serves the PostGIS database.
+# The bundled geodata plus the user layers in /data/layers: no database, no network; with
+# CORRIDOR_DATABASE_URL (compose.yaml) the PostGIS database holds both instead.
 CMD ["/opt/venv/bin/corridor", "serve"]

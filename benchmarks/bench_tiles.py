@@ -2,7 +2,9 @@
 render in headless Chromium, on the production server (`corridor serve`), on loopback.
 
 The layer is SYNTHETIC: 100,000 uniform random points over Qingdao (lon 120.0-120.7,
-lat 35.9-36.5, seeded), appended to the bundled catalog (``bench_http.build_catalog``).
+lat 35.9-36.5, seeded), stored as the user layer ``synthetic`` with the real layer store (a
+GeoPackage in a temporary ``CORRIDOR_LAYERS_DIR``, as ``corridor import`` stores it) beside
+the bundled catalog.
 
 Measured, per round (each round starts a fresh server, so its tile cache is empty):
 
@@ -44,7 +46,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_http import Server, build_catalog, free_port  # noqa: E402  (sibling scripts)
+from bench_http import Server, free_port, synthetic_points  # noqa: E402  (sibling scripts)
 from load_mix import start_server  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -123,15 +125,33 @@ def map_render(base: str, shot: Path | None) -> dict[str, Any]:
             "errors": errors}
 
 
-def in_process(catalog: Path) -> dict[str, Any]:
+def store_layer(root: Path, n: int, seed: int) -> None:
+    """Store ``n`` SYNTHETIC points as user layer ``synthetic`` under ``root``."""
+    import geopandas as gpd
+    import shapely
+
+    from corridor.model import NewLayer
+    from corridor.store import LayerStore
+
+    lon, lat = synthetic_points(n, seed)
+    frame = gpd.GeoDataFrame(
+        {"id": [f"synthetic-{i:06d}" for i in range(n)],
+         "name_zh": [f"合成点{i}(SYNTHETIC)" for i in range(n)],
+         "name_en": [f"SYNTHETIC point {i}" for i in range(n)]},
+        geometry=shapely.points(lon, lat), crs="EPSG:4326")
+    LayerStore(root).put_layer(NewLayer("synthetic", frame, title_zh="合成基准测试点(SYNTHETIC,非真实数据)",
+                                        title_en="Benchmark points (SYNTHETIC, not real data)"))
+
+
+def in_process(layers: Path) -> dict[str, Any]:
     """Encoding alone, in this process (no HTTP, no gzip): wall and CPU milliseconds of
     :func:`corridor.tiles.render_tile` for each tile of the block, once (cold), and what the
     central tile holds. CPU time is less disturbed than wall time by other work on a busy
     machine."""
-    from corridor.store import MemoryStore
+    from corridor.store import LayerStore
     from corridor.tiles import parse_tile, render_tile
 
-    store = MemoryStore.load(catalog)
+    store = LayerStore(layers)
     wall, cpu = [], []
     central: dict[str, Any] = {}
     for url in block_urls(""):
@@ -176,8 +196,9 @@ def main(argv: list[str] | None = None) -> int:
     browser: dict[str, Any] = {}
     loads: list[float] = []
     with tempfile.TemporaryDirectory(prefix="bench-tiles-") as tmp:
-        catalog = build_catalog(Path(tmp) / "catalog", args.points, args.seed)
-        os.environ["CORRIDOR_GEODATA_DIR"] = str(catalog)  # for `corridor serve` below
+        layers = Path(tmp) / "layers"
+        store_layer(layers, args.points, args.seed)
+        os.environ["CORRIDOR_LAYERS_DIR"] = str(layers)  # for `corridor serve` below
         for rnd in range(args.rounds):
             port = free_port()
             log = args.out.with_suffix(".server.log")
@@ -204,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
             finally:
                 os.killpg(proc.pid, signal.SIGTERM)
                 proc.wait(timeout=60)
-        encoding = in_process(catalog)
+        encoding = in_process(layers)
     central = block_urls("")[0].split("/WebMercatorQuad/")[1]
     doc: dict[str, Any] = {
         "date": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),

@@ -113,6 +113,8 @@ def test_create_replace_delete_round_trip(layer_dir, caplog):
     ("post", "/api/collections/firms/items", {"json": {"type": "Feature", "geometry": {"type": "Point", "coordinates": [500, 36]}}}, 400, "500"),
     ("post", "/api/collections/firms/items", {"json": {"type": "Feature", "id": "syn-3", "geometry": POINT}}, 409, "syn-3"),
     ("post", "/api/collections/firms/items", {"json": {"type": "Feature", "geometry": POINT, "properties": {"staff": 1.5}}}, 400, "staff"),
+    ("post", "/api/collections/firms/items", {"json": {"type": "Feature", "geometry": {"type": "Point", "coordinates": [122.5, 35.0]}}}, 400, "km off"),
+    ("put", "/api/collections/firms/items/syn-1", {"json": {"type": "Feature", "geometry": {"type": "Point", "coordinates": [36.07, 120.38]}}}, 400, "120.38"),
     ("put", "/api/collections/firms/items/nope", {"json": {"type": "Feature", "geometry": POINT}}, 404, "nope"),
     ("delete", "/api/collections/nowhere/items/x", {}, 404, "nowhere"),
     ("post", "/api/collections/{catalog}/items", {"json": {"type": "Feature", "geometry": POINT}}, 405, "read-only"),

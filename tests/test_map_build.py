@@ -329,3 +329,13 @@ def test_the_domain_never_imports_flask():
     code = (f"import sys, importlib; [importlib.import_module(n) for n in {names!r}]; "
             "sys.exit(1 if {'flask', 'web'} & set(sys.modules) else 0)")
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_user_layers_have_their_own_group_and_colours(user_client):
+    html = user_client.get("/?lang=en").get_data(as_text=True)
+    assert "User layers" in html  # the layer control's group of imported layers
+    assert "用户图层" in user_client.get("/?lang=zh").get_data(as_text=True)
+    plan_colours = {s.colour for s in STYLES.values()}
+    user = {style_for(cid).colour for cid in ("firms", "sites", "parcels", "projects")}
+    assert len(user) > 1 and not user & plan_colours and HIGHLIGHT_COLOUR not in user
+    assert style_for("firms") == style_for("firms")  # the same in every process and page

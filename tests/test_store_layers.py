@@ -278,3 +278,40 @@ def test_a_lazy_store_writes_without_loading(tmp_path):
     assert reader.collection("firms").extent == pytest.approx(meta.extent)
     assert [m.id for m in lazy.collections()] == ["firms", "old"]  # loaded when read
     assert lazy.get("old", "syn-3").properties["id"] == "syn-3"
+
+
+def test_threads_read_while_others_edit_and_import(layers, tmp_path):
+    import threading
+
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def reader():
+        try:
+            while not stop.is_set():
+                page = layers.items("firms", ItemsQuery(limit=5, near=shapely.Point(120.38, 36.07), near_m=3000.0))
+                assert page.matched >= 0 and len(page.features) <= 5
+                layers.items("firms", ItemsQuery(limit=5, bbox=(120.3, 36.0, 120.5, 36.2)))
+                layers.refresh()
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=reader) for _ in range(3)]
+    for t in threads:
+        t.start()
+    try:
+        for i in range(40):
+            layers.create("firms", {"type": "Feature", "id": f"t{i}", "properties": {},
+                                    "geometry": {"type": "Point", "coordinates": [120.38, 36.07]}})
+        for i in range(0, 40, 2):
+            layers.delete("firms", f"t{i}")
+        layers.put_layer(NewLayer("other", synthetic_frame(2000, seed=1)))
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    assert not errors, errors
+    assert layers.collection("firms").count == 3020
+    assert layers.collection("other").count == 2000
+    if isinstance(layers, LayerStore):  # the files say the same to a new reader
+        assert LayerStore(tmp_path / "layers").collection("firms").count == 3020

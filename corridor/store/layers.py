@@ -185,6 +185,7 @@ class LayerStore(FeatureStore):
     # --- keeping up with the files --------------------------------------------------------
 
     def refresh(self) -> None:
+        stale: list[tuple[str, Path, int]] = []
         with self._lock:
             files = self._files_seen = self._files()
             for name in [n for n in self._layers if n not in files]:
@@ -194,7 +195,7 @@ class LayerStore(FeatureStore):
                 if layer is None and self._lazy:
                     continue
                 if layer is None or layer.inode != inode:
-                    self._load(name, path, inode)
+                    stale.append((name, path, inode))
                     continue
                 if layer.pid != os.getpid():
                     # A forked worker: SQLite connections must not cross a fork. Keep the
@@ -204,6 +205,21 @@ class LayerStore(FeatureStore):
                     layer.data_version = -1
                 if layer.conn.execute("PRAGMA data_version").fetchone()[0] != layer.data_version:
                     self._catch_up(layer)
+        # A new or replaced file is read without holding the lock (reads of the other layers,
+        # and of the old version of this one, go on meanwhile), then swapped in.
+        for name, path, inode in stale:
+            try:
+                fresh = self._read(name, path, inode)
+            except (sqlite3.Error, FileNotFoundError):
+                continue  # replaced or removed again while we read it: the next refresh sees it
+            with self._lock:
+                if self._files_seen.get(name) != (path, inode):
+                    fresh.conn.close()
+                    continue
+                old = self._layers.get(name)
+                self._layers[name] = fresh
+                if old is not None:
+                    old.conn.close()
 
     def _files(self) -> dict[str, tuple[Path, int]]:
         out: dict[str, tuple[Path, int]] = {}
@@ -224,13 +240,26 @@ class LayerStore(FeatureStore):
         old = self._layers.pop(name, None)
         if old is not None:
             old.conn.close()
+        self._layers[name] = self._read(name, path, inode)
+
+    def _read(self, name: str, path: Path, inode: int) -> _Layer:
+        """Layer ``name`` as its file holds it now (one read transaction: rows, metadata
+        and the change log's position agree)."""
         conn = gpkg.connect(path)
-        types = gpkg.columns(conn)
-        gtype = gpkg.geometry_type(conn)
-        cols = [c for c in types if c != "id"]
-        rows = conn.execute(
-            f'SELECT fid, "{gpkg.GEOM}", id' + "".join(f', "{c}"' for c in cols)
-            + f' FROM "{gpkg.TABLE}" ORDER BY fid').fetchall()
+        try:
+            conn.execute("BEGIN")
+            types = gpkg.columns(conn)
+            gtype = gpkg.geometry_type(conn)
+            cols = [c for c in types if c != "id"]
+            rows = conn.execute(
+                f'SELECT fid, "{gpkg.GEOM}", id' + "".join(f', "{c}"' for c in cols)
+                + f' FROM "{gpkg.TABLE}" ORDER BY fid').fetchall()
+            meta, seq = gpkg.read_meta(conn), gpkg.last_seq(conn)
+            data_version = conn.execute("PRAGMA data_version").fetchone()[0]
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.close()
+            raise
         geoms = gpkg.decode_all([r[1] for r in rows])
         slots = np.array([r[0] for r in rows], dtype=np.int64)
         feats: dict[int, Feature] = {}
@@ -239,11 +268,11 @@ class LayerStore(FeatureStore):
             feats[r[0]] = self._feature(name, str(r[2]), g, text, cols, r[3:], types)
         placed = np.array([g is not None for g in geoms], dtype=bool)
         index = EditableIndex(slots[placed], geoms[placed] if len(geoms) else geoms)
-        self._layers[name] = _Layer(
-            id=name, path=path, inode=inode, conn=conn, pid=os.getpid(), meta=gpkg.read_meta(conn),
+        return _Layer(
+            id=name, path=path, inode=inode, conn=conn, pid=os.getpid(), meta=meta,
             types=types, geometry_types=_GEOMETRY_TYPES.get(gtype, ("Point", "LineString", "Polygon")),
             index=index, feats=feats, slot_of={f.id: s for s, f in feats.items()},
-            seq=gpkg.last_seq(conn), data_version=conn.execute("PRAGMA data_version").fetchone()[0],
+            seq=seq, data_version=data_version,
         )
 
     @staticmethod
@@ -470,16 +499,18 @@ class LayerStore(FeatureStore):
             "indicator": tag, "source": layer.source,
             "imported": datetime.now(UTC).isoformat(timespec="seconds"),
         }
-        with self._writing():
-            final = self.root / f"{layer.id}.gpkg"
-            tmp = self.root / f".{layer.id}.{meta['uuid']}.tmp.gpkg"
-            try:
-                gpkg.write(tmp, frame, meta)
+        self.root.mkdir(parents=True, exist_ok=True)
+        final = self.root / f"{layer.id}.gpkg"
+        tmp = self.root / f".{layer.id}.{meta['uuid']}.tmp.gpkg"
+        try:
+            gpkg.write(tmp, frame, meta)  # a new file: no lock needed, readers go on
+            with self._writing():
                 os.replace(tmp, final)
-            finally:
-                tmp.unlink(missing_ok=True)
-            _fsync_dir(self.root)
-            self.refresh()
+                _fsync_dir(self.root)
+        finally:
+            tmp.unlink(missing_ok=True)
+        self.refresh()
+        with self._lock:
             if self._lazy:  # describe the new layer without loading it back
                 frame = layer.frame
                 x0, y0, x1, y1 = (float(v) for v in frame.total_bounds)

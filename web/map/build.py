@@ -52,7 +52,7 @@ INLINE_MAX_FEATURES = 2000
 #: Style of the feature a page is about (the park on its profile's map).
 MARKED_STYLE = {"color": HIGHLIGHT_COLOUR, "weight": 4, "opacity": 1, "fillColor": HIGHLIGHT_COLOUR,
                 "fillOpacity": 0.18}
-GROUPS = ("basemap", "plan", "institutions")
+GROUPS = ("basemap", "plan", "institutions", "user")
 POINT_TYPES = frozenset({"Point", "MultiPoint"})
 #: Basemap outlines are drawn simplified to about 10 m (queries use the full geometry):
 #: the full-resolution coastline would otherwise dominate the page's size.
@@ -430,7 +430,8 @@ def _add_collection(
     count = f' <span class="lc-count">({c.count})</span>' if counted else ""
     name = f'{style.swatch(c.points_only)}{escape(c.title(lang))}{count}'
     if tiled(c, ids):
-        return _add_tiled(m, c, options, name, point_style if not c.polygonal else area_style)
+        small = {**point_style, "radius": min(style.radius, 3), "weight": 0.5}  # as tiled_styles
+        return _add_tiled(m, c, options, name, small if not c.polygonal else area_style)
     data = collection_geojson(store, c, lang, options.links, ids, clip, same_point)
     # folium checks tooltip fields against the data, so an empty layer gets neither
     interactive = interactive and bool(data["features"])
@@ -556,7 +557,9 @@ def build_map(
         )
         if tiled(c, ids):
             style = style_for(cid)
-            tiled_styles[cid] = {"style": {**style.leaflet(), "fill": True, "radius": style.radius},
+            # tiles hold thousands of points: smaller dots with a thin edge keep the plan visible
+            tiled_styles[cid] = {"style": {**style.leaflet(), "fill": True, "radius": min(style.radius, 3),
+                                           "weight": 0.5},
                                  "show": style.shown}
     if extra:
         folium.map.CustomPane("pane-extra", z_index=EXTRA_Z, pointer_events=False).add_to(m)

@@ -3,6 +3,7 @@ park pages alike, so a colour means the same thing everywhere."""
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 from html import escape
 
@@ -85,11 +86,18 @@ POINTS_Z = 415
 EXTRA_Z = 420
 MARKED_Z = 425
 
-#: A collection added later (a user layer) draws as grey dots or areas above the plan's
-#: areas, where land cannot hide it, and below the institutions.
-_FALLBACK = LayerStyle("#444444", "#999999", fill_opacity=0.8, radius=4, z=409)
+#: Collections added later (user layers) draw as small dots or areas above the plan's areas,
+#: where land cannot hide them, and below the institutions, in colours the plan's layers and
+#: the query highlight (magenta) do not use. A layer's colour follows from its id, so it is
+#: the same on every page and in every process.
+USER_COLOURS = (("#444444", "#8c8c8c"), ("#6b6b00", "#b8b84d"), ("#00606b", "#4db3bf"),
+                ("#6b3d6b", "#b88ab8"), ("#7a4a1f", "#c79a6b"), ("#3d4a80", "#8c99d1"))
 
 
 def style_for(cid: str) -> LayerStyle:
-    """The style of collection ``cid`` (a grey fallback for a collection added later)."""
-    return STYLES.get(cid, _FALLBACK)
+    """The style of collection ``cid`` (one of :data:`USER_COLOURS` for a user layer)."""
+    known = STYLES.get(cid)
+    if known is not None:
+        return known
+    colour, fill = USER_COLOURS[zlib.crc32(cid.encode()) % len(USER_COLOURS)]
+    return LayerStyle(colour, fill, fill_opacity=0.8, weight=1.0, radius=4, z=409)

@@ -33,6 +33,7 @@ UI: dict[str, dict[Lang, str]] = {
     "group_basemap": {"zh": "底图", "en": "Basemap"},
     "group_plan": {"zh": "规划", "en": "Plan"},
     "group_institutions": {"zh": "创新机构", "en": "Institutions"},
+    "group_user": {"zh": "用户图层", "en": "User layers"},
     "group_tiles": {"zh": "在线底图(需联网)", "en": "Online tiles (need internet)"},
     "legend": {"zh": "图例", "en": "Legend"},
     "legend_approx": {"zh": "虚线边界 = 近似范围", "en": "dashed outline = approximate extent"},
