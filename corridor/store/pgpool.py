@@ -51,13 +51,10 @@ def _close_before_fork() -> None:
 os.register_at_fork(before=_close_before_fork)
 
 
-def _broken(exc: BaseException, conn: psycopg.Connection[Any] | None) -> bool:
-    """Whether ``exc`` means the connection (or the server) is gone, rather than a query
+def _broken(conn: psycopg.Connection[Any] | None) -> bool:
+    """Whether the connection died (the server went away or restarted), rather than a query
     failing on a live connection."""
-    if conn is not None and (conn.broken or conn.closed):
-        return True
-    return isinstance(exc, psycopg.OperationalError) and not isinstance(
-        exc, psycopg.errors.QueryCanceled)
+    return conn is not None and (conn.broken or conn.closed)
 
 
 class Database:
@@ -88,6 +85,9 @@ class Database:
         self._pid = 0
         self._down_since: float | None = None
         self._last_probe = 0.0
+        #: Connections this process holds now (a timeout with none held means no connection
+        #: could be made at all: the database is unreachable, not busy).
+        self._in_use = 0
 
     def _new_pool(self) -> ConnectionPool:
         pool = ConnectionPool(
@@ -178,14 +178,23 @@ class Database:
         try:
             conn = pool.getconn(self.timeout if timeout is None else timeout)
         except PoolTimeout:
+            if self._in_use == 0:
+                exc = Unavailable("the database is unreachable (no connection could be made); "
+                                  "retry shortly")
+                self._mark_down(exc)
+                raise exc from None
             raise _Busy(
                 f"all {self.pool_size} database connections of this process stayed busy for "
                 f"{self.timeout:g} s; retry shortly") from None
         except PoolClosed:
             raise Unavailable("the database pool is closing; retry shortly") from None
+        with self._lock:
+            self._in_use += 1
         try:
             yield conn
         finally:
+            with self._lock:
+                self._in_use -= 1
             pool.putconn(conn)  # a broken connection is discarded by the pool
 
     def run(self, fn: Callable[[psycopg.Connection[Any]], T], retry: bool = True) -> T:
@@ -211,11 +220,14 @@ class Database:
                     self._mark_down(exc)
                     raise Unavailable("the database is unreachable; retry shortly") from None
                 raise
-            except psycopg.errors.QueryCanceled:
-                raise Unavailable("the database query took too long (statement_timeout); "
-                                  "retry or narrow the request") from None
             except psycopg.Error as exc:
-                if not _broken(exc, conn):
+                if not _broken(conn):
+                    if isinstance(exc, psycopg.errors.QueryCanceled):
+                        raise Unavailable("the database query took too long (statement_timeout); "
+                                          "retry or narrow the request") from None
+                    if isinstance(exc, psycopg.errors.LockNotAvailable):
+                        raise Unavailable("the collection is being read by long queries, so it "
+                                          "could not be replaced now; retry shortly") from None
                     raise
                 self._replace_pool(pool)
                 if attempt == 2 or not retry:
