@@ -53,6 +53,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     ------
     corridor.errors.DataError
         If a geodata file is missing or invalid.
+    corridor.errors.Unavailable
+        If ``DATABASE_URL`` names a database that cannot be reached or has no schema.
     """
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping({name: default for name, (default, _) in SETTINGS.items()})

@@ -13,7 +13,9 @@ database then selects the matching rows by position or by term (GIN index).
 **Versions.** Every write bumps ``corridor_state.version`` and the collection's version in
 the same transaction. :meth:`PostgisStore.refresh` (once a request) reads that one number
 and reloads the metadata only when it moved, so a write on one replica is seen by every
-other replica's next request, and caches and ETags keyed on :attr:`version` follow it.
+other replica's next request, and caches and ETags keyed on :attr:`version` follow it. (A
+write also sends ``NOTIFY corridor_changed`` for outside tools; the store itself does not
+listen: a notification could arrive after the next request, the counter cannot.)
 
 Writes live in :mod:`corridor.store.pgwrite`; connections in :mod:`corridor.store.pgpool`.
 """
