@@ -29,5 +29,6 @@ USER corridor
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s --start-period=20s --retries=3 \
     CMD ["python3", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2).status == 200 else 1)"]
-# The bundled geodata plus the user layers in /data/layers: no database, no network.
+# The bundled geodata plus the user layers in /data/layers: no database, no network; with
+# CORRIDOR_DATABASE_URL (compose.yaml) the PostGIS database holds both instead.
 CMD ["/opt/venv/bin/corridor", "serve"]

@@ -9,8 +9,9 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from corridor.cli_db import add_commands as add_db_commands
 from corridor.cli_layers import add_commands as add_layer_commands
-from corridor.errors import DataError
+from corridor.errors import DataError, Unavailable
 
 if TYPE_CHECKING:
     from corridor.store import MemoryStore
@@ -81,7 +82,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     try:
         # command-line options win over CORRIDOR_* environment variables and instance config
         app = create_app({k: v for k, v in given.items() if v is not None})
-    except DataError as exc:
+    except (DataError, Unavailable) as exc:  # bad data; no database, or no schema in it
         print(f"error: refusing to start: {exc}", file=sys.stderr)
         return 1
     c = app.config
@@ -97,8 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="corridor",
         description=(
             "Qingdao bay-area S&T innovation corridor map service: validate the bundled "
-            "geodata, serve the map and the OGC API - Features, and import, list and drop "
-            "user layers."
+            "geodata, serve the map and the OGC API - Features, import, list and drop "
+            "user layers, and set up the PostGIS database of a scaled-out deployment."
         ),
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -152,6 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     srv.add_argument("--geodata", type=Path, default=None, help="geodata directory (default: bundled)")
     srv.set_defaults(func=_cmd_serve)
     add_layer_commands(sub)
+    add_db_commands(sub)
     return parser
 
 

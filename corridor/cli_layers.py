@@ -2,7 +2,9 @@
 
 Layers are stored by :class:`corridor.store.LayerStore` in the layers directory the web app
 reads too (``--layers-dir``, else ``$CORRIDOR_LAYERS_DIR``, else ``layers`` in the app's
-instance folder). Exit status: 0 done; 1 the file or its rows were refused, or the store
+instance folder), or, when ``$CORRIDOR_DATABASE_URL`` is set and no ``--layers-dir`` is
+given, in that PostGIS database (:class:`corridor.store.postgis.PostgisStore`), as the web
+app does. Exit status: 0 done; 1 the file or its rows were refused, or the store
 refused the change; 2 a bad command line (unknown option value, invalid or taken layer
 name, missing file).
 """
@@ -17,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 from corridor.errors import CorridorError, InvalidParameter
 
 if TYPE_CHECKING:
-    from corridor.store import CompositeStore, MemoryStore
+    from corridor.store import FeatureStore
+    from corridor.store.postgis import PostgisStore
 
 #: Skipped rows listed by ``corridor import --skip-invalid`` (the count of the rest follows).
 LISTED_SKIPS = 50
@@ -36,24 +39,64 @@ def _layers_dir(args: argparse.Namespace) -> Path:
     return default_layers_dir()
 
 
-def _stores(args: argparse.Namespace) -> tuple[MemoryStore, CompositeStore]:
+def _database(args: argparse.Namespace) -> PostgisStore | None:
+    """The PostGIS store the web app uses, when $CORRIDOR_DATABASE_URL is set and no
+    --layers-dir asks for files."""
+    from corridor.cli_db import database_url
+
+    url = database_url(args) if args.layers_dir is None else None
+    if url is None:
+        return None
+    store: PostgisStore | None = getattr(args, "opened_database", None)
+    if store is None:
+        from corridor.store.postgis import PostgisStore
+
+        store = args.opened_database = PostgisStore(url, pool_size=1)
+    store.refresh()
+    return store
+
+
+def _closing(command: Any) -> Any:
+    """``command``, closing the database connections it opened (if any) when it ends."""
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return int(command(args))
+        finally:
+            db = getattr(args, "opened_database", None)
+            if db is not None:
+                db.close()
+    return run
+
+
+def _stores(args: argparse.Namespace) -> tuple[FeatureStore, FeatureStore]:
+    """(the catalog, the store layers go to): the bundled data and the layer files, or the
+    database holding both."""
     from corridor.store import CompositeStore, LayerStore, MemoryStore
 
+    db = _database(args)
+    if db is not None:
+        return db, db
     catalog = MemoryStore.load()
     return catalog, CompositeStore(catalog, LayerStore(_layers_dir(args), catalog.indicators(), lazy=True))
 
 
-def _check_import_args(args: argparse.Namespace, catalog: MemoryStore) -> None:
+def _catalog_ids(catalog: FeatureStore) -> list[str]:
+    ids = getattr(catalog, "catalog_ids", None)
+    return catalog.collection_ids() if ids is None else [c for c in catalog.collection_ids() if c in ids]
+
+
+def _check_import_args(args: argparse.Namespace, catalog: FeatureStore) -> None:
     """Raise InvalidParameter for a bad command line, before the file is read."""
     from corridor.indicators import check_indicator
     from corridor.layerfiles import check_encoding, file_format
     from corridor.store.layers import check_layer_id
 
     check_layer_id(args.layer)
-    if args.layer in catalog.collection_ids():
+    taken = _catalog_ids(catalog)
+    if args.layer in taken:
         raise InvalidParameter(
             f"layer name {args.layer!r} is taken by a bundled collection; choose another (taken: "
-            f"{', '.join(catalog.collection_ids())})")
+            f"{', '.join(taken)})")
     if not args.file.is_file():
         raise InvalidParameter(f"{args.file}: no such file")
     file_format(args.file)
@@ -112,11 +155,16 @@ def _cmd_import(args: argparse.Namespace) -> int:
 def _cmd_layers(args: argparse.Namespace) -> int:
     from corridor.store import LayerStore
 
-    root = _layers_dir(args)
-    store = LayerStore(root)
-    metas = store.collections()
+    db = _database(args)
+    store: LayerStore | PostgisStore
+    if db is not None:
+        store, where = db, "the database"
+    else:
+        root = _layers_dir(args)
+        store, where = LayerStore(root), str(root)
+    metas = [m for m in store.collections() if m.editable]
     if not metas:
-        print(f"no layers in {root}")
+        print(f"no layers in {where}")
         return 0
     rows = [(m.id, f"{m.count:,}", m.version, store.provenance(m.id)["source"]) for m in metas]
     widths = [max(len(r[k]) for r in [("id", "count", "version", "source"), *rows]) for k in range(3)]
@@ -132,8 +180,9 @@ def _cmd_drop(args: argparse.Namespace) -> int:
     try:
         store.drop_layer(args.name)
     except NotFound:
-        names = store.layers.collection_ids()
-        return _error(f"no layer {args.name!r} in {_layers_dir(args)}; the layers are "
+        names = [m.id for m in store.collections() if m.editable]
+        where = "the database" if _database(args) is not None else _layers_dir(args)
+        return _error(f"no layer {args.name!r} in {where}; the layers are "
                       f"{', '.join(names) or '(none)'}", 1)
     except CorridorError as exc:
         return _error(str(exc), 1)
@@ -144,7 +193,8 @@ def _cmd_drop(args: argparse.Namespace) -> int:
 def add_commands(sub: Any) -> None:
     """Add ``import``, ``layers`` and ``drop`` to the ``corridor`` subcommand parsers."""
     dir_help = ("directory of the user layers (default: $CORRIDOR_LAYERS_DIR, else 'layers' in "
-                "the web app's instance folder, which the served app reads too)")
+                "the web app's instance folder, which the served app reads too); without it, "
+                "$CORRIDOR_DATABASE_URL, when set, sends the layers to that PostGIS database")
     imp = sub.add_parser(
         "import",
         help="import a CSV, GeoJSON, GeoPackage or zipped Shapefile as a user layer",
@@ -184,14 +234,14 @@ def add_commands(sub: Any) -> None:
     imp.add_argument("--skip-invalid", action="store_true",
                      help="import the valid rows and list the skipped ones, instead of refusing")
     imp.add_argument("--layers-dir", default=None, metavar="DIR", help=dir_help)
-    imp.set_defaults(func=_cmd_import)
+    imp.set_defaults(func=_closing(_cmd_import))
 
     lay = sub.add_parser(
         "layers", help="list the user layers: id, feature count, version, source",
         description="List the stored user layers with their feature count, version and the "
                     "file each was imported from.")
     lay.add_argument("--layers-dir", default=None, metavar="DIR", help=dir_help)
-    lay.set_defaults(func=_cmd_layers)
+    lay.set_defaults(func=_closing(_cmd_layers))
 
     drop = sub.add_parser(
         "drop", help="delete a user layer",
@@ -199,4 +249,4 @@ def add_commands(sub: Any) -> None:
                     "be dropped. Exit status 1 if there is no such layer.")
     drop.add_argument("name", metavar="NAME", help="the layer id")
     drop.add_argument("--layers-dir", default=None, metavar="DIR", help=dir_help)
-    drop.set_defaults(func=_cmd_drop)
+    drop.set_defaults(func=_closing(_cmd_drop))

@@ -131,6 +131,22 @@ def _check_types(node: Any, queryables: dict[str, dict[str, Any]]) -> None:
             )
 
 
+def bbox_function(*coords: float) -> shapely.Geometry:
+    """The box of the filter function ``BBOX(minx, miny, maxx, maxy)`` (or its 6-number 3D
+    form), in the filter's CRS.
+
+    Raises
+    ------
+    InvalidParameter
+        For another number of arguments.
+    """
+    if len(coords) == 6:
+        coords = (coords[0], coords[1], coords[3], coords[4])
+    if len(coords) != 4:
+        raise InvalidParameter("BBOX() needs 4 or 6 numbers")
+    return shapely.box(*coords)
+
+
 class _Evaluator(GeoPandasEvaluator):
     """pygeofilter's geopandas evaluator with geometry literals converted to WGS84."""
 
@@ -142,11 +158,7 @@ class _Evaluator(GeoPandasEvaluator):
         return self.to_wgs84(geom) if self.to_wgs84 else geom
 
     def _bbox(self, *coords: float) -> shapely.Geometry:
-        if len(coords) == 6:
-            coords = (coords[0], coords[1], coords[3], coords[4])
-        if len(coords) != 4:
-            raise InvalidParameter("BBOX() needs 4 or 6 numbers")
-        return self._convert(shapely.box(*coords))
+        return self._convert(bbox_function(*coords))
 
     @handle(values.Geometry)
     def geometry(self, node: values.Geometry) -> shapely.Geometry:

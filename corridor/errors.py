@@ -38,3 +38,8 @@ class Conflict(CorridorError):
 
 class ReadOnly(CorridorError):
     """A write to a collection that takes none (the bundled catalog, or no writable store)."""
+
+
+class Unavailable(CorridorError):
+    """The store cannot answer now (its database is down, restarting or every connection is
+    busy); the request may succeed if retried shortly."""

@@ -188,7 +188,10 @@ class VectorTile:
 
     ``data`` is empty when no feature was encoded. ``candidates`` counts the features the
     store found in the buffered tile: when it is 0, no deeper tile under this one holds
-    anything either (a deeper tile's buffered box lies inside this one's).
+    anything either (a deeper tile's buffered box lies inside this one's). A store that
+    encodes tiles itself (``tile()``) does not say how many features it encoded or found:
+    then ``features`` and ``candidates`` are -1, except that an empty tile's candidates are
+    counted.
     """
 
     data: bytes
@@ -222,6 +225,13 @@ def render_tile(store: FeatureStore, cid: str, tile: TileIndex) -> VectorTile:
     if meta.count == 0 or meta.extent is None:
         return VectorTile(b"", 0, 0, False)
     lonlat_box = _lonlat_box(tile.buffered_bounds())
+    native = getattr(store, "tile", None)
+    if callable(native):  # the store encodes tiles itself (PostGIS: ST_AsMVT, same layout)
+        data = native(cid, tile.z, tile.x, tile.y)
+        if data:
+            return VectorTile(data, -1, -1, False)
+        found = store.items(cid, ItemsQuery(bbox=lonlat_box, limit=1)).matched
+        return VectorTile(b"", 0, found, False)
     page = store.items(cid, ItemsQuery(bbox=lonlat_box, limit=meta.count))
     feats = [f for f in page.features if f.geometry is not None]
     if not feats:

@@ -51,6 +51,147 @@ def mini_store() -> MemoryStore:
     return MemoryStore.load(MINI_GEODATA)
 
 
+# --- the same tests over both stores: in memory, and PostGIS on a throwaway server -----------
+
+IN_CI = __import__("os").environ.get("CI", "").lower() == "true"
+#: Parameters of a fixture that gives each test the in-memory store and the PostGIS store;
+#: the PostGIS runs carry the ``postgis`` marker.
+STORE_KINDS = ["embedded", pytest.param("postgis", marks=pytest.mark.postgis)]
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A PostgreSQL + PostGIS server for this session (see tests/pg.py); skipped where the
+    server packages are missing, except in CI, where that fails."""
+    from pg import Cluster, server_bin
+
+    bindir = server_bin()
+    if bindir is None:
+        reason = ("PostgreSQL/PostGIS server not found under /usr/lib/postgresql/*/bin "
+                  "(apt-get install postgresql postgresql-15-postgis-3)")
+        if IN_CI:
+            pytest.fail(f"PostGIS tests cannot run in CI: {reason}")
+        pytest.skip(reason)
+    cluster = Cluster(bindir).init()
+    try:
+        yield cluster
+    finally:
+        cluster.destroy()
+
+
+@pytest.fixture()
+def pg_url(pg_cluster) -> str:
+    """URL of a new database with the corridor schema and nothing loaded."""
+    return new_schema(pg_cluster)
+
+
+def new_schema(cluster) -> str:
+    import psycopg
+
+    from corridor.store.pgschema import migrate
+
+    url = cluster.new_database()
+    with psycopg.connect(url, autocommit=True) as conn:
+        migrate(conn)
+    return url
+
+
+def load_into(url: str, src) -> None:
+    """Load every collection and indicator of store ``src`` into the database at ``url``."""
+    import psycopg
+
+    from corridor.store.pgwrite import load_catalog
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        load_catalog(conn, src)
+
+
+@pytest.fixture(scope="session")
+def store_kind(request) -> str:
+    """``embedded`` (the in-process stores: memory, GeoPackage layers) or ``postgis``."""
+    return request.param
+
+
+def postgis_with(request, catalog=None, layers=()) -> str:
+    """URL of a new PostGIS database holding the store ``catalog`` (if given) and the
+    :class:`~corridor.model.NewLayer` s ``layers``."""
+    from corridor.store.postgis import PostgisStore
+
+    url = new_schema(request.getfixturevalue("pg_cluster"))
+    if catalog is not None:
+        load_into(url, catalog)
+    if layers:
+        store = PostgisStore(url)
+        try:
+            for layer in layers:
+                store.put_layer(layer)
+        finally:
+            store.close()
+    return url
+
+
+@pytest.fixture(scope="session")
+def as_kind(request, store_kind):
+    """``as_kind(memory_store)``: that store itself, or a PostGIS store holding a copy of it
+    (in its own database), as the test's parameter says."""
+    made: dict[int, object] = {}
+
+    def convert(src):
+        if store_kind == "embedded":
+            return src
+        if id(src) not in made:
+            from corridor.store.postgis import PostgisStore
+
+            url = new_schema(request.getfixturevalue("pg_cluster"))
+            load_into(url, src)
+            made[id(src)] = (src, PostgisStore(url))
+        return made[id(src)][1]
+
+    yield convert
+    for _, store in made.values():
+        store.close()
+
+
+def pytest_generate_tests(metafunc):
+    # any test asking for store_kind (directly or through a fixture) runs on both stores
+    if "store_kind" in metafunc.fixturenames:
+        metafunc.parametrize("store_kind", STORE_KINDS, indirect=True, scope="session")
+
+
+@pytest.fixture(scope="session")
+def any_store(as_kind, store):
+    """The real bundled data, in memory or in PostGIS."""
+    return as_kind(store)
+
+
+@pytest.fixture(scope="session")
+def any_mini_store(as_kind, mini_store):
+    """The SYNTHETIC mini data, in memory or in PostGIS."""
+    return as_kind(mini_store)
+
+
+def _app_of(request, store_kind, geodata, src):
+    from web import create_app
+
+    if store_kind == "embedded":
+        return create_app({"TESTING": True, "GEODATA_DIR": geodata})
+    url = new_schema(request.getfixturevalue("pg_cluster"))
+    load_into(url, src)
+    return create_app({"TESTING": True, "DATABASE_URL": url})
+
+
+@pytest.fixture(scope="session")
+def any_mini_app(request, store_kind, mini_store):
+    """The app over the SYNTHETIC mini data: in memory, or from a PostGIS database holding it."""
+    return _app_of(request, store_kind, str(MINI_GEODATA), mini_store)
+
+
+@pytest.fixture(scope="session")
+def any_app(request, store_kind, store):
+    """The app over the bundled data: in memory, or from a PostGIS database holding it."""
+    return _app_of(request, store_kind, None, store)
+
+
 @pytest.fixture(scope="session")
 def app():
     from web import create_app

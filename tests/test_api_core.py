@@ -19,6 +19,13 @@ EPSG4326 = "http://www.opengis.net/def/crs/EPSG/0/4326"
 EPSG4549 = "http://www.opengis.net/def/crs/EPSG/0/4549"
 
 
+
+@pytest.fixture()
+def mini_client(any_mini_app):
+    """The API over the SYNTHETIC mini data, in memory and in PostGIS."""
+    return any_mini_app.test_client()
+
+
 def ids(resp) -> list[str]:
     return [f["id"] for f in resp.get_json()["features"]]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 import pytest
-from conftest import MINI_GEODATA
+from conftest import MINI_GEODATA, postgis_with
 from datafiles import synthetic_frame
 
 from corridor.model import NewLayer
@@ -16,13 +16,18 @@ TOKEN = "s3cret-token-for-tests"
 POINT = {"type": "Point", "coordinates": [120.38, 36.07]}
 
 
-def make_app(tmp_path, token: str = "", geodata: str | None = str(MINI_GEODATA), **config):
+def make_app(where, token: str = "", geodata: str | None = str(MINI_GEODATA), **config):
     """An app over ``geodata`` (the SYNTHETIC mini catalog; None: the bundled data, whose
-    real districts the upload checks test points against)."""
+    real districts the upload checks test points against) and the layers of ``where`` (a
+    directory), or over the PostGIS database at URL ``where`` holding both."""
     from web import create_app
 
-    return create_app({"TESTING": True, "GEODATA_DIR": geodata,
-                       "LAYERS_DIR": str(tmp_path / "layers"), "ADMIN_TOKEN": token, **config})
+    settings = {"TESTING": True, "ADMIN_TOKEN": token, **config}
+    if isinstance(where, str):
+        settings["DATABASE_URL"] = where
+    else:
+        settings.update(GEODATA_DIR=geodata, LAYERS_DIR=str(where / "layers"))
+    return create_app(settings)
 
 
 @pytest.fixture(scope="module")
@@ -31,8 +36,12 @@ def upload_client(tmp_path_factory):
 
 
 @pytest.fixture()
-def layer_dir(tmp_path):
-    LayerStore(tmp_path / "layers").put_layer(NewLayer("firms", synthetic_frame(200), title_en="SYNTHETIC firms"))
+def layer_dir(request, store_kind, tmp_path, mini_store):
+    """Where the SYNTHETIC firms layer is: a layers directory, or a PostGIS database."""
+    layer = NewLayer("firms", synthetic_frame(200), title_en="SYNTHETIC firms")
+    if store_kind == "postgis":
+        return postgis_with(request, mini_store, [layer])
+    LayerStore(tmp_path / "layers").put_layer(layer)
     return tmp_path
 
 

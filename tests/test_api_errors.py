@@ -42,6 +42,12 @@ NOT_FOUND = ["/api/collections/nope", "/api/collections/nope/items", "/api/colle
              "/api/collections/{cid}/items?near=no-such-feature&km=1"]
 
 
+@pytest.fixture()
+def client(any_app):
+    """The API over the bundled data, in memory and in PostGIS."""
+    return any_app.test_client()
+
+
 @pytest.fixture(scope="module")
 def ids(catalog):
     cat = catalog

@@ -25,6 +25,12 @@ BASE = "/api/collections/{cid}/tiles/WebMercatorQuad"
 CENTRAL = (120.38, 36.07)
 
 
+@pytest.fixture()
+def client(any_app):
+    """The API over the bundled data, in memory and in PostGIS (tiles from ST_AsMVT)."""
+    return any_app.test_client()
+
+
 def tile_url(cid: str, t: TileIndex) -> str:
     return f"{BASE.format(cid=cid)}/{t.z}/{t.y}/{t.x}"
 

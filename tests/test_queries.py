@@ -34,8 +34,8 @@ def _ids(found: dict[str, list[Hit]]) -> dict[str, list[str]]:
 
 
 @pytest.fixture(scope="module")
-def cat() -> Catalog:
-    """SYNTHETIC store: invented names and places around Qingdao."""
+def cat(as_kind) -> Catalog:
+    """SYNTHETIC store: invented names and places around Qingdao (in memory, and in PostGIS)."""
     cols = [
         _col("land", [{"id": "land-1", "name_zh": "合成陆地", "name_en": "Synthetic land",
                        "geometry": box(119.9, 35.8, 120.8, 36.5)}]),
@@ -71,7 +71,7 @@ def cat() -> Catalog:
              "industries_zh": ["新能源汽车"], "industries_en": ["new energy vehicles"], "geometry": shapely.Point(120.365, 36.265)},
         ]),
     ]
-    return synthetic_store(dict(cols))
+    return as_kind(synthetic_store(dict(cols)))
 
 
 # --- distances -------------------------------------------------------------------------------

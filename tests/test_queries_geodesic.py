@@ -209,7 +209,7 @@ def test_nearest_matches_sorted_brute_force(k: int) -> None:
         np.testing.assert_allclose(d, np.sort(ref)[:k], rtol=1e-9, atol=1e-3)
 
 
-def test_store_within_distance_against_brute_force() -> None:
+def test_store_within_distance_against_brute_force(as_kind) -> None:
     """within_distance over a SYNTHETIC store of points and shapes, origin by id and by point."""
     rng = np.random.default_rng(11)
     lon, lat = _scatter(rng, 300, 0.3)
@@ -220,10 +220,10 @@ def test_store_within_distance_against_brute_force() -> None:
     polys = gpd.GeoDataFrame(
         {"id": [f"s-{i}" for i in range(20)]}, geometry=shapes, crs="EPSG:4326"
     ).set_index("id", drop=False)
-    cat = synthetic_store({
+    cat = as_kind(synthetic_store({
         cid: [{"id": fid, "geometry": g} for fid, g in zip(gdf.index, gdf.geometry)]
         for cid, gdf in (("labs", pts), ("parks", polys))
-    })
+    }))
     for of in ("s-3", "p-7", (120.31, 36.22)):
         origin = shapes[3] if of == "s-3" else (pts.geometry.iloc[7] if of == "p-7" else shapely.Point(of))
         km = 12.0

@@ -19,6 +19,13 @@ INSTITUTIONS = ("universities", "labs", "facilities", "platforms", "incubators")
 GEODATA = Path(__file__).resolve().parents[1] / "geodata" / "data"
 
 
+
+@pytest.fixture(scope="module")
+def store(store, as_kind):
+    """The bundled data, in memory and in PostGIS."""
+    return as_kind(store)
+
+
 def _raw(cid: str) -> list[dict]:
     return json.loads((GEODATA / f"{cid}.geojson").read_text(encoding="utf-8"))["features"]
 

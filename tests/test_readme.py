@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -68,3 +69,40 @@ def test_cli_bad_arguments_fail_clearly():
     assert proc.returncode == 2
     assert "invalid int value: 'eighty'" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_compose_mirrors_the_readme_scale_out():
+    """compose.yaml runs the README's database commands, the Dockerfile's image and command
+    for at least two app replicas behind the repository's nginx configuration, with pools
+    that fit the database's max_connections as the README's formula says."""
+    import yaml
+
+    from web import SETTINGS
+
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text(encoding="utf-8"))
+    services = compose["services"]
+    db_block = next(b for b in _sh_blocks(README) if "corridor db init" in b)
+    readme_db = next(line for line in db_block.splitlines() if "corridor db init" in line)
+    assert services["migrate"]["command"][-1] == readme_db.strip()
+    assert "corridor serve" in db_block and "CORRIDOR_DATABASE_URL" in db_block
+    app = services["app"]
+    docker_cmd = (ROOT / "Dockerfile").read_text(encoding="utf-8").rstrip().splitlines()[-1]
+    assert docker_cmd == f"CMD {json.dumps(app['command'])}"
+    assert app["build"] == services["migrate"]["build"] == "."
+    assert app["deploy"]["replicas"] >= 2
+    env = app["environment"]
+    assert env["CORRIDOR_DATABASE_URL"].endswith("@db:5432/corridor")
+    assert env["CORRIDOR_DATABASE_URL"] == services["migrate"]["environment"]["CORRIDOR_DATABASE_URL"]
+    for name in env:
+        assert name.removeprefix("CORRIDOR_") in SETTINGS, name
+    assert "postgis" in services["db"]["image"]
+    max_conn = int(next(a.split("=")[1] for a in services["db"]["command"] if a.startswith("max_connections")))
+    pools = app["deploy"]["replicas"] * int(env["CORRIDOR_WORKERS"]) * int(env["CORRIDOR_DATABASE_POOL_SIZE"])
+    assert pools + 10 <= max_conn
+    assert env["CORRIDOR_DATABASE_POOL_SIZE"] == env["CORRIDOR_THREADS"]
+    assert f"{app['deploy']['replicas']} x {env['CORRIDOR_WORKERS']} x {env['CORRIDOR_DATABASE_POOL_SIZE']} + 10" in README
+    proxy = services["proxy"]
+    conf_path = next(v.split(":")[0] for v in proxy["volumes"] if v.endswith("nginx.conf:ro"))
+    conf = (ROOT / conf_path).read_text(encoding="utf-8")
+    assert "server app:8000" in conf and "proxy_pass http://corridor_app" in conf
+    assert "docker compose up" in README and "compose.yaml" in README

@@ -19,8 +19,9 @@ GEOD = Geod(ellps="WGS84")
 
 
 @pytest.fixture(scope="module")
-def layer():
-    """A SYNTHETIC store: 20,000 random points, and 40 random polygons around Qingdao."""
+def layer(as_kind):
+    """A SYNTHETIC store: 20,000 random points, and 40 random polygons around Qingdao (in
+    memory, and in PostGIS)."""
     rng = np.random.default_rng(7)
     points = [{"id": f["properties"]["id"], "group": f["properties"]["group"],
                "geometry": shape(f["geometry"])} for f in synthetic_points(N, seed=3)]
@@ -30,7 +31,7 @@ def layer():
         w, h = rng.uniform(0.005, 0.08, size=2)
         polys.append({"id": f"poly-{i}", "geometry": box(x, y, x + w, y + h)
                       if i % 2 else shapely.Point(x, y).buffer(w / 2, quad_segs=4)})
-    return synthetic_store({"synthetic": points, "zones": polys})
+    return as_kind(synthetic_store({"synthetic": points, "zones": polys}))
 
 
 def _brute(store, cid, pred):

@@ -14,33 +14,33 @@ from corridor.errors import DataError, NotFound
 from corridor.store import MemoryStore
 
 
-def test_mini_store_loads(mini_store):
-    assert mini_store.collection_ids()[:3] == ["land", "districts", "bays"]
-    parks = mini_store.collection("parks")
+def test_any_mini_store_loads(any_mini_store):
+    assert any_mini_store.collection_ids()[:3] == ["land", "districts", "bays"]
+    parks = any_mini_store.collection("parks")
     assert parks.count == 2 and parks.has_role("parks") and not parks.has_role("basemap")
-    assert [f.id for f in mini_store.features("parks")] == ["park-chip", "park-sea"]
-    assert mini_store.get("parks", "park-chip").get("industries_zh") == ["半导体", "人工智能"]
-    lab = mini_store.locate("lab-a")
+    assert [f.id for f in any_mini_store.features("parks")] == ["park-chip", "park-sea"]
+    assert any_mini_store.get("parks", "park-chip").get("industries_zh") == ["半导体", "人工智能"]
+    lab = any_mini_store.locate("lab-a")
     assert lab.collection == "labs" and lab.get("name_en") == "Synthetic 实验室"
-    assert mini_store.extent == (119.9, 35.8, 120.8, 36.5)
-    assert len(mini_store.indicators()) == 1
-    assert mini_store.collection_ids("basemap") == ["land", "districts"]
+    assert any_mini_store.extent == (119.9, 35.8, 120.8, 36.5)
+    assert len(any_mini_store.indicators()) == 1
+    assert any_mini_store.collection_ids("basemap") == ["land", "districts"]
 
 
-def test_unknown_collection_and_feature(mini_store):
+def test_unknown_collection_and_feature(any_mini_store):
     with pytest.raises(NotFound, match=r"'nope'.*expected one of land, districts"):
-        mini_store.collection("nope")
+        any_mini_store.collection("nope")
     with pytest.raises(NotFound, match=r"'ghost' not found in collection 'parks'"):
-        mini_store.get("parks", "ghost")
+        any_mini_store.get("parks", "ghost")
     with pytest.raises(NotFound, match="'ghost'"):
-        mini_store.locate("ghost")
+        any_mini_store.locate("ghost")
 
 
-def test_feature_json_is_the_file_feature(mini_store):
+def test_feature_json_is_the_file_feature(any_mini_store):
     """Each feature's ready GeoJSON is the file's feature: same geometry, same properties."""
-    for c in mini_store.collections():
+    for c in any_mini_store.collections():
         raw = json.loads((MINI_GEODATA / "data" / f"{c.id}.geojson").read_text(encoding="utf-8"))
-        for f, want in zip(mini_store.features(c.id), raw["features"], strict=True):
+        for f, want in zip(any_mini_store.features(c.id), raw["features"], strict=True):
             got = json.loads(f.json)
             assert got["type"] == "Feature" and got["id"] == want["properties"]["id"]
             assert got["geometry"] == want["geometry"]
@@ -48,12 +48,12 @@ def test_feature_json_is_the_file_feature(mini_store):
             assert f.json.endswith(b"}}")  # the layout responses splice extra properties into
 
 
-def test_collections_with_roles_come_from_collections_toml(mini_store):
+def test_collections_with_roles_come_from_collections_toml(any_mini_store):
     import tomllib
 
     meta = tomllib.loads((MINI_GEODATA / "collections.toml").read_text(encoding="utf-8"))
     for e in meta["collection"]:
-        assert mini_store.collection(e["id"]).roles == frozenset(e["roles"])
+        assert any_mini_store.collection(e["id"]).roles == frozenset(e["roles"])
 
 
 def test_unknown_role_is_refused(broken):

@@ -13,8 +13,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 
+from corridor.errors import Unavailable
 from corridor.store import CompositeStore, FeatureStore, LayerStore, MemoryStore
 
 #: Settings: name -> (default, help). Documented in the README; a test checks that.
@@ -31,6 +32,9 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "WORKERS": (2, "Worker processes of `corridor serve` (gunicorn; the data is loaded once, before they fork)."),
     "THREADS": (4, "Threads per worker: a slow client holds one thread, not a whole worker."),
     "GRACEFUL_TIMEOUT": (30, "Seconds a stopping worker (SIGTERM) has to finish the requests it holds."),
+    "DATABASE_URL": ("", "PostgreSQL/PostGIS URL (`postgresql://user:password@host:5432/db`). Set, one PostGIS store holds the catalog and every user layer (`corridor db init`, then `corridor db load`); unset, the bundled data is served from memory."),
+    "DATABASE_POOL_SIZE": (4, "Database connections each worker process keeps; replicas x WORKERS x this must stay below the server's max_connections (see Scale-out)."),
+    "DATABASE_POOL_TIMEOUT": (2.0, "Seconds a request waits for a free database connection before it is answered 503."),
     "LAYERS_DIR": (None, "Directory of the user layers (one GeoPackage each; default: `layers` in the app's instance folder, as `corridor import` uses)."),
     "ADMIN_TOKEN": ("", "Bearer token that allows writes (feature edits, layer uploads); empty: the API is read-only and has no write endpoints."),
     "MAX_UPLOAD_LENGTH": (268_435_456, "Largest layer file a web upload may send, in bytes (256 MiB)."),
@@ -49,6 +53,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     ------
     corridor.errors.DataError
         If a geodata file is missing or invalid.
+    corridor.errors.Unavailable
+        If ``DATABASE_URL`` names a database that cannot be reached or has no schema.
     """
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping({name: default for name, (default, _) in SETTINGS.items()})
@@ -59,12 +65,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    catalog = MemoryStore.load(app.config["GEODATA_DIR"])
-    layers_dir = app.config["LAYERS_DIR"] or os.path.join(app.instance_path, "layers")
-    store = CompositeStore(catalog, LayerStore(layers_dir, catalog.indicators()))
-    app.extensions["corridor_store"] = store
-    # Another process may have imported or edited a layer: catch up before each request.
-    app.before_request(store.refresh)
+    app.extensions["corridor_store"] = open_store(app.config, app.instance_path)
     from web.pages.cache import PageCache
 
     app.extensions["corridor_page_cache"] = PageCache()
@@ -85,7 +86,48 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web import ops
 
     ops.init_app(app)  # last, so its response hook sees bodies before compression
+
+    @app.before_request
+    def _catch_up() -> None:
+        # another process may have imported or edited a layer (a database store: another
+        # replica): catch up before each request; the health endpoints answer without it
+        if request.endpoint not in _NO_REFRESH:
+            get_store().refresh()
+
+    from web.api.errors import unavailable_response
+
+    app.register_error_handler(Unavailable, unavailable_response)
     return app
+
+
+#: Endpoints that never read the store's data (liveness, readiness does its own check).
+_NO_REFRESH = frozenset({"ops.healthz", "ops.readyz", "ops.favicon", "static"})
+
+
+def open_store(config: Any, instance_path: str) -> FeatureStore:
+    """The store the configuration names: PostGIS when ``DATABASE_URL`` is set (one
+    database holds the catalog and the user layers; its metadata is read now, so a missing
+    schema stops start-up), else the bundled data in memory with the user layers' files.
+
+    Raises
+    ------
+    corridor.errors.Unavailable
+        If the database cannot be reached or has no schema.
+    """
+    if config.get("DATABASE_URL"):
+        from corridor.store.postgis import PostgisStore
+
+        store = PostgisStore(config["DATABASE_URL"], pool_size=int(config["DATABASE_POOL_SIZE"]),
+                             pool_timeout=float(config["DATABASE_POOL_TIMEOUT"]))
+        try:
+            store.refresh()
+        except BaseException:
+            store.close()
+            raise
+        return store
+    catalog = MemoryStore.load(config["GEODATA_DIR"])
+    layers_dir = config["LAYERS_DIR"] or os.path.join(instance_path, "layers")
+    return CompositeStore(catalog, LayerStore(layers_dir, catalog.indicators()))
 
 
 def get_store() -> FeatureStore:

@@ -15,9 +15,10 @@ import logging
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, render_template, request
+from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
-from corridor.errors import Conflict, InvalidParameter, NotFound, ReadOnly
+from corridor.errors import Conflict, InvalidParameter, NotFound, ReadOnly, Unavailable
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,18 @@ class ConflictError(ApiError):
     code = "Conflict"
 
 
+class ServiceUnavailable(ApiError):
+    """The store cannot answer now: its database is down, restarting or busy (503). The
+    client may retry after :data:`RETRY_AFTER` seconds."""
+
+    status = 503
+    code = "ServiceUnavailable"
+
+
+#: Seconds a 503 asks the client to wait before retrying.
+RETRY_AFTER = 2
+
+
 class ServerError(ApiError):
     """An unexpected failure (500); logged with its traceback."""
 
@@ -97,6 +110,8 @@ def from_exception(exc: BaseException) -> ApiError:
         return ConflictError(str(exc))
     if isinstance(exc, ReadOnly):
         return MethodNotAllowed(str(exc))
+    if isinstance(exc, Unavailable):
+        return ServiceUnavailable(str(exc))
     if isinstance(exc, HTTPException):
         status = exc.code or 500
         for cls in (InvalidParameterValue, ResourceNotFound, NotAcceptable, MethodNotAllowed):
@@ -141,6 +156,24 @@ def error_response(exc: BaseException) -> Response:
     resp.headers["Cache-Control"] = "no-store"
     if err.status == 405:
         resp.headers["Allow"] = "GET, HEAD, OPTIONS"
+    if err.status == 503:
+        resp.headers["Retry-After"] = str(RETRY_AFTER)
+    return resp
+
+
+def unavailable_response(exc: Unavailable) -> Response:
+    """503 for a store that cannot answer, outside a blueprint's own handler (the
+    per-request refresh, the pages): the API's body under ``/api``, a plain page elsewhere
+    (rendering the site's error page would need the store)."""
+    log.warning("503 for %s: %s", request.path, exc)
+    if is_api_path():
+        return error_response(exc)
+    html = ("<!doctype html><html lang=\"zh\"><meta charset=\"utf-8\"><title>503</title>"
+            "<h1>503 暂时无法服务 Service temporarily unavailable</h1>"
+            f"<p>{escape(str(exc))}</p></html>")
+    resp = Response(html, status=503, mimetype="text/html")
+    resp.headers["Retry-After"] = str(RETRY_AFTER)
+    resp.headers["Cache-Control"] = "no-store"
     return resp
 
 

@@ -1,0 +1,596 @@
+"""The PostGIS store: the catalog and every user layer in one PostgreSQL database, shared by
+any number of app processes (``CORRIDOR_DATABASE_URL``).
+
+Queries run in the database: bbox on the GiST index of ``(collection, geom)``; "within N
+km" with ``ST_DWithin`` on geography, distances from ``ST_Distance`` on geography (the
+WGS84 spheroid); nearest by the index's KNN order refined by spheroid distance; CQL2
+through pygeofilter's SQLAlchemy backend (:mod:`corridor.store.pgcql`). Name search and
+industry terms follow Python rules SQL cannot repeat exactly (NFKC + casefold, fuzzy
+``difflib`` scores, whole-word English terms), so they are computed in Python, over each
+collection's names and distinct industry terms read once per collection version; the
+database then selects the matching rows by position or by term (GIN index).
+
+**Versions.** Every write bumps ``corridor_state.version`` and the collection's version in
+the same transaction. :meth:`PostgisStore.refresh` (once a request) reads that one number
+and reloads the metadata only when it moved, so a write on one replica is seen by every
+other replica's next request, and caches and ETags keyed on :attr:`version` follow it. (A
+write also sends ``NOTIFY corridor_changed`` for outside tools; the store itself does not
+listen: a notification could arrive after the next request, the counter cannot.)
+
+Writes live in :mod:`corridor.store.pgwrite`; connections in :mod:`corridor.store.pgpool`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import shapely
+from sqlalchemy import and_, cast, false, func, literal_column, or_, select
+from sqlalchemy.dialects.postgresql import JSONB
+
+from corridor import checks
+from corridor.errors import InvalidParameter, NotFound, Unavailable
+from corridor.geodesic import DENSIFY_DEG
+from corridor.geoindex import Probe
+from corridor.industry import expand, term_matches
+from corridor.model import CollectionMeta, Feature, Indicator, ItemsPage, ItemsQuery, NewLayer
+from corridor.store import pgcql, pgwrite
+from corridor.store.base import FeatureStore
+from corridor.store.pgpool import Database
+from corridor.store.pgschema import LATEST, applied
+from corridor.textmatch import name_score, normalize
+
+_F = pgcql.features
+_COLUMNS = "fid, doc, ST_AsBinary(geom)"
+#: Cached name lists and industry terms, per (collection, version).
+_TEXT_CACHE = 64
+
+
+class LazyProperties(Mapping[str, Any]):
+    """A feature's properties, parsed from its GeoJSON text on first access (most responses
+    only need the text)."""
+
+    __slots__ = ("_doc", "_props")
+
+    def __init__(self, doc: str) -> None:
+        self._doc = doc
+        self._props: dict[str, Any] | None = None
+
+    def _get(self) -> dict[str, Any]:
+        if self._props is None:
+            self._props = json.loads(self._doc)["properties"]
+        return self._props
+
+    def __getitem__(self, key: str) -> Any:
+        return self._get()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+
+def to_features(cid: str, rows: Sequence[tuple[Any, ...]]) -> list[Feature]:
+    """Features from ``(fid, doc, wkb)`` rows."""
+    geoms = shapely.from_wkb([r[2] for r in rows]) if rows else []
+    return [Feature(cid, r[0], LazyProperties(r[1]), g, r[1].encode())
+            for r, g in zip(rows, geoms)]
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    """The metadata of one database version (replaced whole, never mutated)."""
+
+    state: int
+    version: str
+    metas: list[CollectionMeta]
+    by_id: dict[str, CollectionMeta]
+    queryables: dict[str, dict[str, dict[str, Any]]]
+    indicators: tuple[Indicator, ...]
+
+
+class PostgisStore(FeatureStore):
+    """Collections in a PostgreSQL/PostGIS database (schema: :mod:`corridor.store.pgschema`).
+
+    Nothing is read at construction; the first :meth:`refresh` (or any read) loads the
+    metadata.
+
+    Parameters
+    ----------
+    url
+        Database URL (``postgresql://user:pass@host:5432/db``).
+    pool_size, pool_timeout
+        Connections per process, and seconds a request waits for one (see
+        :class:`~corridor.store.pgpool.Database`).
+    """
+
+    def __init__(self, url: str, pool_size: int = 4, pool_timeout: float = 2.0) -> None:
+        self.db = Database(url, pool_size=pool_size, timeout=pool_timeout)
+        self._snap: _Snapshot | None = None
+        self._texts: dict[tuple[str, str], Any] = {}
+        self._lock = threading.Lock()
+
+    # --- metadata -------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        state = self.db.run(_state)
+        if self._snap is None or state != self._snap.state:
+            self._snap = self.db.run(_load_snapshot)
+
+    def check(self) -> None:
+        self.db.run(lambda c: c.execute("SELECT 1"))
+
+    def close(self) -> None:
+        self.db.close()
+
+    @property
+    def _s(self) -> _Snapshot:
+        if self._snap is None:
+            self.refresh()
+        assert self._snap is not None
+        return self._snap
+
+    @property
+    def version(self) -> str:
+        return self._s.version
+
+    def collections(self) -> list[CollectionMeta]:
+        return list(self._s.metas)
+
+    def collection(self, cid: str) -> CollectionMeta:
+        meta = self._s.by_id.get(cid)
+        if meta is None:
+            raise NotFound(f"collection {checks.shown(cid)} not found; expected one of "
+                           f"{', '.join(self._s.by_id)}")
+        return meta
+
+    def indicators(self) -> tuple[Indicator, ...]:
+        return self._s.indicators
+
+    def provenance(self, cid: str) -> dict[str, str]:
+        """What the import of layer ``cid`` recorded: ``source`` (file, format, encoding,
+        coordinate system) and ``imported`` (UTC time, ISO 8601), as LayerStore says.
+
+        Raises
+        ------
+        NotFound
+            If there is no such collection.
+        """
+        self.collection(cid)
+        entry = self.db.run(lambda c: c.execute(
+            "SELECT entry FROM corridor_collections WHERE id = %s", (cid,)).fetchone())
+        return {key: str((entry[0] if entry else {}).get(key) or "") for key in ("source", "imported")}
+
+    @property
+    def catalog_ids(self) -> frozenset[str]:
+        """Ids of the bundled catalog's collections (those no write changes but a new
+        ``corridor db load``)."""
+        return frozenset(m.id for m in self._s.metas if not m.editable)
+
+    def queryables(self, cid: str) -> dict[str, dict[str, Any]]:
+        self.collection(cid)
+        return self._s.queryables[cid]
+
+    # --- features -------------------------------------------------------------------------
+
+    def _rows(self, sql: str, params: Any) -> list[tuple[Any, ...]]:
+        return self.db.run(lambda c: c.execute(sql, params).fetchall())
+
+    def get(self, cid: str, fid: str) -> Feature:
+        meta = self.collection(cid)
+        rows = self._rows(f"SELECT {_COLUMNS} FROM corridor_features "
+                          "WHERE collection = %s AND fid = %s", (cid, fid))
+        if not rows:
+            raise NotFound(f"feature {checks.shown(fid)} not found in collection {cid!r}; "
+                           f"expected one of its {meta.count} feature ids")
+        return to_features(cid, rows)[0]
+
+    def locate(self, fid: str) -> Feature:
+        known = list(self._s.by_id)
+        rows = self._rows(f"SELECT collection, {_COLUMNS} FROM corridor_features "
+                          "WHERE fid = %s AND collection = ANY(%s)", (fid, known))
+        if not rows:
+            raise NotFound(f"feature id {checks.shown(fid)} not found in any collection")
+        first = min(rows, key=lambda r: known.index(r[0]))
+        return to_features(first[0], [first[1:]])[0]
+
+    def features(self, cid: str, ids: Sequence[str] | None = None) -> list[Feature]:
+        self.collection(cid)
+        if ids is None:
+            rows = self._rows(f"SELECT {_COLUMNS} FROM corridor_features WHERE collection = %s "
+                              "ORDER BY pos", (cid,))
+            return to_features(cid, rows)
+        rows = self._rows(f"SELECT {_COLUMNS} FROM corridor_features WHERE collection = %s "
+                          "AND fid = ANY(%s)", (cid, list(ids)))
+        found = {f.id: f for f in to_features(cid, rows)}
+        return [found[i] for i in ids if i in found]
+
+    def items(self, cid: str, query: ItemsQuery) -> ItemsPage:
+        meta = self.collection(cid)
+        criteria = self._criteria(cid, query)
+        where = and_(_F.c.collection == cid, *criteria)
+        if query.near is not None:
+            assert query.near_m is not None
+            if query.near_id is not None:
+                where = and_(where, _F.c.fid != query.near_id)
+            page, count = _near_queries(where, query.near, query.near_m, query.offset + query.limit)
+        else:
+            page = select(_F.c.fid, _F.c.doc, func.ST_AsBinary(_F.c.geom)).where(where).order_by(_F.c.pos)
+            count = select(func.count()).select_from(_F).where(where)
+        page = page.offset(query.offset).limit(query.limit)
+        everything = query.near is None and not criteria
+        page_sql, page_args = pgcql.compiled(page)
+        count_sql, count_args = pgcql.compiled(count)
+
+        def run(conn: Any) -> tuple[int, list[tuple[Any, ...]]]:
+            with conn.transaction():  # one snapshot for the count and the page
+                conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                rows = conn.execute(page_sql, page_args).fetchall()
+                matched = meta.count if everything else conn.execute(count_sql, count_args).fetchone()[0]
+            return int(matched), rows
+
+        matched, rows = self._filtered(run, query)
+        feats = to_features(cid, [r[:3] for r in rows])
+        if query.near is None:
+            return ItemsPage(matched, feats)
+        return ItemsPage(matched, feats, [float(r[3]) / 1000.0 for r in rows])
+
+    def _filtered(self, fn: Any, query: ItemsQuery) -> Any:
+        """Run an items query; a filter the database cannot evaluate (a GEOS error on an
+        odd literal) is the caller's mistake, as in the in-memory store."""
+        import psycopg
+
+        try:
+            return self.db.run(fn)
+        except psycopg.errors.DataError as exc:
+            raise InvalidParameter(f"filter cannot be evaluated: {exc}"[:400]) from None
+        except (psycopg.errors.InternalError, psycopg.ProgrammingError) as exc:
+            if query.filter is None:
+                raise
+            raise InvalidParameter(f"filter cannot be evaluated: {exc}"[:400]) from None
+
+    def _criteria(self, cid: str, q: ItemsQuery) -> list[Any]:
+        """SQL conditions of every criterion of ``q`` but ``near``."""
+        clauses: list[Any] = []
+        if q.bbox is not None:
+            clauses.append(func.ST_Intersects(_F.c.geom, func.ST_MakeEnvelope(*q.bbox, 4326)))
+        for name, value in q.equals.items():
+            if name not in self.queryables(cid):
+                clauses.append(false())
+            else:
+                doc = json.dumps({name: value}, ensure_ascii=False)
+                clauses.append(_F.c.properties.contains(cast(doc, JSONB)))
+        if q.q is not None:
+            pos = [p for p, _ in self._name_hits(cid, normalize(q.q))]
+            clauses.append(_F.c.pos == func.any(_bigints(pos)))
+        if q.industry is not None:
+            clauses.append(_F.c.industries.overlap(self._industry_terms(cid, expand(q.industry))))
+        if q.datetime_given and q.until_year is not None:
+            if "year" not in self.queryables(cid):
+                clauses.append(false())
+            else:
+                year = _F.c.properties["year"]
+                clauses.append(and_(func.jsonb_typeof(year) == "number",
+                                    year.astext.regexp_match(r"^-?[0-9]+$"),
+                                    year.astext.cast(pgcql.BigInteger) <= q.until_year))
+        if q.filter is not None:
+            clauses.append(pgcql.to_sql(q.filter, self.queryables(cid), q.filter_to_wgs84))
+        return clauses
+
+    # --- spatial and text primitives ------------------------------------------------------
+
+    def within(self, cid: str, origin: shapely.Geometry | Probe, meters: float) -> list[tuple[Feature, float]]:
+        return self.within_each([cid], origin, meters)[cid]
+
+    def within_each(
+        self, cids: Sequence[str], origin: shapely.Geometry | Probe, meters: float
+    ) -> dict[str, list[tuple[Feature, float]]]:
+        for cid in cids:
+            self.collection(cid)
+        if isinstance(origin, Probe):
+            origin = origin.geom
+        if not cids:
+            return {}
+        wkb = _wkb(origin)
+        rows = self._rows(
+            f"SELECT collection, {_COLUMNS}, ST_Distance(geog, ST_GeogFromWKB(%(o)s)) AS d "
+            "FROM corridor_features WHERE collection = ANY(%(c)s) "
+            "AND ST_DWithin(geog, ST_GeogFromWKB(%(o)s), %(m)s) ORDER BY d, pos",
+            {"o": wkb, "c": list(cids), "m": float(meters)})
+        out: dict[str, list[tuple[Feature, float]]] = {cid: [] for cid in cids}
+        for cid in cids:
+            mine = [r for r in rows if r[0] == cid]
+            out[cid] = list(zip(to_features(cid, [r[1:4] for r in mine]), (float(r[4]) for r in mine)))
+        return out
+
+    def nearest(self, cid: str, origin: shapely.Geometry, k: int) -> list[tuple[Feature, float]]:
+        self.collection(cid)
+        # Any k features bound the k-th nearest distance: take the index's k nearest on
+        # the sphere, then rank everything within the largest of their spheroid distances.
+        rows = self._rows(
+            f"""WITH knn AS (
+                  SELECT ST_Distance(geog, ST_GeogFromWKB(%(o)s)) AS d
+                  FROM corridor_features WHERE collection = %(c)s AND geom IS NOT NULL
+                  ORDER BY geog <-> ST_GeogFromWKB(%(o)s) LIMIT %(k)s)
+                SELECT {_COLUMNS}, ST_Distance(geog, ST_GeogFromWKB(%(o)s)) AS d
+                FROM corridor_features WHERE collection = %(c)s
+                AND ST_DWithin(geog, ST_GeogFromWKB(%(o)s), (SELECT max(d) FROM knn) + 0.01)
+                ORDER BY d, pos LIMIT %(k)s""",
+            {"o": _wkb(origin), "c": cid, "k": int(k)})
+        return list(zip(to_features(cid, [r[:3] for r in rows]), (float(r[3]) for r in rows)))
+
+    def intersecting(self, cid: str, geom: shapely.Geometry, areal_only: bool = False) -> list[Feature]:
+        self.collection(cid)
+        areal = "AND ST_Dimension(geom) = 2" if areal_only else ""
+        rows = self._rows(
+            f"SELECT {_COLUMNS} FROM corridor_features WHERE collection = %s "
+            f"AND ST_Intersects(geom, ST_GeomFromWKB(%s, 4326)) {areal} ORDER BY pos",
+            (cid, shapely.to_wkb(geom)))
+        return to_features(cid, rows)
+
+    def matching_industry(self, cid: str, terms: frozenset[str]) -> list[Feature]:
+        texts = self._industry_terms(cid, terms)
+        if not texts:
+            return []
+        rows = self._rows(f"SELECT {_COLUMNS} FROM corridor_features WHERE collection = %s "
+                          "AND industries && %s ORDER BY pos", (cid, texts))
+        return to_features(cid, rows)
+
+    def matching_name(self, cid: str, query: str) -> list[tuple[Feature, float]]:
+        hits = self._name_hits(cid, query)
+        if not hits:
+            return []
+        rows = self._rows(f"SELECT {_COLUMNS} FROM corridor_features WHERE collection = %s "
+                          "AND pos = ANY(%s) ORDER BY pos", (cid, [p for p, _ in hits]))
+        return list(zip(to_features(cid, rows), (s for _, s in hits)))
+
+    # --- writes (user layers; the catalog comes from `corridor db load`) -----------------
+
+    @property
+    def writable(self) -> bool:
+        return True
+
+    def _write(self, fn: Any) -> Any:
+        """Run a write transaction (never retried: it may have committed), then catch up."""
+        try:
+            return self.db.run(fn, retry=False)
+        finally:
+            self.refresh()
+
+    def put_layer(self, layer: NewLayer) -> CollectionMeta:
+        indicators = self.indicators()
+        self._write(lambda c: pgwrite.put_layer(c, layer, indicators))
+        return self.collection(layer.id)
+
+    def drop_layer(self, cid: str) -> None:
+        self.collection(cid)
+        self._write(lambda c: pgwrite.drop_layer(c, cid))
+
+    def create(self, cid: str, feature: Mapping[str, Any]) -> Feature:
+        self.collection(cid)
+        return self._write(lambda c: pgwrite.create(c, cid, feature))  # type: ignore[no-any-return]
+
+    def replace(self, cid: str, fid: str, feature: Mapping[str, Any]) -> Feature:
+        self.collection(cid)
+        return self._write(lambda c: pgwrite.replace(c, cid, fid, feature))  # type: ignore[no-any-return]
+
+    def delete(self, cid: str, fid: str) -> None:
+        self.collection(cid)
+        self._write(lambda c: pgwrite.delete(c, cid, fid))
+
+    # --- vector tiles ---------------------------------------------------------------------
+
+    def tile(self, cid: str, z: int, x: int, y: int) -> bytes:
+        """The Mapbox Vector Tile of ``cid`` at WebMercatorQuad ``z``/``x``/``y``, built by
+        ``ST_AsMVT`` in the database (empty bytes: no feature), as
+        :mod:`corridor.tiles` describes it: one layer named ``cid``, extent 4096, a
+        128-unit buffer, properties ``id``, ``name_zh``, ``name_en``; a tile of more than
+        1,000 points keeps the first point (data order) of each 128-unit cell, with ``n``.
+
+        Raises
+        ------
+        NotFound
+            For an unknown collection.
+        """
+        meta = self.collection(cid)
+        size = 2 * _HALF_WORLD / 2**z
+        minx, maxy = -_HALF_WORLD + x * size, _HALF_WORLD - y * size
+        pad = size * TILE_BUFFER / TILE_EXTENT
+        west, south = _lonlat(minx - pad, maxy - size - pad)
+        east, north = _lonlat(minx + size + pad, maxy + pad)
+        # thinning cells from lon/lat directly: Web Mercator x is R * lon (radians) and
+        # y is R * ln(tan(45 deg + lat / 2)); a cell is THIN_CELL tile units
+        cells = TILE_EXTENT / size / THIN_CELL * _RADIUS
+        params = {"c": cid, "z": z, "x": x, "y": y, "w": west, "s": south, "e": east,
+                  "n": north, "w0": math.degrees(minx / _RADIUS), "kx": cells * math.pi / 180,
+                  "y0": maxy / _RADIUS, "ky": cells, "thin": THIN_ABOVE,
+                  "extent": TILE_EXTENT, "buffer": TILE_BUFFER,
+                  # a point layer needs no per-row geometry type test
+                  "points": meta.geometry_types == ("Point",)}
+
+        def run(conn: Any) -> Any:
+            with conn.transaction():
+                # the kept rows (a thousand or so) are then read by position through the
+                # index; a dense tile's points are grouped in memory, not sorted on disk
+                conn.execute("SET LOCAL work_mem = '64MB'")
+                conn.execute("SET LOCAL enable_hashjoin = off")
+                conn.execute("SET LOCAL enable_mergejoin = off")
+                return conn.execute(_TILE_SQL, params).fetchone()
+
+        row = self.db.run(run)
+        return bytes(row[0]) if row and row[0] else b""
+
+    # --- text matching in Python, over columns cached per collection version --------------
+
+    def _text_column(self, cid: str, what: str) -> Any:
+        meta = self.collection(cid)
+        key = (f"{what}:{cid}", meta.version)
+        hit = self._texts.get(key)
+        if hit is not None:
+            return hit
+        if what == "names":
+            value: Any = self._rows("SELECT pos, names FROM corridor_features WHERE collection = %s "
+                                    "AND cardinality(names) > 0 ORDER BY pos", (cid,))
+        else:
+            value = [r[0] for r in self._rows(
+                "SELECT DISTINCT unnest(industries) FROM corridor_features WHERE collection = %s",
+                (cid,))]
+        with self._lock:
+            if len(self._texts) >= _TEXT_CACHE:
+                self._texts.clear()
+            self._texts[key] = value
+        return value
+
+    def _name_hits(self, cid: str, query: str) -> list[tuple[int, float]]:
+        """(position, best score) of every feature whose names match ``query``, in data order."""
+        out = []
+        for pos, names in self._text_column(cid, "names"):
+            scores = [s for n in names if (s := name_score(query, n)) is not None]
+            if scores:
+                out.append((int(pos), max(scores)))
+        return out
+
+    def _industry_terms(self, cid: str, terms: frozenset[str]) -> list[str]:
+        """The collection's industry texts that match ``terms``."""
+        return [t for t in self._text_column(cid, "industries") if term_matches(terms, (t,))]
+
+
+#: Vector tiles (the values of :mod:`corridor.tiles`): tile units across a tile, buffer and
+#: thinning cell in tile units, and the point count above which a tile is thinned.
+TILE_EXTENT, TILE_BUFFER, THIN_CELL, THIN_ABOVE = 4096, 128, 128, 1000
+_RADIUS = 6378137.0
+_HALF_WORLD = math.pi * _RADIUS
+
+
+def _lonlat(mx: float, my: float) -> tuple[float, float]:
+    """Web Mercator metres as lon/lat degrees (clamped to the Mercator world)."""
+    mx = max(-_HALF_WORLD, min(_HALF_WORLD, mx))
+    my = max(-_HALF_WORLD, min(_HALF_WORLD, my))
+    return math.degrees(mx / _RADIUS), math.degrees(math.atan(math.sinh(my / _RADIUS)))
+
+_TILE_SQL = """
+WITH c AS MATERIALIZED (
+    SELECT f.pos, f.geom, (%(points)s OR GeometryType(f.geom) = 'POINT') AS pt
+    FROM corridor_features f
+    WHERE f.collection = %(c)s
+      AND f.geom && ST_MakeEnvelope(%(w)s, %(s)s, %(e)s, %(n)s, 4326)
+      AND (%(points)s OR GeometryType(f.geom) = 'POINT'
+           OR ST_Intersects(f.geom, ST_MakeEnvelope(%(w)s, %(s)s, %(e)s, %(n)s, 4326)))),
+points AS MATERIALIZED (SELECT count(*) AS n FROM c WHERE pt),
+kept AS MATERIALIZED (
+    SELECT pos, NULL::bigint AS n FROM c WHERE NOT pt OR (SELECT n FROM points) <= %(thin)s
+    UNION ALL
+    SELECT min(pos), count(*) FROM c WHERE pt AND (SELECT n FROM points) > %(thin)s
+    GROUP BY floor((ST_X(geom) - %(w0)s) * %(kx)s),
+             floor((%(y0)s - ln(tan(radians(45 + ST_Y(geom) / 2)))) * %(ky)s))
+SELECT ST_AsMVT(m, %(c)s, %(extent)s, 'geom') FROM (
+    SELECT ST_AsMVTGeom(ST_Transform(f.geom, 3857), ST_TileEnvelope(%(z)s, %(x)s, %(y)s),
+                        %(extent)s, %(buffer)s, true) AS geom,
+           f.fid AS id,
+           CASE WHEN jsonb_typeof(f.properties->'name_zh') = 'string'
+                THEN NULLIF(f.properties->>'name_zh', '') END AS name_zh,
+           CASE WHEN jsonb_typeof(f.properties->'name_en') = 'string'
+                THEN NULLIF(f.properties->>'name_en', '') END AS name_en,
+           kept.n
+    FROM kept JOIN corridor_features f ON f.collection = %(c)s AND f.pos = kept.pos
+    ORDER BY kept.pos) m
+WHERE m.geom IS NOT NULL
+"""
+
+
+#: Bound of the relative difference between a distance on PostGIS's mean sphere and on the
+#: WGS84 spheroid (the radii of curvature span 0.9944 to 1.0045 of the mean radius), with room.
+SPHERE_ERROR = 0.007
+
+
+def _near_queries(where: Any, near: shapely.Geometry, meters: float, first: int) -> tuple[Any, Any]:
+    """The page query (ordered by exact distance, then position) and the count query of the
+    features matching ``where`` within ``meters`` of ``near``, for a page ending at ``first``.
+
+    The count decides most features on the sphere (cheap) and computes the spheroid distance
+    only in the thin band where the two could disagree. The page asks the index for the
+    ``first`` nearest (KNN order, on the sphere), then ranks exactly every feature within
+    the largest of their spheroid distances: any ``first`` features bound the true
+    ``first``-th distance, so nothing is missed.
+    """
+    origin = _geography(near)
+    geog = _F.c.geog
+    inner = max(meters * (1 - SPHERE_ERROR) - 0.5, 0.0)
+    member = and_(func.ST_DWithin(geog, origin, meters * (1 + SPHERE_ERROR) + 0.5, False),
+                  or_(func.ST_DWithin(geog, origin, inner, False),
+                      func.ST_DWithin(geog, origin, meters)))
+    count = select(func.count()).select_from(_F).where(where, member)
+    knn = (select(func.ST_Distance(geog, origin).label("d"))
+           .where(where, func.ST_DWithin(geog, origin, meters))
+           .order_by(geog.op("<->")(origin)).limit(first).cte("knn"))
+    reach = func.least(meters, select(func.max(knn.c.d)).scalar_subquery() + 0.01)
+    dist = func.ST_Distance(geog, origin).label("d")
+    page = (select(_F.c.fid, _F.c.doc, func.ST_AsBinary(_F.c.geom), dist)
+            .where(where, func.ST_DWithin(geog, origin, reach))
+            .order_by(literal_column("d"), _F.c.pos))
+    return page, count
+
+
+def _wkb(origin: shapely.Geometry) -> bytes:
+    """WKB of a distance origin, its edges densified as the stored geographies' are."""
+    if not isinstance(origin, shapely.Point):
+        origin = shapely.segmentize(origin, DENSIFY_DEG)
+    return bytes(shapely.to_wkb(origin))
+
+
+def _geography(geom: shapely.Geometry) -> Any:
+    return func.ST_GeogFromWKB(pgcql.bindparam(None, _wkb(geom), type_=pgcql.LargeBinary))
+
+
+def _bigints(values: list[int]) -> Any:
+    from sqlalchemy.dialects.postgresql import ARRAY
+
+    return pgcql.bindparam(None, values, type_=ARRAY(pgcql.BigInteger))
+
+
+_NO_SCHEMA = ("the database has no corridor schema (or an old one); run `corridor db init`, "
+              "then `corridor db load`")
+
+
+def _state(conn: Any) -> int:
+    """The database's write counter (one indexed read)."""
+    import psycopg
+
+    try:
+        return int(conn.execute("SELECT version FROM corridor_state").fetchone()[0])
+    except psycopg.errors.UndefinedTable:
+        raise Unavailable(_NO_SCHEMA) from None
+
+
+def _load_snapshot(conn: Any) -> _Snapshot:
+    if LATEST not in applied(conn):
+        raise Unavailable(_NO_SCHEMA)
+    with conn.transaction():
+        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        state, indicators, catalog = conn.execute(
+            "SELECT version, indicators, catalog FROM corridor_state").fetchone()
+        rows = conn.execute(
+            "SELECT id, entry, editable, version, count, extent, queryables "
+            "FROM corridor_collections ORDER BY position, id").fetchall()
+    metas, queryables = [], {}
+    digest = hashlib.sha256(catalog.encode())
+    for cid, entry, editable, version, count, extent, qables in rows:
+        metas.append(CollectionMeta(
+            id=cid, group=entry.get("group", "plan"), title_zh=entry.get("title_zh", cid),
+            title_en=entry.get("title_en", cid), description_zh=entry.get("description_zh", ""),
+            description_en=entry.get("description_en", ""),
+            geometry_types=tuple(entry.get("geometry", ())), roles=frozenset(entry.get("roles", [])),
+            count=int(count), extent=tuple(extent) if extent else None, version=version,
+            editable=editable, indicator=entry.get("indicator") or None))
+        queryables[cid] = qables
+        digest.update(f"|{cid}:{version}".encode())
+    inds = tuple(Indicator(**i) for i in indicators)
+    return _Snapshot(int(state), digest.hexdigest()[:16], metas, {m.id: m for m in metas},
+                     queryables, inds)
