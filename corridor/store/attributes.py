@@ -61,7 +61,7 @@ class Attributes:
             positions={f.id: i for i, f in enumerate(features)},
             queryables=queryables,
             columns=columns,
-            names=[[normalize(n) for n in _strings(p, NAME_FIELDS)] for p in props_list],
+            names=[[normalize(n) for n in strings(p, NAME_FIELDS)] for p in props_list],
             industries={t: np.unique(np.asarray(v, dtype=np.intp)) for t, v in industries.items()},
             frame=frame,
         )
@@ -117,7 +117,7 @@ class Attributes:
         return np.flatnonzero([isinstance(v, int) and v <= year for v in column]).astype(np.intp)
 
 
-def _strings(props: dict[str, Any], fields: Sequence[str]) -> list[str]:
+def strings(props: dict[str, Any], fields: Sequence[str]) -> list[str]:
     out: list[str] = []
     for f in fields:
         v = props.get(f)

@@ -74,11 +74,21 @@ _GEOMETRY_TYPES = {
 }
 
 
-_SCHEMA_OF_TYPE: dict[str, dict[str, str]] = {
+SCHEMA_OF_TYPE: dict[str, dict[str, str]] = {
     "TEXT": {"type": "string"}, "REAL": {"type": "number"}, "FLOAT": {"type": "number"},
     "DOUBLE": {"type": "number"}, "BOOLEAN": {"type": "boolean"},
     "DATE": {"type": "string", "format": "date"}, "DATETIME": {"type": "string", "format": "date-time"},
 }
+
+
+def column_queryables(types: Mapping[str, str], geometry_types: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """A layer's queryables from its columns' declared SQL types, ``geometry`` last."""
+    out: dict[str, dict[str, Any]] = {}
+    for name, typ in types.items():
+        schema = SCHEMA_OF_TYPE.get(typ) or ({"type": "integer"} if "INT" in typ else {"type": "string"})
+        out[name] = {"title": name, **schema}
+    out["geometry"] = geometry_queryable(geometry_types)
+    return out
 
 
 def check_layer_id(value: str) -> str:
@@ -97,7 +107,7 @@ def check_layer_id(value: str) -> str:
     return value
 
 
-def _feature_bytes(fid: str, geojson: str, props: dict[str, Any]) -> bytes:
+def feature_bytes(fid: str, geojson: str, props: dict[str, Any]) -> bytes:
     """The GeoJSON Feature text in the layout :class:`~corridor.model.Feature` documents."""
     return (
         '{"type":"Feature","id":' + json.dumps(fid, ensure_ascii=False) + ',"geometry":' + geojson
@@ -132,12 +142,7 @@ class _Layer:
     def queryables(self) -> dict[str, dict[str, Any]]:
         """The layer's columns as JSON-schema snippets, from its table's declared types (so
         they hold whatever edits come), ``geometry`` last."""
-        out: dict[str, dict[str, Any]] = {}
-        for name, typ in self.types.items():
-            schema = _SCHEMA_OF_TYPE.get(typ) or ({"type": "integer"} if "INT" in typ else {"type": "string"})
-            out[name] = {"title": name, **schema}
-        out["geometry"] = geometry_queryable(self.geometry_types)
-        return out
+        return column_queryables(self.types, self.geometry_types)
 
     def attributes(self) -> tuple[Attributes, IntArray]:
         """Attribute lookups over the features in slot order, and that order (built once per
@@ -283,7 +288,7 @@ class LayerStore(FeatureStore):
             if v is None:
                 continue
             props[c] = bool(v) if types[c] == "BOOLEAN" else v
-        return Feature(cid, fid, props, geom, _feature_bytes(fid, geojson or "null", props))
+        return Feature(cid, fid, props, geom, feature_bytes(fid, geojson or "null", props))
 
     def _catch_up(self, layer: _Layer) -> None:
         """Replay the rows other connections changed since ``layer.seq``."""
@@ -533,11 +538,11 @@ class LayerStore(FeatureStore):
     def create(self, cid: str, feature: Mapping[str, Any]) -> Feature:
         with self._writing():
             layer = self._get(cid)
-            fid = _feature_id(feature) or uuid.uuid4().hex[:12]
+            fid = feature_id(feature) or uuid.uuid4().hex[:12]
             if fid in layer.slot_of:
                 raise Conflict(f"feature {fid!r} exists in collection {cid!r}; replace it with PUT "
                                "or create it without an id")
-            geom, values = self._row(layer, feature)
+            geom, values = check_feature(layer.id, layer.types, layer.geometry_types, feature)
             names = ["id", gpkg.GEOM, *values]
             cur = self._write(layer, "put",
                               f'INSERT INTO "{gpkg.TABLE}" ({", ".join(map(_q, names))}) '
@@ -551,11 +556,11 @@ class LayerStore(FeatureStore):
             slot = layer.slot_of.get(fid)
             if slot is None:
                 raise NotFound(f"feature {checks.shown(fid)} not found in collection {cid!r}")
-            given = _feature_id(feature)
+            given = feature_id(feature)
             if given is not None and given != fid:
                 raise InvalidParameter(f"the body's id {given!r} differs from the URL's {fid!r}; "
                                        "expected the same id or none")
-            geom, values = self._row(layer, feature)
+            geom, values = check_feature(layer.id, layer.types, layer.geometry_types, feature)
             for c in layer.types:  # properties not given are cleared: a replace is whole
                 if c != "id":
                     values.setdefault(c, None)
@@ -588,38 +593,47 @@ class LayerStore(FeatureStore):
         layer.seq = int(seq)  # type: ignore[arg-type]
         return slot
 
-    @staticmethod
-    def _row(layer: _Layer, feature: Mapping[str, Any]) -> tuple[shapely.Geometry, dict[str, Any]]:
-        """The geometry and column values of a GeoJSON Feature checked against the layer."""
-        if not isinstance(feature, Mapping) or feature.get("type") != "Feature":
-            raise InvalidParameter("expected a GeoJSON Feature object ({\"type\": \"Feature\", ...})")
-        if feature.get("geometry") is None:
-            raise InvalidParameter("the feature has no geometry; expected a GeoJSON geometry in lon/lat")
-        geom = parse_geometry(feature["geometry"])
-        if geom.geom_type not in layer.geometry_types:
-            raise InvalidParameter(f"geometry type {geom.geom_type} does not fit collection "
-                                   f"{layer.id!r}; expected {' or '.join(layer.geometry_types)}")
-        props = feature.get("properties") or {}
-        if not isinstance(props, Mapping):
-            raise InvalidParameter("properties must be a JSON object")
-        values: dict[str, Any] = {}
-        for name, value in props.items():
-            if name == "id":
-                continue
-            typ = layer.types.get(name)
-            if typ is None:
-                raise InvalidParameter(
-                    f"property {checks.shown(name)} is not in collection {layer.id!r}; expected "
-                    f"some of {', '.join(c for c in layer.types if c != 'id') or '(no properties)'}")
-            values[name] = _column_value(name, value, typ)
-        return geom, values
+
+def check_feature(layer_id: str, types: Mapping[str, str], geometry_types: Sequence[str],
+                  feature: Mapping[str, Any]) -> tuple[shapely.Geometry, dict[str, Any]]:
+    """The geometry and column values of a GeoJSON Feature checked against a layer: its id,
+    its columns' declared SQL types and its geometry types (every store that takes edits
+    applies these rules, with these messages).
+
+    Raises
+    ------
+    InvalidParameter
+        Naming what does not fit and what was expected.
+    """
+    if not isinstance(feature, Mapping) or feature.get("type") != "Feature":
+        raise InvalidParameter("expected a GeoJSON Feature object ({\"type\": \"Feature\", ...})")
+    if feature.get("geometry") is None:
+        raise InvalidParameter("the feature has no geometry; expected a GeoJSON geometry in lon/lat")
+    geom = parse_geometry(feature["geometry"])
+    if geom.geom_type not in geometry_types:
+        raise InvalidParameter(f"geometry type {geom.geom_type} does not fit collection "
+                               f"{layer_id!r}; expected {' or '.join(geometry_types)}")
+    props = feature.get("properties") or {}
+    if not isinstance(props, Mapping):
+        raise InvalidParameter("properties must be a JSON object")
+    values: dict[str, Any] = {}
+    for name, value in props.items():
+        if name == "id":
+            continue
+        typ = types.get(name)
+        if typ is None:
+            raise InvalidParameter(
+                f"property {checks.shown(name)} is not in collection {layer_id!r}; expected "
+                f"some of {', '.join(c for c in types if c != 'id') or '(no properties)'}")
+        values[name] = _column_value(name, value, typ)
+    return geom, values
 
 
 def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _feature_id(feature: Mapping[str, Any]) -> str | None:
+def feature_id(feature: Mapping[str, Any]) -> str | None:
     """The id a client gave a feature (``id``, else ``properties.id``), as text."""
     fid = feature.get("id") if isinstance(feature, Mapping) else None
     if fid is None and isinstance(feature, Mapping) and isinstance(feature.get("properties"), Mapping):

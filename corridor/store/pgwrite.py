@@ -20,8 +20,7 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from types import SimpleNamespace
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -32,14 +31,14 @@ from corridor import checks
 from corridor.errors import Conflict, DataError, InvalidParameter, NotFound, ReadOnly
 from corridor.indicators import check_indicator
 from corridor.model import USER_GROUP, Feature, Indicator, NewLayer
-from corridor.store.attributes import INDUSTRY_FIELDS, NAME_FIELDS, _strings, geometry_queryable
+from corridor.store.attributes import INDUSTRY_FIELDS, NAME_FIELDS, strings
 from corridor.store.base import FeatureStore
 from corridor.store.layers import (
-    _SCHEMA_OF_TYPE,
-    LayerStore,
-    _feature_bytes,
-    _feature_id,
+    check_feature,
     check_layer_id,
+    column_queryables,
+    feature_bytes,
+    feature_id,
 )
 from corridor.textmatch import normalize
 
@@ -85,7 +84,7 @@ def _texts(props: Mapping[str, Any]) -> tuple[list[str], list[str]]:
     """Normalised names and raw industry terms of a feature (what name and industry search
     read)."""
     p = dict(props)
-    return [normalize(n) for n in _strings(p, NAME_FIELDS)], _strings(p, INDUSTRY_FIELDS)
+    return [normalize(n) for n in strings(p, NAME_FIELDS)], strings(p, INDUSTRY_FIELDS)
 
 
 def _extent(bounds: list[Sequence[float]]) -> list[float] | None:
@@ -225,12 +224,7 @@ def column_types(frame: Any) -> dict[str, str]:
 
 def layer_queryables(types: Mapping[str, str], geometry_types: Sequence[str]) -> dict[str, Any]:
     """A layer's queryables from its declared column types, as LayerStore gives them."""
-    out: dict[str, Any] = {}
-    for name, typ in types.items():
-        schema = _SCHEMA_OF_TYPE.get(typ) or ({"type": "integer"} if "INT" in typ else {"type": "string"})
-        out[name] = {"title": name, **schema}
-    out["geometry"] = geometry_queryable(geometry_types)
-    return out
+    return column_queryables(types, geometry_types)
 
 
 def _scalar(value: Any, typ: str) -> Any:
@@ -262,7 +256,7 @@ def layer_row(fid: str, types: Mapping[str, str], values: Mapping[str, Any],
               geom: shapely.Geometry | None) -> Row:
     props = layer_properties(fid, types, values)
     text = "null" if geom is None else shapely.to_geojson(geom)
-    return Row(fid, props, _feature_bytes(fid, text, props).decode(), geom)
+    return Row(fid, props, feature_bytes(fid, text, props).decode(), geom)
 
 
 def spatial_order(geoms: Any) -> np.ndarray:
@@ -398,8 +392,7 @@ def _editable(conn: Any, cid: str) -> _Target:
 def _checked(target: _Target, feature: Mapping[str, Any]) -> tuple[shapely.Geometry, dict[str, Any]]:
     """The geometry and column values of a GeoJSON Feature, checked as LayerStore checks
     (the same function, so the same rules and messages)."""
-    layer = SimpleNamespace(id=target.id, types=target.types, geometry_types=target.geometry_types)
-    return LayerStore._row(cast(Any, layer), feature)
+    return check_feature(target.id, target.types, target.geometry_types, feature)
 
 
 def _on_edge(bounds: Sequence[float], extent: list[float] | None) -> bool:
@@ -448,7 +441,7 @@ def create(conn: Any, cid: str, feature: Mapping[str, Any]) -> Feature:
     with conn.transaction():
         lock_state(conn)
         t = _editable(conn, cid)
-        fid = _feature_id(feature) or uuid.uuid4().hex[:12]
+        fid = feature_id(feature) or uuid.uuid4().hex[:12]
         if conn.execute("SELECT 1 FROM corridor_features WHERE collection = %s AND fid = %s",
                         (cid, fid)).fetchone():
             raise Conflict(f"feature {fid!r} exists in collection {cid!r}; replace it with PUT "
@@ -465,7 +458,7 @@ def replace(conn: Any, cid: str, fid: str, feature: Mapping[str, Any]) -> Featur
         lock_state(conn)
         t = _editable(conn, cid)
         old = _old_bounds(conn, cid, fid)
-        given = _feature_id(feature)
+        given = feature_id(feature)
         if given is not None and given != fid:
             raise InvalidParameter(f"the body's id {given!r} differs from the URL's {fid!r}; "
                                    "expected the same id or none")
