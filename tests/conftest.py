@@ -59,10 +59,10 @@ IN_CI = __import__("os").environ.get("CI", "").lower() == "true"
 STORE_KINDS = ["embedded", pytest.param("postgis", marks=pytest.mark.postgis)]
 
 
-@pytest.fixture(scope="session")
-def pg_cluster():
-    """A PostgreSQL + PostGIS server for this session (see tests/pg.py); skipped where the
-    server packages are missing, except in CI, where that fails."""
+@contextmanager
+def new_pg_cluster():
+    """A throwaway PostgreSQL + PostGIS server (see tests/pg.py), destroyed on exit; the test
+    is skipped where the server packages are missing, except in CI, where that fails."""
     from pg import Cluster, server_bin
 
     bindir = server_bin()
@@ -77,6 +77,13 @@ def pg_cluster():
         yield cluster
     finally:
         cluster.destroy()
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A PostgreSQL + PostGIS server for this session."""
+    with new_pg_cluster() as cluster:
+        yield cluster
 
 
 @pytest.fixture()

@@ -9,7 +9,7 @@ import threading
 import time
 
 import pytest
-from conftest import IN_CI, MINI_GEODATA, load_into, new_schema
+from conftest import MINI_GEODATA, load_into, new_pg_cluster, new_schema
 from datafiles import synthetic_frame
 from test_faults import Load, server
 from test_layers_served import ROUNDS, request, statuses
@@ -27,19 +27,8 @@ NO_HANG_S = 8.0
 @pytest.fixture()
 def own_cluster():
     """A PostgreSQL server of its own (these tests stop and restart it)."""
-    from pg import Cluster, server_bin
-
-    bindir = server_bin()
-    if bindir is None:
-        reason = "no PostgreSQL + PostGIS server binaries (apt-get install postgresql postgresql-15-postgis-3)"
-        if IN_CI:
-            pytest.fail(f"PostGIS tests cannot run in CI: {reason}")
-        pytest.skip(reason)
-    cluster = Cluster(bindir).init()
-    try:
+    with new_pg_cluster() as cluster:
         yield cluster
-    finally:
-        cluster.destroy()
 
 
 def _database(cluster, layers=()) -> str:
