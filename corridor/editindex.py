@@ -33,7 +33,7 @@ from corridor.geodesic import (
     points_to_geometry_m,
     scale_bounds,
 )
-from corridor.geoindex import Probe, metric_envelope, metric_image, probe
+from corridor.geoindex import Probe, check_radius, metric_envelope, metric_image, probe
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
@@ -196,8 +196,7 @@ class EditableIndex:
         ValueError
             If ``origin`` is empty or ``meters`` is negative or not finite.
         """
-        if not np.isfinite(meters) or meters < 0:
-            raise ValueError(f"distance {meters!r} m; expected a finite number >= 0")
+        check_radius(meters)
         p = probe(origin)
         xmin, ymin, xmax, ymax = (float(v) for v in shapely.bounds(p.metric))
         try:

@@ -57,6 +57,12 @@ class Probe:
     xy: tuple[float, float] | None = None
 
 
+def check_radius(meters: float) -> None:
+    """Raise ValueError unless ``meters`` is a finite distance >= 0."""
+    if not np.isfinite(meters) or meters < 0:
+        raise ValueError(f"distance {meters!r} m; expected a finite number >= 0")
+
+
 def probe(origin: shapely.Geometry | Probe) -> Probe:
     """Prepare ``origin`` (lon/lat) for distance queries; a :class:`Probe` is returned as is.
 
@@ -181,8 +187,7 @@ class GeodesicIndex:
         ValueError
             If ``origin`` is empty or ``meters`` is negative or not finite.
         """
-        if not np.isfinite(meters) or meters < 0:
-            raise ValueError(f"distance {meters!r} m; expected a finite number >= 0")
+        check_radius(meters)
         p = probe(origin)
         if self.points_only and p.xy is not None:
             return self._within_point(p, float(meters), distances)
