@@ -12,6 +12,7 @@ import textwrap
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyogrio
 import pytest
 import shapely
@@ -315,3 +316,17 @@ def test_threads_read_while_others_edit_and_import(layers, tmp_path):
     assert layers.collection("other").count == 2000
     if isinstance(layers, LayerStore):  # the files say the same to a new reader
         assert LayerStore(tmp_path / "layers").collection("firms").count == 3020
+
+
+def test_equality_on_a_column_with_gaps(tmp_path):
+    """A boolean (or any) column with missing values is still a queryable of the layer, and
+    equality on it finds exactly the rows holding that value (brute force on the frame)."""
+    frame = synthetic_frame(400, seed=4)
+    frame["listed"] = frame["listed"].astype("boolean")  # pandas nullable: missing stays missing
+    frame.loc[::3, "listed"] = pd.NA  # gaps
+    store = LayerStore(tmp_path / "l")
+    store.put_layer(NewLayer("firms", frame))
+    assert store.queryables("firms")["listed"]["type"] == "boolean"
+    want = sorted(frame.loc[frame["listed"].eq(True), "id"])
+    got = store.items("firms", ItemsQuery(limit=1000, equals={"listed": True}))
+    assert sorted(f.id for f in got.features) == want and got.matched == len(want) > 0

@@ -156,12 +156,15 @@ def queryables_of(
             typ = "string"
         else:
             typ = None
-        if typ is None or not present:
+        if not present or not all(isinstance(v, (bool, int, float, str)) for v in present):
             continue
-        out[name] = {"title": name, "type": typ}
+        # every scalar property gets a value column: a store whose queryables come from a
+        # declared schema (user layers) compares on it even where values are missing
         column = np.empty(len(values), dtype=object)
         column[:] = values
         columns[name] = column
+        if typ is not None:
+            out[name] = {"title": name, "type": typ}
     out["geometry"] = geometry_queryable(geometry_types)
     return out, columns
 
