@@ -33,7 +33,7 @@ from corridor.geodesic import (
     points_to_geometry_m,
     scale_bounds,
 )
-from corridor.geoindex import Probe, check_radius, metric_envelope, metric_image, probe
+from corridor.geoindex import Probe, check_k, check_radius, metric_envelope, metric_image, probe
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
@@ -220,8 +220,7 @@ class EditableIndex:
         ValueError
             If ``k`` < 1 or ``origin`` is empty.
         """
-        if k < 1:
-            raise ValueError(f"k={k!r}; expected an integer >= 1")
+        check_k(k)
         n = len(self)
         if n == 0:
             return _NONE, np.zeros(0)

@@ -63,6 +63,12 @@ def check_radius(meters: float) -> None:
         raise ValueError(f"distance {meters!r} m; expected a finite number >= 0")
 
 
+def check_k(k: int) -> None:
+    """Raise ValueError unless ``k`` (how many nearest) is at least 1."""
+    if k < 1:
+        raise ValueError(f"k={k!r}; expected an integer >= 1")
+
+
 def probe(origin: shapely.Geometry | Probe) -> Probe:
     """Prepare ``origin`` (lon/lat) for distance queries; a :class:`Probe` is returned as is.
 
@@ -308,8 +314,7 @@ class GeodesicIndex:
         ValueError
             If ``k`` < 1 or ``origin`` is empty.
         """
-        if k < 1:
-            raise ValueError(f"k={k!r}; expected an integer >= 1")
+        check_k(k)
         n = len(self)
         if n <= max(4 * k, 64):
             d = self.distances_m(origin)

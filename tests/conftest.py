@@ -119,12 +119,12 @@ def store_kind(request) -> str:
     return request.param
 
 
-def postgis_with(request, catalog=None, layers=()) -> str:
+def postgis_with(request, catalog=None, layers=(), cluster=None) -> str:
     """URL of a new PostGIS database holding the store ``catalog`` (if given) and the
-    :class:`~corridor.model.NewLayer` s ``layers``."""
+    :class:`~corridor.model.NewLayer` s ``layers``, on ``cluster`` (default: the session's)."""
     from corridor.store.postgis import PostgisStore
 
-    url = new_schema(request.getfixturevalue("pg_cluster"))
+    url = new_schema(cluster if cluster is not None else request.getfixturevalue("pg_cluster"))
     if catalog is not None:
         load_into(url, catalog)
     if layers:

@@ -9,7 +9,7 @@ import threading
 import time
 
 import pytest
-from conftest import MINI_GEODATA, load_into, new_pg_cluster, new_schema
+from conftest import MINI_GEODATA, new_pg_cluster, postgis_with
 from datafiles import synthetic_frame
 from test_faults import Load, server
 from test_layers_served import ROUNDS, request, statuses
@@ -34,17 +34,8 @@ def own_cluster():
 def _database(cluster, layers=()) -> str:
     """A database holding the SYNTHETIC mini catalog and ``layers``."""
     from corridor.store import MemoryStore
-    from corridor.store.postgis import PostgisStore
 
-    url = new_schema(cluster)
-    load_into(url, MemoryStore.load(MINI_GEODATA))
-    store = PostgisStore(url)
-    try:
-        for layer in layers:
-            store.put_layer(layer)
-    finally:
-        store.close()
-    return url
+    return postgis_with(None, MemoryStore.load(MINI_GEODATA), layers, cluster)
 
 
 def test_two_replicas_follow_each_others_writes(pg_cluster, monkeypatch):
