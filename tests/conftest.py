@@ -190,13 +190,17 @@ def _app_of(request, store_kind, geodata, src):
 @pytest.fixture(scope="session")
 def any_mini_app(request, store_kind, mini_store):
     """The app over the SYNTHETIC mini data: in memory, or from a PostGIS database holding it."""
-    return _app_of(request, store_kind, str(MINI_GEODATA), mini_store)
+    app = _app_of(request, store_kind, str(MINI_GEODATA), mini_store)
+    yield app
+    app.extensions["corridor_store"].close()
 
 
 @pytest.fixture(scope="session")
 def any_app(request, store_kind, store):
     """The app over the bundled data: in memory, or from a PostGIS database holding it."""
-    return _app_of(request, store_kind, None, store)
+    app = _app_of(request, store_kind, None, store)
+    yield app
+    app.extensions["corridor_store"].close()
 
 
 @pytest.fixture(scope="session")

@@ -16,6 +16,17 @@ TOKEN = "s3cret-token-for-tests"
 POINT = {"type": "Point", "coordinates": [120.38, 36.07]}
 
 
+_apps: list = []
+
+
+@pytest.fixture(autouse=True)
+def _close_apps():
+    """Every app a test made gives back its database connections when the test ends."""
+    yield
+    while _apps:
+        _apps.pop().extensions["corridor_store"].close()
+
+
 def make_app(where, token: str = "", geodata: str | None = str(MINI_GEODATA), **config):
     """An app over ``geodata`` (the SYNTHETIC mini catalog; None: the bundled data, whose
     real districts the upload checks test points against) and the layers of ``where`` (a
@@ -27,7 +38,9 @@ def make_app(where, token: str = "", geodata: str | None = str(MINI_GEODATA), **
         settings["DATABASE_URL"] = where
     else:
         settings.update(GEODATA_DIR=geodata, LAYERS_DIR=str(where / "layers"))
-    return create_app(settings)
+    app = create_app(settings)
+    _apps.append(app)
+    return app
 
 
 @pytest.fixture(scope="module")

@@ -286,3 +286,54 @@ def test_st_asmvt_tiles_match_the_python_encoder(pair, z, x, y):
                 xa, ya = fa["geometry"]["coordinates"]
                 xb, yb = b[fid]["geometry"]["coordinates"]
                 assert abs(xa - xb) <= 1 and abs(ya - yb) <= 1
+
+
+def test_a_store_dropped_without_close_closes_its_pool(pg_url, monkeypatch):
+    """A store (or app) garbage collected unclosed closes its pool: the pool's threads end
+    and its connections leave the server. The collector may run in any thread, even one of
+    the pool's own workers, where psycopg-pool's own finaliser cannot stop the pool (it
+    deadlocks or fails joining its own thread). Here the workers are still connecting when
+    the store is dropped and the collector is made eager, so the collection runs in one of
+    them."""
+    import gc
+    import threading
+    import time
+
+    import psycopg
+
+    from corridor.store import pgpool
+    from corridor.store.postgis import PostgisStore
+
+    def connections() -> int:
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            return conn.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND application_name = 'corridor'").fetchone()[0]
+
+    configure = pgpool._configure
+
+    def slow_configure(conn):
+        time.sleep(0.3)  # in a pool worker, while the store is dropped
+        configure(conn)
+
+    monkeypatch.setattr(pgpool, "_configure", slow_configure)
+    before = set(threading.enumerate())
+    store = PostgisStore(pg_url, pool_size=3)
+    store.db.pool()
+    pool_threads = set(threading.enumerate()) - before
+    assert pool_threads
+    store.db.loop = store.db  # a reference cycle: only the cyclic collector frees it
+    del store
+    thresholds = gc.get_threshold()
+    gc.set_threshold(1)
+    try:
+        time.sleep(1.0)
+    finally:
+        gc.set_threshold(*thresholds)
+    gc.collect()
+    deadline = time.monotonic() + 5
+    while (connections() or any(t.is_alive() for t in pool_threads)) \
+            and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [t.name for t in pool_threads if t.is_alive()]
+    assert connections() == 0

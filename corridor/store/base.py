@@ -44,6 +44,11 @@ class FeatureStore(ABC):
         cannot change from outside (the bundled in-memory store) does nothing."""
         return None
 
+    def close(self) -> None:
+        """Release what the store holds open (a database store's connections); a later read
+        may open them again. Stores holding nothing open do nothing."""
+        return None
+
     def check(self) -> None:
         """Raise if the store cannot answer now (a database store pings its server; the
         in-memory store, loaded and validated, always can)."""

@@ -51,6 +51,24 @@ def _close_before_fork() -> None:
 os.register_at_fork(before=_close_before_fork)
 
 
+class _Pool(ConnectionPool):
+    """A ConnectionPool that is safe to drop without :meth:`close`.
+
+    psycopg-pool's own ``__del__`` joins the pool's worker threads. The garbage collector
+    may run it *in one of those workers* (any thread that allocates can trigger a
+    collection), and a thread cannot join itself: the pool is then left half-stopped, its
+    connections open, and Python reports an ignored exception. Here a dropped open pool is
+    closed properly (connections returned to the server) from a thread of its own.
+    """
+
+    def __del__(self) -> None:
+        if getattr(self, "_closed", True):  # closed already, or __init__ failed
+            return
+        # the new thread holds the pool until it is closed; __del__ is not called again
+        threading.Thread(target=self.close, kwargs={"timeout": 1.0}, daemon=True,
+                         name="corridor-pool-close").start()
+
+
 def _broken(conn: psycopg.Connection[Any] | None) -> bool:
     """Whether the connection died (the server went away or restarted), rather than a query
     failing on a live connection."""
@@ -90,7 +108,7 @@ class Database:
         self._in_use = 0
 
     def _new_pool(self) -> ConnectionPool:
-        pool = ConnectionPool(
+        pool = _Pool(
             self.url, min_size=self.pool_size, max_size=self.pool_size, open=False,
             timeout=self.timeout, name="corridor",
             # a replacement connection is retried for a few seconds, then left to the next
