@@ -21,10 +21,16 @@ Tables (``corridor_`` prefix, so the schema can share a database):
   ``geom`` (bbox, intersection, tiles) and ``geog`` (geodesic distance), so a query names
   one collection and touches only its table, and a layer is imported into a table of its
   own, indexed in bulk, then swapped in (:mod:`corridor.store.pgwrite`).
+
+Migration 2 adds each point's cell columns (``mkey``, ``kz``, ``kn``: the cell pyramid of
+:mod:`corridor.store.pgcells`, for dense tiles and exact counts within N km) and their
+indexes, and computes them for the collections already stored. A migration may have such a
+Python step (:data:`STEPS`), run after its SQL in the same transaction.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 #: Advisory lock key held while migrating (any constant unlikely to clash).
@@ -72,9 +78,27 @@ CREATE INDEX corridor_features_geom ON corridor_features USING gist (geom);
 CREATE INDEX corridor_features_geog ON corridor_features USING gist (geog);
 CREATE INDEX corridor_features_industries ON corridor_features USING gin (industries);
 """),
+    (2, "cell pyramid for dense tiles and counts within N km", """
+ALTER TABLE corridor_features ADD COLUMN mkey bigint, ADD COLUMN kz smallint,
+    ADD COLUMN kn integer[];
+CREATE INDEX corridor_features_cell ON corridor_features (mkey);
+CREATE INDEX corridor_features_kept ON corridor_features (kz, mkey) WHERE kz IS NOT NULL;
+"""),
 )
 
 LATEST = MIGRATIONS[-1][0]
+
+
+def _fill_cells(conn: Any) -> None:
+    """Compute the cell columns of every collection already stored."""
+    from corridor.store.pgcells import fill
+
+    for (cid,) in conn.execute("SELECT id FROM corridor_collections ORDER BY id").fetchall():
+        fill(conn, cid)
+
+
+#: Python steps of migrations, run after the migration's SQL, in its transaction.
+STEPS: dict[int, Callable[[Any], None]] = {2: _fill_cells}
 
 
 def applied(conn: Any) -> list[int]:
@@ -103,6 +127,9 @@ def migrate(conn: Any) -> list[tuple[int, str]]:
                 continue
             with conn.transaction():
                 conn.execute(sql)
+                step = STEPS.get(number)
+                if step is not None:
+                    step(conn)
                 conn.execute("INSERT INTO corridor_migrations (number, name) VALUES (%s, %s)",
                              (number, name))
             done.append((number, name))

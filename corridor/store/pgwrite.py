@@ -31,6 +31,7 @@ from corridor import checks
 from corridor.errors import Conflict, DataError, InvalidParameter, NotFound, ReadOnly
 from corridor.indicators import check_indicator
 from corridor.model import USER_GROUP, Feature, Indicator, NewLayer
+from corridor.store import pgcells
 from corridor.store.attributes import INDUSTRY_FIELDS, NAME_FIELDS, strings
 from corridor.store.base import FeatureStore
 from corridor.store.layers import (
@@ -97,17 +98,25 @@ def _extent(bounds: list[Sequence[float]]) -> list[float] | None:
 #: Indexes of a collection's table, as the partitioned table declares them (so ATTACH
 #: adopts them instead of building its own).
 _PART_INDEXES = ("(collection, pos)", "(fid)", "USING gist (geom)", "USING gist (geog)",
-                 "USING gin (industries)")
+                 "USING gin (industries)", "(mkey)", "(kz, mkey) WHERE kz IS NOT NULL")
 
 
-def build_part(conn: Any, cid: str, rows: Iterable[tuple[int, Row]]) -> tuple[str, int, list[float] | None]:
+def cells_of(geoms: Sequence[Any] | np.ndarray) -> pgcells.Pyramid:
+    """The cell pyramid of features at positions 0, 1, ... with geometries ``geoms``."""
+    return pgcells.pyramid(np.arange(len(geoms)), *pgcells.point_lonlat(geoms))
+
+
+def build_part(conn: Any, cid: str, rows: Iterable[tuple[int, Row]],
+               cells: pgcells.Pyramid) -> tuple[str, int, list[float] | None]:
     """A new table holding collection ``cid``'s ``(position, row)`` pairs, loaded by COPY
     and then indexed in bulk (faster than growing indexes row by row), ready to be attached.
     Returns its name, the row count and the extent. Nothing else sees it until
     :func:`attach_part`.
 
     The pairs may come in any order (a layer's come in :func:`spatial_order`, so that
-    features near each other share disk pages); the position is the data order.
+    features near each other share disk pages); the position is the data order, and the
+    index of the row's cell columns in ``cells`` (:func:`cells_of` the rows' geometries
+    in position order).
     """
     name = f"corridor_part_{secrets.token_hex(6)}"
     table = sql.Identifier(name)
@@ -116,13 +125,14 @@ def build_part(conn: Any, cid: str, rows: Iterable[tuple[int, Row]]) -> tuple[st
     bounds: list[Sequence[float]] = []
     n = 0
     with conn.cursor().copy(sql.SQL(
-        "COPY {} (collection, fid, pos, properties, doc, names, industries, geom) FROM STDIN"
-    ).format(table)) as copy:
+        "COPY {} (collection, fid, pos, properties, doc, names, industries, geom, mkey, kz, kn) "
+        "FROM STDIN").format(table)) as copy:
         for pos, r in rows:
             n += 1
             names, industries = _texts(r.properties)
             copy.write_row((cid, r.fid, pos, json.dumps(dict(r.properties), ensure_ascii=False),
-                            r.doc, names, industries, _ewkb(r.geometry)))
+                            r.doc, names, industries, _ewkb(r.geometry), cells.mkey[pos],
+                            cells.kz[pos], cells.kn[pos]))
             if r.geometry is not None:
                 bounds.append(r.geometry.bounds)
     conn.execute("SET LOCAL maintenance_work_mem = '256MB'")
@@ -188,9 +198,10 @@ def load_catalog(conn: Any, src: FeatureStore) -> list[tuple[str, int]]:
     with conn.transaction():
         built = []
         for position, meta in enumerate(src.collections()):
-            rows = enumerate(Row(f.id, f.properties, f.json.decode(), f.geometry)
-                             for f in src.features(meta.id))
-            built.append((position, meta, *build_part(conn, meta.id, rows)))
+            feats = src.features(meta.id)
+            rows = enumerate(Row(f.id, f.properties, f.json.decode(), f.geometry) for f in feats)
+            cells = cells_of([f.geometry for f in feats])
+            built.append((position, meta, *build_part(conn, meta.id, rows, cells)))
         swap_lock(conn)
         layers = {r[0] for r in conn.execute("SELECT id FROM corridor_collections WHERE editable")}
         for (cid,) in conn.execute("SELECT id FROM corridor_collections WHERE NOT editable").fetchall():
@@ -270,21 +281,13 @@ def spatial_order(geoms: Any) -> np.ndarray:
     key = np.full(len(geoms), np.iinfo(np.uint64).max, dtype=np.uint64)
     if (~missing).any():
         cx, cy = _quantise(x[~missing]), _quantise(y[~missing])
-        key[~missing] = _spread(cx) | (_spread(cy) << np.uint64(1))
+        key[~missing] = pgcells.interleave(cx, cy).astype(np.uint64)
     return np.argsort(key, kind="stable")
 
 
 def _quantise(v: np.ndarray) -> np.ndarray:
     lo, hi = float(v.min()), float(v.max())
     return ((v - lo) / ((hi - lo) or 1.0) * 65535).astype(np.uint64)
-
-
-def _spread(v: np.ndarray) -> np.ndarray:
-    """The 16 low bits of ``v`` moved to the even bit positions (Morton code half)."""
-    v = v & np.uint64(0xFFFF)
-    for shift, mask in ((8, 0x00FF00FF), (4, 0x0F0F0F0F), (2, 0x33333333), (1, 0x55555555)):
-        v = (v | (v << np.uint64(shift))) & np.uint64(mask)
-    return v
 
 
 def _frame_rows(frame: Any, types: Mapping[str, str]) -> Iterable[tuple[int, Row]]:
@@ -336,7 +339,8 @@ def put_layer(conn: Any, layer: NewLayer, indicators: Sequence[Indicator]) -> No
              "imported": datetime.now(UTC).isoformat(timespec="seconds")}
     with conn.transaction():
         _not_catalog(conn, layer.id)  # before the long part
-        name, n, extent = build_part(conn, layer.id, _frame_rows(frame, types))
+        cells = cells_of(np.asarray(frame.geometry.values, dtype=object))
+        name, n, extent = build_part(conn, layer.id, _frame_rows(frame, types), cells)
         swap_lock(conn)
         _not_catalog(conn, layer.id)
         drop_collection(conn, layer.id)
@@ -425,12 +429,14 @@ def _write_row(conn: Any, cid: str, pos: int, row: Row, update: bool) -> None:
               _ewkb(row.geometry))
     if update:
         conn.execute("UPDATE corridor_features SET properties = %s, doc = %s, names = %s, "
-                     "industries = %s, geom = %s WHERE collection = %s AND fid = %s",
-                     (*values, cid, row.fid))
+                     "industries = %s, geom = %s, mkey = NULL, kz = NULL, kn = NULL "
+                     "WHERE collection = %s AND fid = %s", (*values, cid, row.fid))
     else:
         conn.execute("INSERT INTO corridor_features (properties, doc, names, industries, geom, "
                      "collection, fid, pos) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
                      (*values, cid, row.fid, pos))
+    if isinstance(row.geometry, shapely.Point) and not row.geometry.is_empty:
+        pgcells.add_point(conn, cid, pos, row.geometry.x, row.geometry.y)
 
 
 def _feature(cid: str, row: Row) -> Feature:
@@ -457,14 +463,15 @@ def replace(conn: Any, cid: str, fid: str, feature: Mapping[str, Any]) -> Featur
     with conn.transaction():
         lock_state(conn)
         t = _editable(conn, cid)
-        old = _old_bounds(conn, cid, fid)
+        pos, old = _old(conn, cid, fid)
         given = feature_id(feature)
         if given is not None and given != fid:
             raise InvalidParameter(f"the body's id {given!r} differs from the URL's {fid!r}; "
                                    "expected the same id or none")
         geom, values = _checked(t, feature)
         row = layer_row(fid, t.types, values, geom)  # properties not given are cleared
-        _write_row(conn, cid, 0, row, update=True)
+        pgcells.remove_point(conn, cid, pos)
+        _write_row(conn, cid, pos, row, update=True)
         _finish_edit(conn, t, 0, geom, old, t.next_pos)
     return _feature(cid, row)
 
@@ -473,22 +480,23 @@ def delete(conn: Any, cid: str, fid: str) -> None:
     with conn.transaction():
         lock_state(conn)
         t = _editable(conn, cid)
-        old = _old_bounds(conn, cid, fid)
+        pos, old = _old(conn, cid, fid)
+        pgcells.remove_point(conn, cid, pos)
         conn.execute("DELETE FROM corridor_features WHERE collection = %s AND fid = %s", (cid, fid))
         _finish_edit(conn, t, -1, None, old, t.next_pos)
 
 
-def _old_bounds(conn: Any, cid: str, fid: str) -> list[float] | None:
-    """Bounds of feature ``fid``'s geometry (None if unplaced).
+def _old(conn: Any, cid: str, fid: str) -> tuple[int, list[float] | None]:
+    """Position of feature ``fid`` and the bounds of its geometry (None if unplaced).
 
     Raises
     ------
     NotFound
         If there is no such feature.
     """
-    row = conn.execute("SELECT geom IS NULL, ST_XMin(geom), ST_YMin(geom), ST_XMax(geom), "
+    row = conn.execute("SELECT pos, geom IS NULL, ST_XMin(geom), ST_YMin(geom), ST_XMax(geom), "
                        "ST_YMax(geom) FROM corridor_features WHERE collection = %s AND fid = %s",
                        (cid, fid)).fetchone()
     if row is None:
         raise NotFound(f"feature {checks.shown(fid)} not found in collection {cid!r}")
-    return None if row[0] else [float(v) for v in row[1:]]
+    return int(row[0]), None if row[1] else [float(v) for v in row[2:]]

@@ -40,7 +40,7 @@ from corridor.geodesic import DENSIFY_DEG
 from corridor.geoindex import Probe
 from corridor.industry import expand, term_matches
 from corridor.model import CollectionMeta, Feature, Indicator, ItemsPage, ItemsQuery, NewLayer
-from corridor.store import pgcql, pgwrite
+from corridor.store import pgcells, pgcql, pgwrite
 from corridor.store.base import FeatureStore
 from corridor.store.pgpool import Database
 from corridor.store.pgschema import LATEST, applied
@@ -216,18 +216,21 @@ class PostgisStore(FeatureStore):
         meta = self.collection(cid)
         criteria = self._criteria(cid, query)
         where = and_(_F.c.collection == cid, *criteria)
+        counted: tuple[str, dict[str, Any]] | None = None
         if query.near is not None:
             assert query.near_m is not None
             if query.near_id is not None:
                 where = and_(where, _F.c.fid != query.near_id)
             page, count = _near_queries(where, query.near, query.near_m, query.offset + query.limit)
+            if not criteria:
+                counted = _near_count(meta, query)
         else:
             page = select(_F.c.fid, _F.c.doc, func.ST_AsBinary(_F.c.geom)).where(where).order_by(_F.c.pos)
             count = select(func.count()).select_from(_F).where(where)
         page = page.offset(query.offset).limit(query.limit)
         everything = query.near is None and not criteria
         page_sql, page_args = pgcql.compiled(page)
-        count_sql, count_args = pgcql.compiled(count)
+        count_sql, count_args = counted or pgcql.compiled(count)
 
         def run(conn: Any) -> tuple[int, list[tuple[Any, ...]]]:
             with conn.transaction():  # one snapshot for the count and the page
@@ -394,6 +397,10 @@ class PostgisStore(FeatureStore):
         128-unit buffer, properties ``id``, ``name_zh``, ``name_en``; a tile of more than
         1,000 points keeps the first point (data order) of each 128-unit cell, with ``n``.
 
+        The points kept at this zoom are read from the cell pyramid
+        (:mod:`corridor.store.pgcells`); their counts add up to the tile's points, which
+        decides whether it is thinned. Otherwise every feature of the tile is read.
+
         Raises
         ------
         NotFound
@@ -405,26 +412,13 @@ class PostgisStore(FeatureStore):
         pad = size * TILE_BUFFER / TILE_EXTENT
         west, south = _lonlat(minx - pad, maxy - size - pad)
         east, north = _lonlat(minx + size + pad, maxy + pad)
-        # thinning cells from lon/lat directly: Web Mercator x is R * lon (radians) and
-        # y is R * ln(tan(45 deg + lat / 2)); a cell is THIN_CELL tile units
-        cells = TILE_EXTENT / size / THIN_CELL * _RADIUS
+        lo, hi = pgcells.tile_ranges(z, x, y)
         params = {"c": cid, "z": z, "x": x, "y": y, "w": west, "s": south, "e": east,
-                  "n": north, "w0": math.degrees(minx / _RADIUS), "kx": cells * math.pi / 180,
-                  "y0": maxy / _RADIUS, "ky": cells, "thin": THIN_ABOVE,
+                  "n": north, "lo": lo, "hi": hi, "zs": list(range(z + 1)), "thin": THIN_ABOVE,
                   "extent": TILE_EXTENT, "buffer": TILE_BUFFER,
-                  # a point layer needs no per-row geometry type test
+                  # a point layer's thinned tile holds nothing but the kept points
                   "points": meta.geometry_types == ("Point",)}
-
-        def run(conn: Any) -> Any:
-            with conn.transaction():
-                # the kept rows (a thousand or so) are then read by position through the
-                # index; a dense tile's points are grouped in memory, not sorted on disk
-                conn.execute("SET LOCAL work_mem = '64MB'")
-                conn.execute("SET LOCAL enable_hashjoin = off")
-                conn.execute("SET LOCAL enable_mergejoin = off")
-                return conn.execute(_TILE_SQL, params).fetchone()
-
-        row = self.db.run(run)
+        row = self.db.run(lambda conn: conn.execute(_TILE_SQL, params).fetchone())
         return bytes(row[0]) if row and row[0] else b""
 
     # --- text matching in Python, over columns cached per collection version --------------
@@ -476,38 +470,36 @@ def _lonlat(mx: float, my: float) -> tuple[float, float]:
     return math.degrees(mx / _RADIUS), math.degrees(math.atan(math.sinh(my / _RADIUS)))
 
 _TILE_SQL = """
-WITH c AS MATERIALIZED (
-    SELECT f.pos, f.geom, (%(points)s OR GeometryType(f.geom) = 'POINT') AS pt
-    FROM corridor_features f
-    WHERE f.collection = %(c)s
-      AND f.geom && ST_MakeEnvelope(%(w)s, %(s)s, %(e)s, %(n)s, 4326)
-      AND (%(points)s OR GeometryType(f.geom) = 'POINT'
-           OR ST_Intersects(f.geom, ST_MakeEnvelope(%(w)s, %(s)s, %(e)s, %(n)s, 4326)))),
-points AS MATERIALIZED (SELECT count(*) AS n FROM c WHERE pt),
-kept AS MATERIALIZED (
-    SELECT pos, NULL::bigint AS n FROM c WHERE NOT pt OR (SELECT n FROM points) <= %(thin)s
+WITH kept AS MATERIALIZED (
+    SELECT f.pos, f.fid, f.geom, f.properties, coalesce(f.kn[%(z)s - f.kz + 1], 1) AS n
+    FROM unnest(%(lo)s::bigint[], %(hi)s::bigint[]) AS r(lo, hi)
+    CROSS JOIN LATERAL (
+        SELECT pos, fid, geom, properties, kz, kn FROM corridor_features
+        WHERE collection = %(c)s AND kz = ANY(%(zs)s::smallint[]) AND mkey BETWEEN r.lo AND r.hi
+        OFFSET 0) AS f),
+thin AS MATERIALIZED (SELECT coalesce(sum(n), 0) > %(thin)s AS yes FROM kept),
+shown AS (
+    SELECT pos, fid, geom, properties, n FROM kept WHERE (SELECT yes FROM thin)
     UNION ALL
-    SELECT min(pos), count(*) FROM c WHERE pt AND (SELECT n FROM points) > %(thin)s
-    GROUP BY floor((ST_X(geom) - %(w0)s) * %(kx)s),
-             floor((%(y0)s - ln(tan(radians(45 + ST_Y(geom) / 2)))) * %(ky)s))
+    SELECT pos, fid, geom, properties, NULL FROM corridor_features
+    WHERE collection = %(c)s
+      AND ST_Intersects(geom, ST_MakeEnvelope(%(w)s, %(s)s, %(e)s, %(n)s, 4326))
+      AND (NOT (SELECT yes FROM thin) OR (NOT %(points)s AND GeometryType(geom) <> 'POINT')))
 SELECT ST_AsMVT(m, %(c)s, %(extent)s, 'geom') FROM (
-    SELECT ST_AsMVTGeom(ST_Transform(f.geom, 3857), ST_TileEnvelope(%(z)s, %(x)s, %(y)s),
+    SELECT ST_AsMVTGeom(ST_Transform(geom, 3857), ST_TileEnvelope(%(z)s, %(x)s, %(y)s),
                         %(extent)s, %(buffer)s, true) AS geom,
-           f.fid AS id,
-           CASE WHEN jsonb_typeof(f.properties->'name_zh') = 'string'
-                THEN NULLIF(f.properties->>'name_zh', '') END AS name_zh,
-           CASE WHEN jsonb_typeof(f.properties->'name_en') = 'string'
-                THEN NULLIF(f.properties->>'name_en', '') END AS name_en,
-           kept.n
-    FROM kept JOIN corridor_features f ON f.collection = %(c)s AND f.pos = kept.pos
-    ORDER BY kept.pos) m
+           fid AS id,
+           CASE WHEN jsonb_typeof(properties->'name_zh') = 'string'
+                THEN NULLIF(properties->>'name_zh', '') END AS name_zh,
+           CASE WHEN jsonb_typeof(properties->'name_en') = 'string'
+                THEN NULLIF(properties->>'name_en', '') END AS name_en,
+           n
+    FROM shown ORDER BY pos) m
 WHERE m.geom IS NOT NULL
 """
 
 
-#: Bound of the relative difference between a distance on PostGIS's mean sphere and on the
-#: WGS84 spheroid (the radii of curvature span 0.9944 to 1.0045 of the mean radius), with room.
-SPHERE_ERROR = 0.007
+SPHERE_ERROR = pgcells.SPHERE_ERROR
 
 
 def _near_queries(where: Any, near: shapely.Geometry, meters: float, first: int) -> tuple[Any, Any]:
@@ -536,6 +528,22 @@ def _near_queries(where: Any, near: shapely.Geometry, meters: float, first: int)
             .where(where, func.ST_DWithin(geog, origin, reach))
             .order_by(literal_column("d"), _F.c.pos))
     return page, count
+
+
+def _near_count(meta: CollectionMeta, query: ItemsQuery) -> tuple[str, dict[str, Any]] | None:
+    """The count query of a near query with no other criterion, from the cell pyramid
+    (:func:`corridor.store.pgcells.circle_cover`), for a point origin and a collection of
+    points; None where it does not apply (then every candidate row is tested)."""
+    origin, meters = query.near, query.near_m
+    if meta.geometry_types != ("Point",) or not isinstance(origin, shapely.Point) \
+            or origin.is_empty or meters is None:
+        return None
+    spacing = pgcells.spacing_for(meta.count, meta.extent, meters)
+    cover = pgcells.circle_cover(origin.x, origin.y, meters, spacing)
+    if cover is None:
+        return None
+    return pgcells.COUNT_SQL, pgcells.count_params(meta.id, cover, _wkb(origin), meters,
+                                                   query.near_id)
 
 
 def _wkb(origin: shapely.Geometry) -> bytes:
