@@ -33,7 +33,8 @@ def test_init_load_status_import_drop(pg_cluster, monkeypatch, capsys, tmp_path)
     monkeypatch.setenv("CORRIDOR_DATABASE_URL", url)
     assert main(["db", "status"]) == 1
     assert main(["db", "init"]) == 0
-    assert "applied migration 1" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "applied migration 1" in out and "applied migration 2" in out
     assert main(["db", "init"]) == 0
     assert "nothing to do" in capsys.readouterr().out
     assert main(["db", "load"]) == 0

@@ -171,40 +171,38 @@ def pyramid(pos: Sequence[int] | IntArray, lon: FloatArray, lat: FloatArray) -> 
     """
     pos = np.asarray(pos, dtype=np.int64)
     n = len(pos)
+    out = Pyramid([None] * n, [None] * n, [None] * n)
     keys, ok = cell_keys(lon, lat)
     idx = np.flatnonzero(ok)
+    if not len(idx):
+        return out
     order = idx[np.lexsort((pos[idx], keys[idx]))]
     ks, ps = keys[order], pos[order]
-    m = len(order)
-    kz = np.full(m, -1, dtype=np.int64)
-    # (point, zoom, count) of every count a kept point carries above one
-    parts: list[tuple[IntArray, IntArray, IntArray]] = []
+    kz = np.full(len(order), -1, dtype=np.int64)
+    who, zoom, count = [], [], []  # every count above one a kept point carries
     for z in range(MAX_ZOOM + 1):
         cell = ks >> np.int64(_shift(z))
-        starts = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]]) if m else np.zeros(0, np.int64)
-        sizes = np.diff(np.r_[starts, m])
-        first = np.minimum.reduceat(ps, starts) if m else ps
-        kept = ps == np.repeat(first, sizes)
+        starts = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]])
+        runs = np.diff(np.r_[starts, len(ks)])
+        size = np.repeat(runs, runs)
+        kept = ps == np.repeat(np.minimum.reduceat(ps, starts), runs)
         kz[kept & (kz < 0)] = z
-        big = np.flatnonzero(kept & (np.repeat(sizes, sizes) > 1))
-        parts.append((big, np.full(len(big), z), np.repeat(sizes, sizes)[big]))
-    out_key: list[int | None] = [None] * n
-    out_kz: list[int | None] = [None] * n
-    out_kn: list[list[int] | None] = [None] * n
+        big = np.flatnonzero(kept & (size > 1))
+        who.append(big)
+        zoom.append(np.full(len(big), z))
+        count.append(size[big])
     for i, k, z in zip(order.tolist(), ks.tolist(), kz.tolist()):
-        out_key[i] = k
-        out_kz[i] = z if z >= 0 else None
-    if parts:
-        who = np.concatenate([p[0] for p in parts])
-        zoom = np.concatenate([p[1] for p in parts])
-        count = np.concatenate([p[2] for p in parts])
-        srt = np.lexsort((zoom, who))
-        who, count = who[srt], count[srt]
-        # counts fall with the zoom, so the counts above one are the first ones, unbroken
-        cuts = np.flatnonzero(np.r_[True, who[1:] != who[:-1]]) if len(who) else np.zeros(0, np.int64)
-        for j, chunk in zip(who[cuts].tolist(), np.split(count, cuts[1:]) if len(who) else []):
-            out_kn[int(order[j])] = chunk.tolist()
-    return Pyramid(out_key, out_kz, out_kn)
+        out.mkey[i] = k
+        out.kz[i] = z if z >= 0 else None
+    w, c = np.concatenate(who), np.concatenate(count)
+    srt = np.lexsort((np.concatenate(zoom), w))
+    w, c = w[srt], c[srt]
+    if len(w):
+        # a cell's count falls with the zoom: the counts above one are the first, unbroken
+        cuts = np.flatnonzero(np.r_[True, w[1:] != w[:-1]])
+        for j, chunk in zip(w[cuts].tolist(), np.split(c, cuts[1:])):
+            out.kn[int(order[j])] = chunk.tolist()
+    return out
 
 
 def fill(conn: Any, cid: str) -> int:
@@ -371,14 +369,20 @@ SELECT (SELECT coalesce(sum(coalesce(k.kn[c.z - k.kz + 1], 1)), 0)
 """
 
 
+def sphere_band(meters: float) -> tuple[float, float]:
+    """Distances on the sphere within which a point is surely within ``meters`` on the
+    spheroid, and beyond which it is surely not (between them the spheroid decides)."""
+    return max(meters * (1 - SPHERE_ERROR) - 0.5, 0.0), meters * (1 + SPHERE_ERROR) + 0.5
+
+
 def count_params(cid: str, cover: Cover, origin_wkb: bytes, meters: float,
                  skip: str | None) -> dict[str, Any]:
     """Parameters of :data:`COUNT_SQL`."""
+    inner, outer = sphere_band(meters)
     return {"c": cid, "iz": cover.inside_zoom, "ilo": cover.inside_lo, "ihi": cover.inside_hi,
             "zs": list(range(max(cover.inside_zoom, default=0) + 1)),
             "blo": cover.boundary_lo, "bhi": cover.boundary_hi, "o": origin_wkb, "m": meters,
-            "outer": meters * (1 + SPHERE_ERROR) + 0.5,
-            "inner": max(meters * (1 - SPHERE_ERROR) - 0.5, 0.0), "skip": skip}
+            "outer": outer, "inner": inner, "skip": skip}
 
 
 # --- edits --------------------------------------------------------------------------------

@@ -10,6 +10,11 @@ User layers behave as :class:`~corridor.store.layers.LayerStore`'s: the same id 
 schema of declared column types fixed at import (the queryables), edits checked against it
 by the same function, properties in column order, ids given or minted, replace clears the
 properties not given.
+
+Every point carries its cells of the pyramid (:mod:`corridor.store.pgcells`): computed in
+numpy for a whole collection before its ``COPY``, and updated by each single-feature edit
+in the edit's transaction (a point leaves its cells before it is moved or deleted, and
+enters them once written).
 """
 
 from __future__ import annotations

@@ -4,7 +4,11 @@ any number of app processes (``CORRIDOR_DATABASE_URL``).
 Queries run in the database: bbox on the GiST index of ``(collection, geom)``; "within N
 km" with ``ST_DWithin`` on geography, distances from ``ST_Distance`` on geography (the
 WGS84 spheroid); nearest by the index's KNN order refined by spheroid distance; CQL2
-through pygeofilter's SQLAlchemy backend (:mod:`corridor.store.pgcql`). Name search and
+through pygeofilter's SQLAlchemy backend (:mod:`corridor.store.pgcql`); vector tiles with
+``ST_AsMVT``. Two answers come from the cell pyramid of :mod:`corridor.store.pgcells`
+rather than from every row they concern: a dense tile reads only the points it keeps, and
+the exact number of points of a layer within N km of a point adds up whole cells inside
+the circle and tests the rows of its boundary cells only. Name search and
 industry terms follow Python rules SQL cannot repeat exactly (NFKC + casefold, fuzzy
 ``difflib`` scores, whole-word English terms), so they are computed in Python, over each
 collection's names and distinct industry terms read once per collection version; the
@@ -499,9 +503,6 @@ WHERE m.geom IS NOT NULL
 """
 
 
-SPHERE_ERROR = pgcells.SPHERE_ERROR
-
-
 def _near_queries(where: Any, near: shapely.Geometry, meters: float, first: int) -> tuple[Any, Any]:
     """The page query (ordered by exact distance, then position) and the count query of the
     features matching ``where`` within ``meters`` of ``near``, for a page ending at ``first``.
@@ -514,8 +515,8 @@ def _near_queries(where: Any, near: shapely.Geometry, meters: float, first: int)
     """
     origin = _geography(near)
     geog = _F.c.geog
-    inner = max(meters * (1 - SPHERE_ERROR) - 0.5, 0.0)
-    member = and_(func.ST_DWithin(geog, origin, meters * (1 + SPHERE_ERROR) + 0.5, False),
+    inner, outer = pgcells.sphere_band(meters)
+    member = and_(func.ST_DWithin(geog, origin, outer, False),
                   or_(func.ST_DWithin(geog, origin, inner, False),
                       func.ST_DWithin(geog, origin, meters)))
     count = select(func.count()).select_from(_F).where(where, member)
