@@ -37,6 +37,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -47,7 +48,15 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_http import fetch, free_port, parse_wrk, run_wrk, server_env  # noqa: E402
+from bench_http import (  # noqa: E402
+    Server,
+    ServerError,
+    fetch,
+    free_port,
+    parse_wrk,
+    run_wrk,
+    server_env,
+)
 
 LAYER = "firms"
 CAMPUS = "ouc-yushan"
@@ -131,36 +140,33 @@ def store_latency(url: str, n: int) -> dict[str, Any]:
         store.close()
 
 
-class App:
-    """``corridor serve`` on the database (one gunicorn worker unless told), in a child."""
+class App(Server):
+    """``corridor serve`` on the database (one gunicorn worker unless told), in a child;
+    ready once it answers and has gone idle: each worker renders the pages in the background
+    at start, which must not share the process with the timed requests."""
 
     def __init__(self, url: str, workers: int = 1, threads: int = 4) -> None:
-        self.port = free_port()
+        port = free_port()
         env = server_env({"CORRIDOR_DATABASE_URL": url, "CORRIDOR_DATABASE_POOL_SIZE": str(threads)})
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "corridor.cli", "serve", "--port", str(self.port),
-             "--workers", str(workers), "--threads", str(threads)],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            start_new_session=True)
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if fetch(f"{self.base}/api/collections/{LAYER}", timeout=5).status == 200:
-                    break
-            except OSError:
-                pass
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"error: corridor serve did not start (exit {self.proc.poll()})")
-            time.sleep(0.2)
+        log = Path(tempfile.gettempdir()) / f"bench-postgis-{port}.log"
+        super().__init__("corridor", "corridor serve", port, env, log, workers)
+        self.threads = threads
+        self.launch()
+        try:
+            self.wait_ready(f"/api/collections/{LAYER}", "application/json", 120)
+        except ServerError as exc:
+            self.stop()
+            raise SystemExit(f"error: {exc}") from None
+        self.wait_idle()
 
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+    def argv(self) -> list[str]:
+        return [sys.executable, "-m", "corridor.cli", "serve", "--port", str(self.port),
+                "--workers", str(self.workers), "--threads", str(self.threads)]
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(timeout=60)
+        self.terminate()
+        self.reap(60)
+        self.log.unlink(missing_ok=True)
 
 
 def http_latency(app: App, n: int) -> dict[str, Any]:

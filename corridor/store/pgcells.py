@@ -309,22 +309,24 @@ def circle_cover(lon: float, lat: float, meters: float, spacing_m: float) -> Cov
     while True:
         w, e = cx * 360.0 / 2**level - 180, (cx + 1) * 360.0 / 2**level - 180
         n, s = _lat_of_row(cy, level), _lat_of_row(cy + 1, level)
-        corners = ((w, n), (e, n), (w, s), (e, s))
-        far = np.max([_sphere_m(lon, lat, a, b) for a, b in corners], axis=0)
         mx, my = (w + e) / 2, (n + s) / 2
-        half = np.max([_sphere_m(mx, my, a, b) for a, b in corners], axis=0)
-        near = _sphere_m(lon, lat, mx, my)
+        # the origin to the 4 corners, the centre to the 4 corners, the origin to the centre
+        o_lon, o_lat = np.full_like(mx, lon), np.full_like(my, lat)
+        d = _sphere_m(np.array([o_lon] * 4 + [mx] * 4 + [o_lon]), np.array([o_lat] * 4 + [my] * 4 + [o_lat]),
+                      np.array([w, e, w, e] * 2 + [mx]), np.array([n, n, s, s] * 2 + [my]))
+        far, half, near = d[:4].max(axis=0), d[4:8].max(axis=0), d[8]
         inside = far * (1 + SPHERE_ERROR) < inner
         outside = near * (1 - SPHERE_ERROR) - half * (1 + SPHERE_ERROR) > outer
-        for key in interleave(cx[inside], cy[inside]).tolist():
-            lo, hi = cell_range(key, level)
-            cover[0].append(level - ZOOM_TO_LEVEL)
-            cover[1].append(lo)
-            cover[2].append(hi)
+        shift = np.int64(2 * (LEVEL - level))
+        keys = interleave(cx[inside], cy[inside])
+        cover[0].extend([level - ZOOM_TO_LEVEL] * len(keys))
+        cover[1].extend((keys << shift).tolist())
+        cover[2].extend((((keys + 1) << shift) - 1).tolist())
         edge = ~inside & ~outside
         cx, cy = cx[edge], cy[edge]
         if level == finest:
-            blo, bhi = _merged([cell_range(k, level) for k in interleave(cx, cy).tolist()])
+            keys = interleave(cx, cy)
+            blo, bhi = _merged(list(zip((keys << shift).tolist(), (((keys + 1) << shift) - 1).tolist())))
             return Cover(*cover, blo, bhi)
         cx = np.concatenate([2 * cx, 2 * cx + 1, 2 * cx, 2 * cx + 1])
         cy = np.concatenate([2 * cy, 2 * cy, 2 * cy + 1, 2 * cy + 1])
