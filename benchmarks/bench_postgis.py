@@ -140,24 +140,46 @@ def store_latency(url: str, n: int) -> dict[str, Any]:
         store.close()
 
 
-class App(Server):
-    """``corridor serve`` on the database (one gunicorn worker unless told), in a child;
-    ready once it answers and has gone idle: each worker renders the pages in the background
-    at start, which must not share the process with the timed requests."""
+def page_urls(url: str) -> list[tuple[str, str]]:
+    """(URL, Accept-Language) of every page variant a ``corridor serve`` worker renders in
+    the background at start (:func:`web.serve.warm`), for the database at ``url``."""
+    from web import create_app
+    from web.serve import page_paths
 
-    def __init__(self, url: str, workers: int = 1, threads: int = 4) -> None:
+    app = create_app({"DATABASE_URL": url})
+    try:
+        paths = page_paths(app)
+    finally:
+        app.extensions["corridor_store"].close()
+    return [(u, lang) for path in paths for lang in ("zh", "en") for u in (f"{path}?lang={lang}", path)]
+
+
+class App(Server):
+    """``corridor serve`` on the database (one gunicorn worker), in a child.
+
+    Each worker renders the pages in the background at start (their statistics query the
+    database), which must not share the machine with the timed requests: the app counts as
+    ready once it answers every page of ``pages`` from its cache and has gone idle.
+    """
+
+    def __init__(self, url: str, pages: Sequence[tuple[str, str]], threads: int = 4) -> None:
         port = free_port()
         env = server_env({"CORRIDOR_DATABASE_URL": url, "CORRIDOR_DATABASE_POOL_SIZE": str(threads)})
         log = Path(tempfile.gettempdir()) / f"bench-postgis-{port}.log"
-        super().__init__("corridor", "corridor serve", port, env, log, workers)
+        super().__init__("corridor", "corridor serve", port, env, log, workers=1)
         self.threads = threads
         self.launch()
+        t0 = time.perf_counter()
         try:
             self.wait_ready(f"/api/collections/{LAYER}", "application/json", 120)
         except ServerError as exc:
             self.stop()
             raise SystemExit(f"error: {exc}") from None
+        while any(fetch(self.base + u, {"Accept-Language": lang}).seconds > 0.05 for u, lang in pages):
+            time.sleep(0.5)
         self.wait_idle()
+        #: seconds from answering to ready
+        self.settle_s = round(time.perf_counter() - t0, 1)
 
     def argv(self) -> list[str]:
         return [sys.executable, "-m", "corridor.cli", "serve", "--port", str(self.port),
@@ -183,16 +205,16 @@ def http_latency(app: App, n: int) -> dict[str, Any]:
     return {name: timed(lambda u=url: get(u), n) for name, url in urls.items()}
 
 
-def throughput(url: str, duration: float) -> dict[str, Any]:
+def throughput(url: str, pages: Sequence[tuple[str, str]], duration: float) -> dict[str, Any]:
     """req/s of the bbox request: one app process alone, then two side by side."""
     path = f"/api/collections/{LAYER}/items?bbox={','.join(map(str, BBOX))}&limit=10"
     out: dict[str, Any] = {}
-    one = App(url)
+    one = App(url, pages)
     try:
         res, _ = run_wrk(one.base + path, "application/json", duration, 1, 8, 30)
         out["one_process"] = {"rps": round(res.requests_per_s, 1),
                               "p50_ms": res.latency_ms.get("50%"), "errors": res.errors}
-        two = App(url)
+        two = App(url, pages)
         try:
             procs = [subprocess.Popen(["wrk", "-t1", "-c4", f"-d{duration:g}s", "--latency",
                                        "--timeout", "30s", "-H", "Accept: application/json",
@@ -240,12 +262,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         doc["load"] = prepare(url, args.points)
         print(f"{args.points:,} SYNTHETIC points imported in {doc['load']['import_s']} s", flush=True)
         doc["store"] = store_latency(url, args.requests)
-        app = App(url)
+        pages = page_urls(url)
+        app = App(url, pages)
         try:
             doc["http"] = http_latency(app, args.requests)
+            doc["http"]["app_settled_s"] = app.settle_s
         finally:
             app.stop()
-        doc["throughput"] = throughput(url, args.duration)
+        doc["throughput"] = throughput(url, pages, args.duration)
         doc["machine"] += f"; load {os.getloadavg()[0]:.1f} at end"
     finally:
         if cluster is not None:

@@ -414,7 +414,7 @@ class _Point:
         """Points in its cell at zoom ``z`` (it must be kept there)."""
         assert self.kz is not None and z >= self.kz
         i = z - self.kz
-        return self.kn[i] if self.kn and i < len(self.kn) and self.kn[i] is not None else 1
+        return self.kn[i] if self.kn and i < len(self.kn) else 1
 
 
 def _kept(conn: Any, cid: str, key: int, skip: int, zooms: Sequence[int],
