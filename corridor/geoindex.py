@@ -46,6 +46,10 @@ ENVELOPE_PAD_M = 50.0
 #: comparisons) rather than projecting the box and asking the tree (which costs more
 #: than the comparisons until the collection is some thousands of points).
 SCAN_MAX_POINTS = 4096
+#: A larger point collection answers a box query from its lon-sorted order when the box's
+#: lon slab holds at most this many points (comparing their lat is cheaper than projecting
+#: the box and asking the tree); a wider slab goes to the tree.
+SLAB_MAX_POINTS = 50_000
 FloatArray = NDArray[np.float64]
 
 
@@ -162,6 +166,11 @@ class GeodesicIndex:
             (float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max()))
             if len(lon) else (0.0, 0.0, 0.0, 0.0)
         )
+        #: Positions in ascending lon, with their lon and lat in that order: a box query
+        #: takes its lon slab by binary search and compares only the slab's lat.
+        self._by_lon = np.argsort(lon, kind="stable")
+        self._lon_sorted = lon[self._by_lon]
+        self._lat_by_lon = lat[self._by_lon]
 
     def __len__(self) -> int:
         return len(self.metric)
@@ -275,6 +284,11 @@ class GeodesicIndex:
         if len(self) <= SCAN_MAX_POINTS:
             lon, lat = self.lon, self.lat
             return np.flatnonzero((lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1))
+        i0 = int(np.searchsorted(self._lon_sorted, x0, side="left"))
+        i1 = int(np.searchsorted(self._lon_sorted, x1, side="right"))
+        if i1 - i0 <= SLAB_MAX_POINTS:
+            lat = self._lat_by_lon[i0:i1]
+            return np.sort(self._by_lon[i0:i1][(lat >= y0) & (lat <= y1)])
         bx0, by0, bx1, by1 = self.bounds
         box = (max(x0, bx0), max(y0, by0), min(x1, bx1), min(y1, by1))
         if box[0] > box[2] or box[1] > box[3]:

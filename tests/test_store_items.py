@@ -10,6 +10,7 @@ from datafiles import synthetic_points, synthetic_store
 from pyproj import Geod
 from shapely.geometry import box, shape
 
+from corridor import geoindex
 from corridor.errors import InvalidParameter
 from corridor.geoindex import GeodesicIndex
 from corridor.model import ItemsQuery
@@ -47,7 +48,10 @@ def _brute(store, cid, pred):
     (121.5, 37.0, 122.0, 37.5),          # beside the data: nothing
     (120.2, 36.1, 120.2000001, 36.1000001),  # a hair wide
 ])
-def test_bbox_matches_brute_force(layer, bbox):
+@pytest.mark.parametrize("slab", [True, False], ids=["lon-slab", "tree"])
+def test_bbox_matches_brute_force(layer, bbox, slab, monkeypatch):
+    if not slab:  # every box of the large point collection goes to the metric tree
+        monkeypatch.setattr(geoindex, "SLAB_MAX_POINTS", 0)
     for cid in ("synthetic", "few", "zones"):
         page = layer.items(cid, ItemsQuery(bbox=bbox, limit=100_000))
         want = _brute(layer, cid, lambda f: shapely.intersects(f.geometry, box(*bbox)))
