@@ -84,6 +84,18 @@ UNIVERSITIES_BBOX = (120.0, 35.8, 120.8, 36.5)
 SYNTHETIC_BBOX = (120.3, 36.05, 120.4, 36.15)
 ITEMS_LIMIT = 10
 NEAR_OF, NEAR_KM = "ouc-laoshan", 5
+#: /api/near keeps its answers per question and data version, so the fixed near URL measures
+#: a repeated question. This one asks from a new random point each request (central
+#: Qingdao, lon 120.30-120.50, lat 36.05-36.20): every answer is computed.
+NEAR_POINT = (120.38, 36.07)
+NEW_POINT_SCRIPT = f"""
+math.randomseed(os.time())
+request = function()
+  local lon = 120.30 + math.random() * 0.20
+  local lat = 36.05 + math.random() * 0.15
+  return wrk.format(nil, string.format("/api/near?of=%.6f,%.6f&km={NEAR_KM}", lon, lat))
+end
+"""
 #: The park whose profile page is measured (a real id of geodata/data/parks.geojson).
 PARK_ID = "park-blue-silicon-valley"
 
@@ -304,8 +316,9 @@ def parse_wrk(text: str) -> WrkResult:
 
 
 def run_wrk(url: str, accept: str, duration: float, threads: int, connections: int,
-            timeout_s: float | None) -> tuple[WrkResult, str]:
-    """Run wrk once against ``url``; return the parsed result and wrk's raw output.
+            timeout_s: float | None, script: str | None = None) -> tuple[WrkResult, str]:
+    """Run wrk once against ``url`` (with the Lua ``script``, if given, which may make each
+    request's path); return the parsed result and wrk's raw output.
 
     Raises
     ------
@@ -316,8 +329,13 @@ def run_wrk(url: str, accept: str, duration: float, threads: int, connections: i
             "-H", f"Accept: {accept}"]
     if timeout_s is not None:
         argv += ["--timeout", f"{timeout_s:g}s"]
-    proc = subprocess.run([*argv, url], capture_output=True, text=True,
-                          timeout=duration + 120)
+    with tempfile.TemporaryDirectory() as tmp:
+        if script is not None:
+            lua = Path(tmp) / "request.lua"
+            lua.write_text(script)
+            argv += ["-s", str(lua)]
+        proc = subprocess.run([*argv, url], capture_output=True, text=True,
+                              timeout=duration + 120)
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(argv)} {url} exited with {proc.returncode}:\n"
                            f"{proc.stdout}\n{proc.stderr}")
@@ -628,6 +646,9 @@ class Endpoint:
     api_ref: str | None = None
     #: Key of the pygeoapi endpoint on the same features, if any.
     pygeoapi_ref: str | None = None
+    #: A wrk Lua script making each request's path (``path`` is then only what the checks
+    #: fetch once); None: every request asks for ``path``.
+    script: str | None = None
 
 
 def check_endpoint(ep: Endpoint, base: str, timeout: float) -> dict[str, Any]:
@@ -1119,6 +1140,9 @@ class Bench:
             Endpoint("near@a", f"ours /api/near?of={NEAR_OF}&km={NEAR_KM} (a)", "ours-a",
                      f"/api/near?of={NEAR_OF}&km={NEAR_KM}", ACCEPT_JSON,
                      expected_near_count(self.catalogs["a"]), "api@a"),
+            Endpoint("near-new@a", f"ours /api/near from a new point each request, km={NEAR_KM} (a)",
+                     "ours-a", f"/api/near?of={NEAR_POINT[0]:g},{NEAR_POINT[1]:g}&km={NEAR_KM}",
+                     ACCEPT_JSON, None, "api@a", script=NEW_POINT_SCRIPT),
             Endpoint("park@a", f"ours /parks/{PARK_ID} (a)", "ours-a", f"/parks/{PARK_ID}",
                      ACCEPT_HTML, None, "api@a"),
             Endpoint("map@a", "ours / map page (a)", "ours-a", "/", ACCEPT_HTML, None, "api@a"),
@@ -1176,7 +1200,7 @@ class Bench:
         before = (_system_busy_seconds(), _cpu_seconds(srv.pids()), _children_cpu_seconds())
         t0 = time.perf_counter()
         res, text = run_wrk(srv.base + ep.path, ep.accept, duration, a.threads, a.connections,
-                            a.wrk_timeout)
+                            a.wrk_timeout, ep.script)
         elapsed = time.perf_counter() - t0
         after = (_system_busy_seconds(), _cpu_seconds(srv.pids()), _children_cpu_seconds())
         busy, server, wrk = (y - x for x, y in zip(before, after))

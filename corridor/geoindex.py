@@ -18,6 +18,7 @@ Reported distances (``distances=True``) are always the exact geodesic ones.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -41,6 +42,14 @@ IntArray = NDArray[np.intp]
 #: envelope is sampled at 17 points an edge; between samples (at most a few km apart over
 #: Qingdao) the image of a lon/lat edge bends away from the chord by well under a metre.
 ENVELOPE_PAD_M = 50.0
+#: Up to this many points, a box query compares every point's lon/lat (a few vector
+#: comparisons) rather than projecting the box and asking the tree (which costs more
+#: than the comparisons until the collection is some thousands of points).
+SCAN_MAX_POINTS = 4096
+#: A larger point collection answers a box query from its lon-sorted order when the box's
+#: lon slab holds at most this many points (comparing their lat is cheaper than projecting
+#: the box and asking the tree); a wider slab goes to the tree.
+SLAB_MAX_POINTS = 50_000
 FloatArray = NDArray[np.float64]
 
 
@@ -157,6 +166,11 @@ class GeodesicIndex:
             (float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max()))
             if len(lon) else (0.0, 0.0, 0.0, 0.0)
         )
+        #: Positions in ascending lon, with their lon and lat in that order: a box query
+        #: takes its lon slab by binary search and compares only the slab's lat.
+        self._by_lon = np.argsort(lon, kind="stable")
+        self._lon_sorted = lon[self._by_lon]
+        self._lat_by_lon = lat[self._by_lon]
 
     def __len__(self) -> int:
         return len(self.metric)
@@ -267,6 +281,14 @@ class GeodesicIndex:
         :meth:`intersecting` of ``shapely.box(...)``, with points tested by plain comparison."""
         if not self.points_only or len(self) == 0:
             return self.intersecting(shapely.box(x0, y0, x1, y1))
+        if len(self) <= SCAN_MAX_POINTS:
+            lon, lat = self.lon, self.lat
+            return np.flatnonzero((lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1))
+        i0 = int(np.searchsorted(self._lon_sorted, x0, side="left"))
+        i1 = int(np.searchsorted(self._lon_sorted, x1, side="right"))
+        if i1 - i0 <= SLAB_MAX_POINTS:
+            lat = self._lat_by_lon[i0:i1]
+            return np.sort(self._by_lon[i0:i1][(lat >= y0) & (lat <= y1)])
         bx0, by0, bx1, by1 = self.bounds
         box = (max(x0, bx0), max(y0, by0), min(x1, bx1), min(y1, by1))
         if box[0] > box[2] or box[1] > box[3]:
@@ -361,16 +383,21 @@ def metric_image(geom: shapely.Geometry) -> shapely.Geometry:
     return shapely.transform(dense, lambda c: np.column_stack(to_metric(c[:, 0], c[:, 1])))
 
 
+#: The outline of the unit square, 17 samples an edge, counter-clockwise from (0, 0): a
+#: lon/lat box's outline is ``x0 + (x1 - x0) * _UNIT_U``, ``y0 + (y1 - y0) * _UNIT_V``.
+_UNIT_T = np.linspace(0.0, 1.0, 17)
+_UNIT_U = np.concatenate([_UNIT_T, np.ones(17), 1.0 - _UNIT_T, np.zeros(17)])
+_UNIT_V = np.concatenate([np.zeros(17), _UNIT_T, np.ones(17), 1.0 - _UNIT_T])
+
+
 def metric_envelope(x0: float, y0: float, x1: float, y1: float) -> tuple[float, float, float, float]:
     """Metric (EPSG:4549) bounds covering the image of a lon/lat box, padded."""
-    t = np.linspace(0.0, 1.0, 17)
-    lon = np.concatenate([x0 + (x1 - x0) * t, np.full(17, x1), x1 - (x1 - x0) * t, np.full(17, x0)])
-    lat = np.concatenate([np.full(17, y0), y0 + (y1 - y0) * t, np.full(17, y1), y1 - (y1 - y0) * t])
-    mx, my = to_metric(lon, lat)
-    if not (np.isfinite(mx).all() and np.isfinite(my).all()):
+    mx, my = to_metric(x0 + (x1 - x0) * _UNIT_U, y0 + (y1 - y0) * _UNIT_V)
+    bounds = (float(mx.min()), float(my.min()), float(mx.max()), float(my.max()))
+    if not all(math.isfinite(b) for b in bounds):  # a NaN or inf anywhere shows in min or max
         return (-np.inf, -np.inf, np.inf, np.inf)  # outside the projection's reach: test all
-    return (float(mx.min()) - ENVELOPE_PAD_M, float(my.min()) - ENVELOPE_PAD_M,
-            float(mx.max()) + ENVELOPE_PAD_M, float(my.max()) + ENVELOPE_PAD_M)
+    return (bounds[0] - ENVELOPE_PAD_M, bounds[1] - ENVELOPE_PAD_M,
+            bounds[2] + ENVELOPE_PAD_M, bounds[3] + ENVELOPE_PAD_M)
 
 
 def _check_lonlat(coords: FloatArray) -> None:

@@ -9,7 +9,9 @@ checks that need the plan's text and the inventory checklist:
   present in its collection;
 * all ten parks are present;
 * every plan feature has evidence, no feature claims an accuracy smaller than the spread of
-  its own evidence, and every park polygon lies inside the district(s) its evidence names.
+  its own evidence, and every park polygon lies inside the district(s) its evidence names;
+* no park extent is recalled: a park is drawn from what its sources describe, or listed
+  and not placed when nothing locates it.
 
 A ``plan_text`` may hold several quotations, one a line (a feature the plan names twice).
 """
@@ -171,11 +173,22 @@ def check_park_districts(store: FeatureStore) -> list[Problem]:
     return problems
 
 
+def check_park_extents(store: FeatureStore) -> list[Problem]:
+    """No park's position is recalled (``position_basis = "recalled"``): an extent must be
+    drawn from evidence (``inventory/boundaries.toml``) or the park left unplaced."""
+    return [Problem(cid, f.id, "position_basis",
+                    "a recalled extent; draw it from what the sources describe "
+                    "(inventory/boundaries.toml) or list the park unplaced")
+            for cid in store.collection_ids("parks") for f in store.features(cid)
+            if f.get("position_basis") == "recalled"]
+
+
 def validate_all(
     store: FeatureStore, plan_path: Path | None, checklist_path: Path | None = None
 ) -> list[Problem]:
     """Run every check that the available inputs allow; return the problems found."""
-    problems = check_parks(store) + check_evidence(store) + check_park_districts(store)
+    problems = (check_parks(store) + check_evidence(store) + check_park_districts(store)
+                + check_park_extents(store))
     checklist = checklist_path or GEODATA_DIR / "inventory" / "checklist.toml"
     if checklist.exists():
         problems += check_checklist(store, checklist)

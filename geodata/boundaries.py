@@ -8,9 +8,9 @@ the recipe that turns them into a polygon, so the build can redraw it:
 ``districts``     ids of the districts the description names; the polygon is clipped to them;
 ``anchor``        evidence entries (as in :mod:`corridor.evidence`) whose coordinates the
                   description refers to, each converted from its own ``crs``;
-``shape``         ``hull`` (convex hull of the anchors), ``spine`` (the line through them in
-                  order) or ``polygon`` (the literal ``polygon`` rings, for an extent only
-                  recalled, kept and clipped);
+``shape``         ``hull`` (convex hull of the anchors; one anchor gives a disc) or ``spine``
+                  (the line through them in order). There is no shape for a polygon drawn
+                  by hand: an extent no source locates is not drawn (the park is unplaced);
 ``buffer_m``      how far around the shape the extent reaches, or
 ``area_km2``      a published land area: the buffer is found (bisection, to 1 %) that makes
                   the clipped land area equal it;
@@ -21,11 +21,12 @@ The result is clipped to land (GSHHG) and to the named districts (AMap), then si
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
 import shapely
-from shapely.geometry import LineString, MultiPoint, Polygon
+from shapely.geometry import LineString, MultiPoint
 from shapely.geometry.base import BaseGeometry
 
 from corridor import evidence as ev
@@ -33,8 +34,9 @@ from geodata.basemap import District
 from geodata.geom import polygonal, quantize, simplify, to_lonlat, to_metric
 from geodata.plan_areas import DefinitionError
 
-SHAPES = ("hull", "spine", "polygon")
-#: Simplification of a drawn extent, metres (far below its accuracy).
+SHAPES = ("hull", "spine")
+#: Simplification of a drawn extent, metres (far below its accuracy); a small extent (a street
+#: of 0.175 km²) is simplified less, by 1/50 of its size, so it keeps its published area.
 SIMPLIFY_M = 30.0
 _MAX_BUFFER_M = 30_000.0
 
@@ -112,7 +114,8 @@ def draw(entry: dict[str, Any], districts: dict[str, District], land_m: BaseGeom
     geom = extent(buffer_m)
     if geom.is_empty:
         raise fail("nothing is left after clipping to land and the districts")
-    lonlat = quantize(simplify(to_lonlat(geom), SIMPLIFY_M))
+    tolerance = min(SIMPLIFY_M, math.sqrt(geom.area) / 50)
+    lonlat = quantize(simplify(to_lonlat(geom), tolerance))
     return Drawn(lonlat, geom.area / 1e6, buffer_m)
 
 
@@ -121,16 +124,7 @@ def _shape(entry: dict[str, Any], fail: Any) -> BaseGeometry:
     shape = entry.get("shape")
     if shape not in SHAPES:
         raise fail(f"field 'shape': {shape!r}; expected one of {', '.join(SHAPES)}")
-    anchors = entry.get("anchor", [])
-    if shape == "polygon":
-        rings = entry.get("polygon")
-        if not rings:
-            raise fail("shape 'polygon' needs the field 'polygon'")
-        drawn = Polygon(rings[0], rings[1:])
-        if anchors:  # a recalled extent widened to take in the places the sources name
-            drawn = shapely.union_all([drawn, MultiPoint(_anchor_points(anchors, fail))]).convex_hull
-        return to_metric(drawn)
-    points = _anchor_points(anchors, fail)
+    points = _anchor_points(entry.get("anchor", []), fail)
     if shape == "spine":
         if len(points) < 2:
             raise fail("shape 'spine' needs at least two anchors")

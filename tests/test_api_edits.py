@@ -210,3 +210,35 @@ def test_upload_size_limit_is_its_own(tmp_path):
                       headers=auth()).status_code == 201  # over 100 bytes, under the upload limit
     r = client.put("/api/collections/up", data=land_csv(3000), content_type="text/csv", headers=auth())
     assert r.status_code == 413 and "50000" in r.get_json()["description"]
+
+
+def test_spatial_answers_are_kept_per_data_version(layer_dir, monkeypatch):
+    """/api/near and /api/nearest compute an answer once per question and data version: a
+    repeated question is not recomputed, and an edit (a new version) is seen at once."""
+    from corridor import queries
+
+    calls: list[str] = []
+    for name in ("within_distance", "nearest"):
+        real = getattr(queries, name)
+
+        def spy(*args, _real=real, _name=name, **kwargs):
+            calls.append(_name)
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(queries, name, spy)
+    client = make_app(layer_dir, TOKEN).test_client()
+    near = "/api/near?of=120.38,36.07&km=0.01&collections=firms"
+    assert client.get(near).get_json()["numberMatched"] == 0
+    assert client.get(near).get_json()["numberMatched"] == 0
+    assert calls == ["within_distance"]  # asked twice, computed once
+    client.get("/api/nearest?of=120.38,36.07&collections=firms")
+    client.get("/api/nearest?of=120.38,36.07&collections=firms")
+    client.get(near.replace("km=0.01", "km=0.02"))  # another question
+    assert calls == ["within_distance", "nearest", "within_distance"]
+    r = client.post("/api/collections/firms/items", headers=auth(),
+                    json={"type": "Feature", "id": "new-1", "geometry": POINT})
+    assert r.status_code == 201
+    after = client.get(near).get_json()
+    assert [f["id"] for f in after["features"]] == ["new-1"] and len(calls) == 4
+    nearest = client.get("/api/nearest?of=120.38,36.07&collections=firms").get_json()
+    assert [f["id"] for f in nearest["features"]] == ["new-1"]

@@ -9,6 +9,7 @@ import pytest
 from browser import Visit
 from conftest import MINI_GEODATA, serving
 from datafiles import geodata_with_synthetic, synthetic_points
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from corridor.tiles import TileIndex
 
@@ -24,17 +25,31 @@ DRAWN = """() => {
     out.distinct = Object.keys(out.ids).length;
     delete out.ids;
     return out; }"""
-#: A drawn point of the synthetic layer well inside the map, with its page coordinates.
+#: A drawn point of the synthetic layer well inside the map and 10 px from any other drawn
+#: point (so that hovering it hovers it alone), with its page coordinates.
 A_POINT = """() => {
     var M = window.corridorMaps.main, l = M.layers.synthetic, map = M.map;
-    var box = map.getContainer().getBoundingClientRect();
+    var box = map.getContainer().getBoundingClientRect(), pts = [];
+    for (var k in l._vectorTiles) {
+        var r = l._vectorTiles[k];
+        if (!r._map) { continue; }
+        for (var id in r._features) {
+            pts.push(map.layerPointToContainerPoint(r._features[id].feature._point.add(r.getOffset())));
+        }
+    }
+    function alone(cp) {
+        var near = 0;
+        for (var i = 0; i < pts.length; i++) { if (pts[i].distanceTo(cp) < 10) { near++; } }
+        return near === 1;
+    }
     for (var k in l._vectorTiles) {
         var r = l._vectorTiles[k];
         if (!r._map || r._tileCoord.z !== map.getZoom()) { continue; }
         for (var id in r._features) {
             var f = r._features[id].feature;
             var cp = map.layerPointToContainerPoint(f._point.add(r.getOffset()));
-            if (cp.x > 250 && cp.x < box.width - 400 && cp.y > 120 && cp.y < box.height - 250) {
+            if (cp.x > 250 && cp.x < box.width - 400 && cp.y > 120 && cp.y < box.height - 250
+                    && alone(cp)) {
                 return {id: id, n: f.properties.n || 1, name: f.properties.name_en,
                         x: box.left + cp.x, y: box.top + cp.y};
             }
@@ -83,14 +98,30 @@ def test_large_layer_is_drawn_from_vector_tiles(chromium, big_server, artifacts)
     v.close()
 
 
+def hover_a_point(v: Visit, attempts: int = 5) -> dict:
+    """Hover a drawn point of the layer until its tooltip shows; the point hovered.
+
+    A point is picked once the view's tiles are drawn; on a busy machine the map may still
+    settle (a tile redrawn, a late pan) between picking and hovering, so a hover that shows
+    no tooltip is retried on a freshly picked point."""
+    for _ in range(attempts):
+        hit = v.page.wait_for_function(A_POINT).json_value()
+        v.page.mouse.move(hit["x"], hit["y"])
+        try:
+            v.page.wait_for_selector(".leaflet-tooltip", timeout=5000)
+            return hit
+        except PlaywrightTimeout:
+            v.page.mouse.move(5, 5)  # off the map, then pick again
+            v.page.wait_for_timeout(500)
+    raise AssertionError(f"no tooltip on {attempts} hovered points (last: {hit})")
+
+
 def test_a_tile_feature_shows_its_name_and_fetches_its_popup(chromium, big_server, artifacts):
     v = Visit(chromium, big_server, "en-GB")
     v.open("/?lang=en&map=14/36.20/120.35&layers=land,districts,synthetic")
     wait_drawn(v)
-    hit = v.page.wait_for_function(A_POINT).json_value()  # once the view's tiles are drawn
+    hit = hover_a_point(v)
     assert hit["name"] == "Synthetic point " + hit["id"].rsplit("-", 1)[1].lstrip("0")
-    v.page.mouse.move(hit["x"], hit["y"])
-    v.page.wait_for_selector(".leaflet-tooltip")
     assert v.page.inner_text(".leaflet-tooltip") == hit["name"]
     v.page.mouse.click(hit["x"], hit["y"])
     popup = f".leaflet-popup .corridor-popup[data-fid='{hit['id']}']"

@@ -10,12 +10,13 @@ from pathlib import Path
 
 import pytest
 from geographiclib.geodesic import Geodesic
-from shapely.geometry import Point, box
+from pyproj import Geod
+from shapely.geometry import Point, box, mapping
 
 from corridor import evidence as ev
 from corridor.errors import DataError
 from corridor.schema import validate_feature
-from corridor.validate import check_evidence, check_park_districts
+from corridor.validate import check_evidence, check_park_districts, check_park_extents
 from tests.datafiles import synthetic_store
 
 GEODATA = Path(__file__).resolve().parent.parent / "geodata"
@@ -141,9 +142,21 @@ def test_validate_flags_a_park_outside_the_districts_its_evidence_names():
     assert got == [("spills", "geometry")]
 
 
+def test_validate_flags_a_recalled_park_extent_and_only_a_park():
+    area = box(120.0, 36.0, 120.1, 36.1)
+    store = synthetic_store({
+        "parks": [{"id": "drawn", "geometry": area, "position_basis": "evidence"},
+                  {"id": "kept", "geometry": area, "position_basis": "recalled"}],
+        "labs": [{"id": "lab", "geometry": Point(120.05, 36.05), "position_basis": "recalled"}]})
+    assert [(p.feature, p.field) for p in check_park_extents(store)] == [("kept", "position_basis")]
+
+
 def test_real_data_passes_the_evidence_checks(store):
     assert check_evidence(store) == []
     assert check_park_districts(store) == []
+    assert check_park_extents(store) == []
+    bases = {f["properties"]["position_basis"] for f in _features("parks").values()}
+    assert bases <= {"evidence", "unplaced"}
 
 
 # --- the named cases of issue 9 on the built data (read as files, not through the store) ----
@@ -220,6 +233,67 @@ def test_marine_belt_is_the_laoshan_strip_of_about_70_km2():
     belt = shape(_features("parks")["park-marine-innovation-incubation-belt"]["geometry"])
     area = transform(belt, lambda c: np.column_stack(to_metric(c[:, 0], c[:, 1]))).area / 1e6
     assert area == pytest.approx(70, rel=0.05)
+
+
+# --- park extents redrawn from their sources (areas and places as the sources publish them) --
+
+_GEOD = Geod(ellps="WGS84")
+
+
+def _area_km2(geometry):
+    from shapely.geometry import shape
+    return abs(_GEOD.geometry_area_perimeter(shape(geometry))[0]) / 1e6
+
+
+def _district(did):
+    from shapely.geometry import shape
+    return shape(_features("districts")[did]["geometry"])
+
+
+@pytest.mark.parametrize(("fid", "km2"), [
+    ("park-qingdao-science-street", 0.175),  # 青岛晚报 2004: 规划面积0.175平方公里
+    ("park-rail-transit-demo-zone", 83.0),  # 规划面积83平方公里
+    ("park-jiaozhou-bay-north", 21.7 + 20.4),  # 中片区21.7 + 东片区20.4平方公里
+])
+def test_a_park_drawn_to_its_published_area_has_it(fid, km2):
+    f = _features("parks")[fid]
+    assert f["properties"]["position_basis"] == "evidence"
+    assert _area_km2(f["geometry"]) == pytest.approx(km2, rel=0.03)
+
+
+def test_science_street_sits_on_the_liaoning_taishan_crossing():
+    from shapely.geometry import shape
+    street = shape(_features("parks")["park-qingdao-science-street"]["geometry"])
+    crossing = (120.327841, 36.084162)  # 泰山路站, Wikipedia (WGS84), at 泰山路/辽宁路
+    assert street.contains(Point(crossing))
+    far = max(_dist(crossing, c) for c in street.exterior.coords)
+    assert far < 400  # 0.175 km² round the crossing: a disc of radius ~240 m
+
+
+def test_rail_zone_lies_in_chengyang_and_not_in_jimo():
+    from shapely.geometry import shape
+    zone = shape(_features("parks")["park-rail-transit-demo-zone"]["geometry"])
+    # the recalled box had about 11 km² in 即墨; 1e-5 deg² is about 0.1 km² (the bundled
+    # district outlines are simplified; the build clips to the full ones)
+    assert zone.intersection(_district("jimo")).area < 1e-5
+    assert zone.difference(_district("chengyang").buffer(0.002)).area < 1e-5
+    says = " ".join(e["says"] for e in _features("parks")["park-rail-transit-demo-zone"]["properties"]["evidence"])
+    assert "棘洪滩街道全域" in says and "83平方公里" in says
+
+
+def test_software_park_is_at_its_buildings_on_ningxia_road():
+    from shapely.geometry import shape
+    park = shape(_features("parks")["park-shinan-software-park"]["geometry"])
+    # building 2 as AMap gives it (GCJ-02, unconverted): GCJ-02 is within ~600 m of WGS84 here
+    assert park.distance(Point(120.41317, 36.07705)) < 0.007
+    assert park.bounds[0] > 120.403  # the recalled drawing (120.388-120.403) was ~1 km west
+    assert _area_km2(mapping(park)) < 0.5
+
+
+def test_huangdao_pilot_zone_is_listed_not_placed():
+    f = _features("parks")["park-qingdao-new-tech-pilot-zone"]
+    assert f["geometry"] is None and f["properties"]["position_basis"] == "unplaced"
+    assert any("新技术产业开发试验区" in e["says"] for e in f["properties"]["evidence"])
 
 
 # --- datetime on items -----------------------------------------------------------------------

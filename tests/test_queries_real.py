@@ -91,12 +91,14 @@ def test_within_5km_of_a_campus_matches_brute_force(catalog, store):
     assert len(expected) >= 3  # the campus has research nearby: the test is not vacuous
 
 
-#: A point in the high-tech zone's main park on the north shore of Jiaozhou Bay (红岛/河套
-#: area), about 6.5 km west-north-west of the former Liuting airport (流亭机场, ZSQD,
-#: 36.266N 120.374E), which is in 城阳区. Of Qingdao's districts only 城阳 lies there: 胶州市
-#: ends to the west (at ~120.21E), 即墨区 to the north (~36.31N), 李沧区 to the south-east
-#: (~36.24N) and 崂山区 to the east (~120.41E) -- checked below from the raw boundaries.
-IN_CHENGYANG = (120.311, 36.295)
+#: A point in the high-tech zone's main park on the north shore of Jiaozhou Bay: the zone's
+#: 创业大厦 at 智力岛路1号, whose Baidu marker (BD-09 120.284544, 36.272343, on the
+#: 青岛智能产业技术研究院 contact page) is this in WGS84 (~1.2 km from the BD-09 figures). It
+#: is in 城阳区, about 10 km west of the former Liuting airport (流亭机场, ZSQD, 36.266N
+#: 120.374E): 胶州市 ends to the west (at ~120.21E), 即墨区 to the north (~36.31N), 李沧区 to
+#: the south-east (~36.24N) and 崂山区 to the east (~120.41E) -- checked below from the raw
+#: boundaries.
+IN_CHENGYANG = (120.272959, 36.266327)
 
 
 def _bbox(geometry: dict) -> tuple[float, float, float, float]:

@@ -10,6 +10,7 @@ from datafiles import synthetic_points, synthetic_store
 from pyproj import Geod
 from shapely.geometry import box, shape
 
+from corridor import geoindex
 from corridor.errors import InvalidParameter
 from corridor.geoindex import GeodesicIndex
 from corridor.model import ItemsQuery
@@ -20,8 +21,9 @@ GEOD = Geod(ellps="WGS84")
 
 @pytest.fixture(scope="module")
 def layer(as_kind):
-    """A SYNTHETIC store: 20,000 random points, and 40 random polygons around Qingdao (in
-    memory, and in PostGIS)."""
+    """A SYNTHETIC store: 20,000 random points, the first 1,000 of them again as ``few``
+    (few enough that a box query compares every point rather than asking the tree), and 40
+    random polygons around Qingdao (in memory, and in PostGIS)."""
     rng = np.random.default_rng(7)
     points = [{"id": f["properties"]["id"], "group": f["properties"]["group"],
                "geometry": shape(f["geometry"])} for f in synthetic_points(N, seed=3)]
@@ -31,7 +33,8 @@ def layer(as_kind):
         w, h = rng.uniform(0.005, 0.08, size=2)
         polys.append({"id": f"poly-{i}", "geometry": box(x, y, x + w, y + h)
                       if i % 2 else shapely.Point(x, y).buffer(w / 2, quad_segs=4)})
-    return as_kind(synthetic_store({"synthetic": points, "zones": polys}))
+    return as_kind(synthetic_store({"synthetic": points, "few": [{**p, "id": f"few-{p['id']}"} for p in points[:1000]],
+                                     "zones": polys}))
 
 
 def _brute(store, cid, pred):
@@ -45,19 +48,23 @@ def _brute(store, cid, pred):
     (121.5, 37.0, 122.0, 37.5),          # beside the data: nothing
     (120.2, 36.1, 120.2000001, 36.1000001),  # a hair wide
 ])
-def test_bbox_matches_brute_force(layer, bbox):
-    for cid in ("synthetic", "zones"):
+@pytest.mark.parametrize("slab", [True, False], ids=["lon-slab", "tree"])
+def test_bbox_matches_brute_force(layer, bbox, slab, monkeypatch):
+    if not slab:  # every box of the large point collection goes to the metric tree
+        monkeypatch.setattr(geoindex, "SLAB_MAX_POINTS", 0)
+    for cid in ("synthetic", "few", "zones"):
         page = layer.items(cid, ItemsQuery(bbox=bbox, limit=100_000))
         want = _brute(layer, cid, lambda f: shapely.intersects(f.geometry, box(*bbox)))
         assert [f.id for f in page.features] == want and page.matched == len(want)
 
 
 def test_points_on_the_box_edge_count(layer):
-    f = layer.features("synthetic")[123]
-    x, y = f.geometry.x, f.geometry.y
-    for bbox in ((x, y, x + 0.1, y + 0.1), (x - 0.1, y - 0.1, x, y)):
-        ids = [g.id for g in layer.items("synthetic", ItemsQuery(bbox=bbox, limit=100_000)).features]
-        assert f.id in ids
+    for cid in ("synthetic", "few"):
+        f = layer.features(cid)[123]
+        x, y = f.geometry.x, f.geometry.y
+        for bbox in ((x, y, x + 0.1, y + 0.1), (x - 0.1, y - 0.1, x, y)):
+            ids = [g.id for g in layer.items(cid, ItemsQuery(bbox=bbox, limit=100_000)).features]
+            assert f.id in ids
 
 
 def test_intersecting_any_geometry_matches_shapely(layer):

@@ -6,9 +6,12 @@ Each view parses (``params``), calls the store (:func:`web.get_store`) and seria
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from flask import Response, current_app, request
+from werkzeug.datastructures import LanguageAccept, MIMEAccept
+from werkzeug.http import parse_accept_header
 
 from corridor import checks, cql
 from corridor.model import CollectionMeta, ItemsQuery
@@ -49,14 +52,24 @@ def lang() -> str:
     browser's Accept-Language; else the app's DEFAULT_LANG."""
     value = request.args.get("lang")
     if value is None:
-        if wants_html() and request.accept_languages:
-            best = request.accept_languages.best_match(["zh", "zh-CN", "zh-TW", "zh-HK", "en"])
+        if wants_html():
+            best = _language(request.environ.get("HTTP_ACCEPT_LANGUAGE", ""))
             if best:
-                return "zh" if best.lower().startswith("zh") else "en"
+                return best
         return str(current_app.config.get("DEFAULT_LANG", "zh"))
     if value not in ("zh", "en"):
         raise InvalidParameterValue(f"lang={value!r} is not supported; expected zh or en")
     return value
+
+
+@lru_cache(maxsize=256)
+def _language(accept_language: str) -> str | None:
+    """zh or en, as the Accept-Language value prefers (None: neither), remembered per value."""
+    best = parse_accept_header(accept_language, LanguageAccept).best_match(
+        ["zh", "zh-CN", "zh-TW", "zh-HK", "en"])
+    if not best:
+        return None
+    return "zh" if best.lower().startswith("zh") else "en"
 
 
 def wants_html() -> bool:
@@ -64,7 +77,15 @@ def wants_html() -> bool:
     f = request.args.get("f")
     if f is not None:
         return f == "html"
-    best = request.accept_mimetypes.best_match(["application/json", "application/geo+json", "text/html"])
+    return _html_first(request.environ.get("HTTP_ACCEPT", ""))
+
+
+@lru_cache(maxsize=256)
+def _html_first(accept: str) -> bool:
+    """Whether the Accept header value ``accept`` prefers HTML to JSON (remembered per
+    value, as :func:`web.api.formats.best_by_accept` is)."""
+    best = parse_accept_header(accept, MIMEAccept).best_match(
+        ["application/json", "application/geo+json", "text/html"])
     return best == "text/html"
 
 

@@ -14,12 +14,15 @@ import json
 import math
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import pyogrio.raw
 import shapely
 from flask import Response, jsonify, render_template, request
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
 
 from corridor.crs import CRS84, transformer
 from corridor.model import Feature
@@ -64,20 +67,31 @@ def negotiate(available: Sequence[str]) -> str:
         if key not in available:
             raise NotAcceptable(f"f={f!r} is not offered here; expected one of {', '.join(available)}")
         return key
-    accept = request.accept_mimetypes
-    if not accept:
-        return available[0]
-    best, best_q = None, 0.0
-    for key in available:
-        for mt in (MEDIA_TYPES[key], *_ACCEPT_ALSO.get(key, ())):
-            q = accept.quality(mt)
-            if q > best_q:
-                best, best_q = key, q
+    best = best_by_accept(request.environ.get("HTTP_ACCEPT", ""), tuple(available))
     if best is None:
         raise NotAcceptable(
             f"none of the media types in Accept: {request.headers.get('Accept')!r} is offered; "
             f"expected one of {', '.join(MEDIA_TYPES[k] for k in available)} (or use f=)"
         )
+    return best
+
+
+@lru_cache(maxsize=256)
+def best_by_accept(accept: str, available: tuple[str, ...]) -> str | None:
+    """The format of ``available`` that the Accept header value ``accept`` prefers (the
+    first on a tie; the first when there is no header), or None when it accepts none.
+
+    A pure function of the header's text, so it is remembered: clients send few distinct
+    Accept values, and parsing one costs more than the rest of a small response."""
+    parsed = parse_accept_header(accept, MIMEAccept)
+    if not parsed:
+        return available[0]
+    best, best_q = None, 0.0
+    for key in available:
+        for mt in (MEDIA_TYPES[key], *_ACCEPT_ALSO.get(key, ())):
+            q = parsed.quality(mt)
+            if q > best_q:
+                best, best_q = key, q
     return best
 
 

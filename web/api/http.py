@@ -62,9 +62,10 @@ def cached_document(view: Callable[..., Response]) -> Callable[..., Response]:
         from web import get_store
 
         env = request.environ
-        key = (get_store().version, request.host, request.script_root, env.get("PATH_INFO", ""),
-               env.get("QUERY_STRING", ""),
-               request.headers.get("Accept", ""), request.headers.get("Accept-Language", ""))
+        version = get_store().version
+        key = (version, env.get("HTTP_HOST", ""), env.get("SCRIPT_NAME", ""),
+               env.get("PATH_INFO", ""), env.get("QUERY_STRING", ""), env.get("HTTP_ACCEPT", ""),
+               env.get("HTTP_ACCEPT_LANGUAGE", ""))
         documents: LRU[tuple[bytes, str, list[tuple[str, str]]]] = current_app.extensions.setdefault(
             "corridor_api_documents", LRU(MAX_DOCUMENTS))
         hit = documents.get(key)
@@ -73,6 +74,8 @@ def cached_document(view: Callable[..., Response]) -> Callable[..., Response]:
             return Response(body, content_type=content_type, headers=headers)
         resp = view(*args, **kwargs)
         if resp.status_code == 200 and not resp.direct_passthrough:
+            # kept with what _tag would add, so that a hit needs no tagging work
+            _tag_response(resp, version)
             documents.put(key, (resp.get_data(), resp.content_type or "", list(resp.headers.items())))
         return resp
 
@@ -99,14 +102,33 @@ def collection_etag(version: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
-def _etag() -> str:
-    from web import get_store
+def _etag(version: str | None = None) -> str:
+    """The API-wide ETag of this request: the store's data version (``version``, if the
+    caller has it), the code, the path, query and Accept."""
+    if version is None:
+        from web import get_store
 
-    version = f"{get_store().version}-{current_app.extensions.get('corridor_code_version', '0')}"
+        version = get_store().version
     env = request.environ
-    key = "\n".join((version, env.get("PATH_INFO", ""), env.get("QUERY_STRING", ""),
-                     request.headers.get("Accept", "")))
+    key = "\n".join((f"{version}-{current_app.extensions.get('corridor_code_version', '0')}",
+                     env.get("PATH_INFO", ""), env.get("QUERY_STRING", ""),
+                     env.get("HTTP_ACCEPT", "")))
     return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def _tag_response(resp: Response, version: str | None = None) -> None:
+    """Add the ETag, Cache-Control and ``Vary: Accept`` a successful GET carries (those the
+    view did not set itself)."""
+    h = resp.headers
+    if "ETag" not in h:
+        resp.set_etag(_etag(version), weak=True)
+    if "Cache-Control" not in h:
+        h["Cache-Control"] = cache_control()
+    vary = h.get("Vary")
+    if vary is None:
+        h["Vary"] = "Accept"
+    elif "Accept" not in (v.strip() for v in vary.split(",")):
+        h["Vary"] = f"{vary}, Accept"
 
 
 def register(bp: Blueprint) -> None:
@@ -114,7 +136,8 @@ def register(bp: Blueprint) -> None:
 
     @bp.before_request
     def _not_modified() -> Response | None:
-        if request.method in ("GET", "HEAD") and request.if_none_match:
+        env = request.environ
+        if env.get("HTTP_IF_NONE_MATCH") and env.get("REQUEST_METHOD") in ("GET", "HEAD"):
             tag = _etag()
             if request.if_none_match.contains_weak(tag):
                 resp = Response(status=304)
@@ -126,12 +149,8 @@ def register(bp: Blueprint) -> None:
 
     @bp.after_request
     def _tag(resp: Response) -> Response:
-        if request.method in ("GET", "HEAD") and resp.status_code == 200:
-            if not resp.headers.get("ETag"):
-                resp.set_etag(_etag(), weak=True)
-            resp.headers.setdefault("Cache-Control", cache_control())
-            vary = resp.headers.get("Vary")
-            resp.headers["Vary"] = f"{vary}, Accept" if vary else "Accept"
+        if resp.status_code == 200 and request.environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+            _tag_response(resp)
         return resp
 
 

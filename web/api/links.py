@@ -55,11 +55,14 @@ def with_args(**changes: Any) -> str:
 
 def self_and_alternates(fmt: str, formats: tuple[str, ...]) -> list[dict[str, str]]:
     """``self`` in the chosen format and an ``alternate`` link for each other format."""
-    links = [{"href": with_args(f=fmt), "rel": "self", "type": MEDIA_TYPES[fmt],
+    base, pairs = _request_parts()
+    kept = "&".join(p for name, p in pairs if name != "f")
+    prefix = f"{base}?{kept}&f=" if kept else f"{base}?f="
+    links = [{"href": prefix + quote_plus(fmt), "rel": "self", "type": MEDIA_TYPES[fmt],
               "title": _TITLES[fmt]}]
     for other in formats:
         if other != fmt:
-            links.append({"href": with_args(f=other), "rel": "alternate",
+            links.append({"href": prefix + quote_plus(other), "rel": "alternate",
                           "type": MEDIA_TYPES[other], "title": _TITLES[other]})
     return links
 

@@ -5,10 +5,11 @@ contains a point). Each answers a GeoJSON FeatureCollection whose features carry
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from typing import Any
 from urllib.parse import quote
 
-from flask import Response, request
+from flask import Response, current_app, request
 
 from corridor import checks, queries
 from corridor.model import Hit
@@ -29,6 +30,26 @@ from web.api.formats import (
     to_features,
 )
 from web.api.links import link, self_and_alternates, url
+from web.lru import LRU
+
+#: Answers kept per app: the spatial questions most asked (a campus's neighbours, say).
+MAX_ANSWERS = 1024
+
+
+def answered(question: Hashable, compute: Callable[[], list[Hit]]) -> list[Hit]:
+    """The hits of ``question`` (what a view asks, normalised), computed once per data version.
+
+    An answer is a pure function of the data and the question, so it is kept (in a bounded
+    LRU) under the store's version: an import or edit changes the version, and with it
+    every key. The response around the hits (format, links, timeStamp) is made anew."""
+    store = get_store()
+    answers: LRU[list[Hit]] = current_app.extensions.setdefault("corridor_answers", LRU(MAX_ANSWERS))
+    key = (store.version, question)
+    hits = answers.get(key)
+    if hits is None:
+        hits = compute()
+        answers.put(key, hits)
+    return hits
 
 
 def hits_response(hits: list[Hit], extra: dict[str, list[Any]], title: str,
@@ -82,7 +103,8 @@ def near() -> Response:
     km = params.parse_km(a.get("km"))
     cols = params.parse_collections(a.get("collections"), store)
     coord_sys = params.parse_coord_sys(a.get("coord-sys"))
-    hits = queries.within_distance(store, of, km, collections=cols, coord_sys=coord_sys)
+    hits = answered(("near", of, km, tuple(cols or ()), coord_sys),
+                    lambda: queries.within_distance(store, of, km, collections=cols, coord_sys=coord_sys))
     return hits_response(hits, {"distance_km": [_km(h.distance_km) for h in hits]},
                          f"Within {km:g} km of {a['of']}")
 
@@ -98,8 +120,9 @@ def nearest() -> Response:
         raise params.InvalidParameterValue(f"per-collection={per!r} is not valid; expected true or false")
     cols = params.parse_collections(a.get("collections"), store)
     coord_sys = params.parse_coord_sys(a.get("coord-sys"))
-    hits = queries.nearest(store, of, k, collections=cols, per_collection=per == "true",
-                           coord_sys=coord_sys)
+    hits = answered(("nearest", of, k, tuple(cols or ()), per, coord_sys),
+                    lambda: queries.nearest(store, of, k, collections=cols,
+                                            per_collection=per == "true", coord_sys=coord_sys))
     return hits_response(hits, {"distance_km": [_km(h.distance_km) for h in hits]},
                          f"{k} nearest to {a['of']}")
 
