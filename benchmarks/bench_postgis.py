@@ -14,8 +14,9 @@ empty database. The script
    matched), the same as the full list of every point within 5 km, a z11 vector tile over
    central Qingdao (``ST_AsMVT``; the densest tile of the layer), and the per-request
    version check;
-3. serves the app with ``corridor serve`` (gunicorn, 1 worker x 4 threads, pool of 4) and
-   times the same bbox and near requests over HTTP, each on a new connection;
+3. serves the app with ``corridor serve`` (gunicorn, 1 worker x 4 threads, pool of 4) and,
+   once it has rendered its pages (in the background at start), times the same bbox and
+   near requests over HTTP, each on a new connection;
 4. measures throughput of the bbox request with wrk: one app process alone, then two app
    processes (two ``corridor serve`` of one worker each, on one database) loaded side by
    side. The machine has 2 cores shared by the database, the app processes and wrk, so the
@@ -23,7 +24,7 @@ empty database. The script
 
 Prints a table and writes ``benchmarks/results/postgis.json``.
 
-    .venv/bin/python benchmarks/bench_postgis.py                    # 1,000,000 points, ~5 min
+    .venv/bin/python benchmarks/bench_postgis.py                    # 1,000,000 points, ~9 min
     .venv/bin/python benchmarks/bench_postgis.py --points 100000 --requests 50 --duration 5
 """
 
