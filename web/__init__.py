@@ -41,6 +41,29 @@ SETTINGS: dict[str, tuple[Any, str]] = {
 }
 
 
+class CorridorFlask(Flask):
+    """Flask, with :meth:`ensure_sync` remembering its answer per function.
+
+    Flask asks, for every request hook and view on every request, whether the function is a
+    coroutine function (``inspect.iscoroutinefunction``), about a microsecond each time; the
+    answer never changes for a function, so it is looked up once. Async functions are still
+    wrapped, as Flask wraps them.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._sync: dict[Any, Any] = {}
+
+    def ensure_sync(self, func: Any) -> Any:
+        try:
+            return self._sync[func]
+        except KeyError:
+            sync = self._sync[func] = super().ensure_sync(func)
+            return sync
+        except TypeError:  # an unhashable callable
+            return super().ensure_sync(func)
+
+
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the Flask app.
 
@@ -56,7 +79,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     corridor.errors.Unavailable
         If ``DATABASE_URL`` names a database that cannot be reached or has no schema.
     """
-    app = Flask(__name__, instance_relative_config=True)
+    app = CorridorFlask(__name__, instance_relative_config=True)
     app.config.from_mapping({name: default for name, (default, _) in SETTINGS.items()})
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_prefixed_env("CORRIDOR")

@@ -14,9 +14,9 @@ import base64
 import hashlib
 import json
 import logging
+import os
 import re
 import time
-import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -133,8 +133,9 @@ def init_app(app: Flask) -> None:
         # allows its own inline scripts by hash; every other response gets the strict
         # default from Operations
         h = resp.headers
-        if ("Content-Security-Policy" not in h and not resp.direct_passthrough
-                and h.get("Content-Type", "").startswith("text/html")):
+        # cheapest test first: Content-Type is looked up near the head of the header list
+        if (h.get("Content-Type", "").startswith("text/html") and not resp.direct_passthrough
+                and "Content-Security-Policy" not in h):
             h["Content-Security-Policy"] = content_security_policy(
                 script_hashes(resp.get_data(as_text=True)))
         return resp
@@ -168,7 +169,7 @@ class Operations:
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         started = time.perf_counter()
         incoming = environ.get("HTTP_X_REQUEST_ID", "")
-        rid = incoming if incoming and _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        rid = incoming if incoming and _REQUEST_ID.match(incoming) else os.urandom(16).hex()
         environ["corridor.request_id"] = rid
         log = self.log
 
@@ -214,4 +215,7 @@ def _log(log: logging.Logger, env: dict[str, Any], status: str, length: str | No
         "request_id": rid,
         "bytes": int(length) if length is not None and length.isdigit() else None,
     }
-    log.info(json.dumps(entry, ensure_ascii=False))
+    # handle(makeRecord(...)) is log.info without looking up the caller's frame (the
+    # record's file and line would name this function anyway)
+    log.handle(log.makeRecord(log.name, logging.INFO, __file__, 0,
+                              json.dumps(entry, ensure_ascii=False), None, None))

@@ -71,7 +71,9 @@ def cached_document(view: Callable[..., Response]) -> Callable[..., Response]:
         hit = documents.get(key)
         if hit is not None:
             body, content_type, headers = hit
-            return Response(body, content_type=content_type, headers=headers)
+            resp = Response(body, content_type=content_type, headers=headers)
+            resp.corridor_tagged = True  # type: ignore[attr-defined]
+            return resp
         resp = view(*args, **kwargs)
         if resp.status_code == 200 and not resp.direct_passthrough:
             # kept with what _tag would add, so that a hit needs no tagging work
@@ -149,6 +151,8 @@ def register(bp: Blueprint) -> None:
 
     @bp.after_request
     def _tag(resp: Response) -> Response:
+        if getattr(resp, "corridor_tagged", False):  # from cached_document, tagged already
+            return resp
         if resp.status_code == 200 and request.environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
             _tag_response(resp)
         return resp
