@@ -218,4 +218,4 @@ def _log(log: logging.Logger, env: dict[str, Any], status: str, length: str | No
     # handle(makeRecord(...)) is log.info without looking up the caller's frame (the
     # record's file and line would name this function anyway)
     log.handle(log.makeRecord(log.name, logging.INFO, __file__, 0,
-                              json.dumps(entry, ensure_ascii=False), None, None))
+                              json.dumps(entry, ensure_ascii=False), (), None))
