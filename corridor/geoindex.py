@@ -297,6 +297,48 @@ class GeodesicIndex:
         lon, lat = self.lon[cand], self.lat[cand]
         return cand[(lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1)]
 
+    def box_page(self, x0: float, y0: float, x1: float, y1: float, k: int) -> tuple[int, IntArray]:
+        """How many items :meth:`in_box` finds, and the first ``k`` of them (ascending): a page
+        of a box query without sorting every match.
+
+        For a point layer searched through its lon-sorted slab, the matches are counted in the
+        slab; when the first ``k`` are expected within fewer items (in position order) than
+        the slab holds, they are found by scanning the positions in order, in growing chunks,
+        instead of gathering and sorting every match. Otherwise this is ``in_box``, sliced.
+        """
+        n = len(self)
+        if k > 0 and self.points_only and n > SCAN_MAX_POINTS:
+            i0 = int(np.searchsorted(self._lon_sorted, x0, side="left"))
+            i1 = int(np.searchsorted(self._lon_sorted, x1, side="right"))
+            if i1 - i0 <= SLAB_MAX_POINTS:
+                lat = self._lat_by_lon[i0:i1]
+                inside = (lat >= y0) & (lat <= y1)
+                matched = int(np.count_nonzero(inside))
+                if matched == 0:
+                    return 0, np.zeros(0, dtype=np.intp)
+                expected = min(k, matched) * n / matched  # positions scanned to find them
+                if expected > i1 - i0:
+                    return matched, np.sort(self._by_lon[i0:i1][inside])[:k]
+                return matched, self._first_in_box(x0, y0, x1, y1, min(k, matched), expected)
+        pos = self.in_box(x0, y0, x1, y1)
+        return len(pos), pos[:k]
+
+    def _first_in_box(self, x0: float, y0: float, x1: float, y1: float, k: int,
+                      expected: float) -> IntArray:
+        """The first ``k`` positions in the box (at least ``k`` are there), scanning in order
+        from a chunk of twice the ``expected`` length, doubling."""
+        lon, lat, n = self.lon, self.lat, len(self)
+        found: list[IntArray] = []
+        got, start, step = 0, 0, max(256, int(2 * expected))
+        while got < k and start < n:
+            stop = min(n, start + step)
+            x, y = lon[start:stop], lat[start:stop]
+            hit = np.flatnonzero((x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)) + start
+            found.append(hit)
+            got += len(hit)
+            start, step = stop, 2 * step
+        return np.concatenate(found)[:k].astype(np.intp, copy=False)
+
     def intersecting(self, geom: shapely.Geometry) -> IntArray:
         """Positions, ascending, of the items whose lon/lat geometry intersects ``geom``
         (lon/lat; a boundary touch counts), as shapely decides it in lon/lat.

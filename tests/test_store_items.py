@@ -58,6 +58,49 @@ def test_bbox_matches_brute_force(layer, bbox, slab, monkeypatch):
         assert [f.id for f in page.features] == want and page.matched == len(want)
 
 
+@pytest.mark.parametrize("bbox", [
+    (120.3, 36.05, 120.4, 36.15),        # about 2% of the points: the page is found by scanning
+    (120.2, 36.1, 120.21, 36.11),        # a handful: the scan's chunks grow until they are found
+    (119.0, 35.0, 120.05, 36.0),         # over a corner
+    (120.0, 35.9, 120.6, 36.4),          # most of the points: a wide slab
+    (121.5, 37.0, 122.0, 37.5),          # nothing
+])
+@pytest.mark.parametrize("slab", [True, False], ids=["lon-slab", "tree"])
+def test_bbox_pages_match_brute_force(layer, bbox, slab, monkeypatch):
+    """A page of a bbox-only query (counted, and found without sorting every match) is the
+    same slice of the brute-force answer, with the same count, at any offset and limit."""
+    if not slab:
+        monkeypatch.setattr(geoindex, "SLAB_MAX_POINTS", 0)
+    for cid in ("synthetic", "few"):
+        want = _brute(layer, cid, lambda f: shapely.intersects(f.geometry, box(*bbox)))
+        for offset, limit in ((0, 1), (0, 10), (3, 10), (95, 10), (0, 1000), (len(want) - 2, 10),
+                              (len(want), 10), (10_000, 10)):
+            offset = max(offset, 0)
+            page = layer.items(cid, ItemsQuery(bbox=bbox, offset=offset, limit=limit))
+            assert page.matched == len(want), (cid, offset, limit)
+            assert [f.id for f in page.features] == want[offset:offset + limit], (cid, offset, limit)
+
+
+@pytest.mark.parametrize("order", ["random", "north-first", "south-first"])
+def test_box_page_scans_until_the_page_is_found(order):
+    """``box_page`` against the plain box test on 30,000 SYNTHETIC points, stored in random
+    order or sorted by latitude: sorted, a southern box's matches all sit at the end of the
+    position order, so the in-order scan must go on chunk after chunk to find them."""
+    rng = np.random.default_rng(5)
+    lon, lat = rng.uniform(120.0, 120.6, 30_000), rng.uniform(35.9, 36.4, 30_000)
+    if order != "random":
+        keep = np.argsort(-lat if order == "north-first" else lat)
+        lon, lat = lon[keep], lat[keep]
+    index = GeodesicIndex.from_lonlat(lon, lat)
+    for bbox in ((120.3, 35.9, 120.35, 35.95), (120.3, 36.35, 120.35, 36.4),
+                 (120.0, 35.9, 120.6, 36.4), (120.1, 36.0, 120.5, 36.3), (120.4, 36.2, 120.401, 36.201)):
+        x0, y0, x1, y1 = bbox
+        want = np.flatnonzero((lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1))
+        for k in (1, 10, 100, 5000):
+            matched, first = index.box_page(*bbox, k)
+            assert matched == len(want) and first.tolist() == want[:k].tolist(), (bbox, k)
+
+
 def test_points_on_the_box_edge_count(layer):
     for cid in ("synthetic", "few"):
         f = layer.features(cid)[123]

@@ -70,6 +70,12 @@ class _Collection:
         return self.placed[self.index.in_box(*box)]
 
 
+def _only_bbox(q: ItemsQuery) -> bool:
+    """Whether ``q`` asks nothing but its bbox (and a page)."""
+    return (not q.equals and q.q is None and q.industry is None and q.near is None
+            and q.filter is None and not (q.datetime_given and q.until_year is not None))
+
+
 class MemoryStore(FeatureStore):
     """Collections held in memory, indexed and serialised once at construction.
 
@@ -183,8 +189,13 @@ class MemoryStore(FeatureStore):
 
     def items(self, cid: str, query: ItemsQuery) -> ItemsPage:
         c = self._get(cid)
-        sel = self._select(c, query)
         lo, hi = query.offset, query.offset + query.limit
+        if query.bbox is not None and _only_bbox(query):
+            # the commonest query (a map view, a client's paging): count, and find the page
+            # without gathering every match
+            matched, first = c.index.box_page(*query.bbox, hi)
+            return ItemsPage(matched, [c.features[p] for p in c.placed[first[lo:hi]]])
+        sel = self._select(c, query)
         if query.near is not None:
             assert query.near_m is not None
             pos, d = _within(c, query.near, query.near_m)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote_plus, unquote_plus
 
-from flask import g, request, url_for
+from flask import current_app, g, request, url_for
 
 from corridor.errors import NotFound
 from corridor.stats import BY, DEFAULT_KM, zone_collection
 from corridor.store import FeatureStore
 from web.api.formats import MEDIA_TYPES
+from web.lru import LRU
 
 #: OGC link relations of the tiles resources (OGC API - Tiles, 2D TMS).
 REL_TILING_SCHEME = "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme"
@@ -25,9 +26,33 @@ _TITLES = {
 }
 
 
+#: Absolute URLs already built, per app: a URL is a pure function of the route and values
+#: and of the request's scheme, host and mount point, which the keys hold.
+MAX_URLS = 4096
+
+
+def _urls() -> LRU[str]:
+    urls: LRU[str] = current_app.extensions.setdefault("corridor_urls", LRU(MAX_URLS))
+    return urls
+
+
+def _origin(env: dict[str, Any]) -> tuple[str, str, str, str, str]:
+    """What an absolute URL of this request depends on besides the route: scheme, host (or
+    server name and port) and the mount point."""
+    return (env.get("wsgi.url_scheme", ""), env.get("HTTP_HOST", ""), env.get("SERVER_NAME", ""),
+            env.get("SERVER_PORT", ""), env.get("SCRIPT_NAME", ""))
+
+
 def url(endpoint: str, **values: Any) -> str:
-    """Absolute URL of an API endpoint (``endpoint`` without the ``api.`` prefix)."""
-    return url_for(f"api.{endpoint}", _external=True, **values)
+    """Absolute URL of an API endpoint (``endpoint`` without the ``api.`` prefix), built by
+    Flask's ``url_for`` once per endpoint, values and origin."""
+    key = ("url", endpoint, tuple(sorted(values.items())), _origin(request.environ))
+    urls = _urls()
+    built = urls.get(key)
+    if built is None:
+        built = url_for(f"api.{endpoint}", _external=True, **values)
+        urls.put(key, built)
+    return built
 
 
 def _request_parts() -> tuple[str, list[tuple[str, str]]]:
@@ -35,9 +60,17 @@ def _request_parts() -> tuple[str, list[tuple[str, str]]]:
     sent): worked out once per request (a response builds several links from them)."""
     parts: tuple[str, list[tuple[str, str]]] | None = g.get("_link_parts")
     if parts is None:
+        env = request.environ
         raw = request.query_string.decode("latin-1")
         pairs = [(unquote_plus(p.split("=", 1)[0]), p) for p in raw.split("&") if p]
-        parts = g._link_parts = (request.base_url, pairs)
+        # werkzeug's base_url, once per path and origin (it re-quotes the path every time)
+        key = ("base", env.get("PATH_INFO", ""), _origin(env))
+        urls = _urls()
+        base = urls.get(key)
+        if base is None:
+            base = request.base_url
+            urls.put(key, base)
+        parts = g._link_parts = (base, pairs)
     return parts
 
 
