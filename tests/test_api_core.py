@@ -271,6 +271,49 @@ def test_gzip_and_cors(mini_client):
     assert pre.headers["Access-Control-Allow-Origin"] == "*"
 
 
+@pytest.mark.parametrize("origins", ["*", "https://planning.example, https://gis.example"])
+def test_cors_headers_are_flask_cors_own_answer(origins, monkeypatch):
+    """The API remembers flask-cors's headers per request shape: every shape (simple and
+    preflight requests, allowed, refused and no origins, API and page paths), asked twice,
+    gets exactly the headers flask-cors itself adds to that response."""
+    from conftest import MINI_GEODATA
+    from flask import Response
+
+    from web import create_app
+
+    monkeypatch.setenv("CORRIDOR_CORS_ORIGINS", origins)
+    app = create_app({"TESTING": True, "GEODATA_DIR": str(MINI_GEODATA)})
+    remembered = next(f for f in app.after_request_funcs[None] if hasattr(f, "__wrapped__"))
+    raw = remembered.__wrapped__  # flask-cors's own hook
+    client = app.test_client()
+    shapes = [("GET", "/api", {}), ("GET", "/api/collections/parks/items", {"Origin": "https://gis.example"}),
+              ("GET", "/api/collections/parks", {"Origin": "https://elsewhere.example"}),
+              ("OPTIONS", "/api/collections", {"Origin": "https://planning.example",
+                                               "Access-Control-Request-Method": "GET",
+                                               "Access-Control-Request-Headers": "If-None-Match"}),
+              ("OPTIONS", "/api/collections", {"Origin": "https://planning.example",
+                                               "Access-Control-Request-Method": "DELETE"}),
+              ("GET", "/parks", {"Origin": "https://gis.example"}),
+              ("GET", "/api/nope", {"Origin": "https://planning.example"})]
+    for method, path, headers in shapes:
+        with app.test_request_context(path, method=method, headers=headers):
+            added = list(raw(Response()).headers.items())
+        want = [(k, v) for k, v in added if k.lower().startswith("access-control-")]
+        for _ in range(2):
+            got = client.open(path, method=method, headers=headers)
+            mine = [(k, v) for k, v in got.headers.items() if k.lower().startswith("access-control-")]
+            assert mine == want, (method, path, headers)
+            # flask-cors's Vary: Origin survives, in the response's one Vary header
+            varies = [v.strip() for v in got.headers.get("Vary", "").split(",")]
+            assert ("Origin" in varies) == (("Vary", "Origin") in added), (method, path, headers)
+            assert len(got.headers.getlist("Vary")) <= 1
+    if origins != "*":  # the refused origin really was refused, the allowed one echoed
+        assert "Access-Control-Allow-Origin" not in client.get(
+            "/api", headers={"Origin": "https://elsewhere.example"}).headers
+        assert client.get("/api", headers={"Origin": "https://gis.example"}).headers[
+            "Access-Control-Allow-Origin"] == "https://gis.example"
+
+
 def test_openapi_is_self_contained_and_cached(monkeypatch):
     from web import create_app
     from web.api import openapi

@@ -71,6 +71,21 @@ def test_one_json_access_line_per_request(mini_client, access_log):
     assert second["status"] == 404
 
 
+def test_access_line_is_json_whatever_the_request_holds(mini_client, access_log):
+    """Quotes, backslashes, control characters and non-ASCII text in the path and the raw
+    query string come back exactly from the JSON line (escaped where JSON needs it)."""
+    query = 'q="a\\b"&x=\x01\x1f\x7f&y=青'
+    path = "/api/collections/青岛\"x\\"
+    mini_client.get(path, environ_overrides={"QUERY_STRING": query.encode().decode("latin-1")})
+    mini_client.get("/api")
+    first, second = (json.loads(line) for line in access_log)
+    assert first["path"] == path and first["query"] == query.encode().decode("latin-1")
+    assert first["status"] in (400, 404) and first["bytes"] > 0 and isinstance(first["duration_ms"], float)
+    assert second["path"] == "/api" and second["query"] == "" and second["status"] == 200
+    assert set(first) == {"ts", "method", "path", "query", "status", "duration_ms", "request_id", "bytes"}
+    assert first["ts"][:2] == "20" and first["ts"][10] == "T" and len(first["ts"]) == 19
+
+
 @pytest.mark.parametrize("path", ["/", "/parks", "/indicators", "/api", "/api/collections?f=html",
                                   "/api/collections/parks/items", "/api/nope", "/parks/nope",
                                   "/static/map.js", "/vendor/leaflet.js", "/healthz", "/favicon.ico"])
