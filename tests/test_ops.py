@@ -71,6 +71,38 @@ def test_one_json_access_line_per_request(mini_client, access_log):
     assert second["status"] == 404
 
 
+def test_default_access_handler_writes_lines_and_yields_to_filters(mini_client):
+    """With its own handler alone, the access log writes each line straight to the stream;
+    a filter on the logger (any logging set-up beyond the default) sees a record per line."""
+    import io
+
+    from web.ops import AccessLineHandler
+
+    log = logging.getLogger(ACCESS_LOG)
+    saved = log.handlers[:]
+    stream = io.StringIO()
+    handler = AccessLineHandler()
+    handler.setStream(stream)
+    log.handlers[:] = [handler]
+    seen: list[str] = []
+
+    def keep_two(record: logging.LogRecord) -> bool:
+        seen.append(record.getMessage())
+        return len(seen) <= 1
+
+    try:
+        mini_client.get("/api", headers={"X-Request-ID": "direct-1"})
+        log.addFilter(keep_two)
+        mini_client.get("/api", headers={"X-Request-ID": "record-2"})
+        mini_client.get("/api", headers={"X-Request-ID": "record-3"})
+    finally:
+        log.removeFilter(keep_two)
+        log.handlers[:] = saved
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [e["request_id"] for e in lines] == ["direct-1", "record-2"]  # the filter dropped #3
+    assert [json.loads(m)["request_id"] for m in seen] == ["record-2", "record-3"]
+
+
 def test_access_line_is_json_whatever_the_request_holds(mini_client, access_log):
     """Quotes, backslashes, control characters and non-ASCII text in the path and the raw
     query string come back exactly from the JSON line (escaped where JSON needs it)."""

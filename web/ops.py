@@ -105,9 +105,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     log = logging.getLogger(ACCESS_LOG)
     if not log.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(message)s"))
-        log.addHandler(handler)
+        log.addHandler(AccessLineHandler())
         log.setLevel(logging.INFO)
         log.propagate = False
     max_url = int(app.config["MAX_URL_LENGTH"])
@@ -234,6 +232,36 @@ def _log(log: logging.Logger, env: dict[str, Any], status: str, length: str | No
             f'"path": {_json_str(path[:300])}, "query": {_json_str(env.get("QUERY_STRING", "")[:300])}, '
             f'"status": {int(status[:3])}, "duration_ms": {(time.perf_counter() - started) * 1000:.2f}, '
             f'"request_id": {_json_str(rid)}, "bytes": {size}}}')
-    # handle(makeRecord(...)) is log.info without looking up the caller's frame (the
-    # record's file and line would name this function anyway)
-    log.handle(log.makeRecord(log.name, logging.INFO, __file__, 0, line, (), None))
+    handlers = log.handlers
+    if (len(handlers) == 1 and type(handlers[0]) is AccessLineHandler and not log.filters
+            and not handlers[0].filters and handlers[0].level <= logging.INFO):
+        handlers[0].write_line(log, line)  # the default set-up: straight to its stream
+    else:
+        # handle(makeRecord(...)) is log.info without looking up the caller's frame (the
+        # record's file and line would name this function anyway)
+        log.handle(log.makeRecord(log.name, logging.INFO, __file__, 0, line, (), None))
+
+
+class AccessLineHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """The access log's handler unless logging is configured otherwise: each line as it is,
+    to standard error.
+
+    While it is the logger's only handler and no filter is set, a line goes straight to the
+    stream without a log record (building the record and formatting it cost about a tenth of
+    the cheapest request); with any other set-up, lines are ordinary log records.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFormatter(logging.Formatter("%(message)s"))
+
+    def write_line(self, log: logging.Logger, line: str) -> None:
+        """Write ``line`` as :meth:`emit` would write a record of it."""
+        self.acquire()
+        try:
+            self.stream.write(line + self.terminator)
+            self.flush()
+        except Exception:  # noqa: BLE001 - as logging does: report, never fail the request
+            self.handleError(log.makeRecord(log.name, logging.INFO, __file__, 0, line, (), None))
+        finally:
+            self.release()
