@@ -376,3 +376,24 @@ def test_docs_page_uses_local_assets(mini_client):
     assert "/api/docs/assets/swagger-ui-bundle.js" in page and "//cdn" not in page
     asset = mini_client.get("/api/docs/assets/swagger-ui-bundle.js")
     assert asset.status_code == 200 and len(asset.get_data()) > 100_000
+
+
+def test_link_quoting_and_clock_are_what_they_shortcut():
+    """Links quote query values as quote_plus does (skipping it only where it changes
+    nothing), and the clock's text is the time formatted now."""
+    import time
+    from urllib.parse import quote_plus
+
+    from web.api.links import _quoted
+    from web.clock import utc_now
+
+    rng = __import__("random").Random(3)
+    alphabet = "aZ09_.~-+ /%&=?#青é\"'"
+    samples = ["geojson", "10", "", "a b", "青岛", "x-y_z.~"] + [
+        "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 8))) for _ in range(500)]
+    for text in samples:
+        assert _quoted(text) == quote_plus(text), text
+    before = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    got = utc_now()
+    after = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    assert got in (before, after) and utc_now("%Y") == after[:4]

@@ -22,6 +22,8 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 
+from web.clock import utc_now
+
 bp = Blueprint("ops", __name__)
 
 #: An incoming X-Request-ID is kept when it looks like one (else a new one is made).
@@ -196,23 +198,15 @@ def _limit_error(status: int, message: str) -> Response:
     return resp
 
 
+#: The access line's timestamp (UTC).
+_LOG_TIME = "%Y-%m-%dT%H:%M:%S"
 #: A string JSON can hold as it is: no quote, backslash or control character (the line keeps
 #: other characters unescaped, as ``json.dumps(..., ensure_ascii=False)`` does).
 _JSON_PLAIN = re.compile(r'[^"\\\x00-\x1f]*')
-_second: tuple[int, str] = (0, "")
 
 
 def _json_str(text: str) -> str:
     return f'"{text}"' if _JSON_PLAIN.fullmatch(text) else json.dumps(text, ensure_ascii=False)
-
-
-def _timestamp() -> str:
-    """UTC now, to the second (formatted once a second)."""
-    global _second
-    now = int(time.time())
-    if _second[0] != now:
-        _second = (now, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)))
-    return _second[1]
 
 
 def _log(log: logging.Logger, env: dict[str, Any], status: str, length: str | None,
@@ -228,7 +222,7 @@ def _log(log: logging.Logger, env: dict[str, Any], status: str, length: str | No
     except UnicodeEncodeError:
         pass
     size = str(int(length)) if length is not None and length.isdigit() else "null"
-    line = (f'{{"ts": "{_timestamp()}", "method": {_json_str(env.get("REQUEST_METHOD", ""))}, '
+    line = (f'{{"ts": "{utc_now(_LOG_TIME)}", "method": {_json_str(env.get("REQUEST_METHOD", ""))}, '
             f'"path": {_json_str(path[:300])}, "query": {_json_str(env.get("QUERY_STRING", "")[:300])}, '
             f'"status": {int(status[:3])}, "duration_ms": {(time.perf_counter() - started) * 1000:.2f}, '
             f'"request_id": {_json_str(rid)}, "bytes": {size}}}')

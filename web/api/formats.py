@@ -13,7 +13,6 @@ import io
 import json
 import math
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -28,6 +27,7 @@ from corridor.crs import CRS84, transformer
 from corridor.model import Feature
 from web.api.crs import GeomFn, RefSystem, output_fn
 from web.api.errors import InvalidParameterValue, NotAcceptable
+from web.clock import utc_now
 
 #: f= value -> media type.
 MEDIA_TYPES = {
@@ -96,7 +96,7 @@ def best_by_accept(accept: str, available: tuple[str, ...]) -> str | None:
 
 
 def now_rfc3339() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return utc_now()
 
 
 def _dumps(value: Any) -> bytes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import quote_plus, unquote_plus
 
@@ -43,6 +44,15 @@ def _origin(env: dict[str, Any]) -> tuple[str, str, str, str, str]:
             env.get("SERVER_PORT", ""), env.get("SCRIPT_NAME", ""))
 
 
+#: Text a query string holds as it is (quote_plus leaves it alone).
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")
+
+
+def _quoted(text: str) -> str:
+    """``quote_plus(text)``, without its work for the usual names, numbers and formats."""
+    return text if _UNRESERVED.fullmatch(text) else quote_plus(text)
+
+
 def url(endpoint: str, **values: Any) -> str:
     """Absolute URL of an API endpoint (``endpoint`` without the ``api.`` prefix), built by
     Flask's ``url_for`` once per endpoint, values and origin."""
@@ -82,7 +92,7 @@ def with_args(**changes: Any) -> str:
     """
     base, pairs = _request_parts()
     kept = [p for name, p in pairs if name not in changes]
-    kept += [f"{quote_plus(k)}={quote_plus(str(v))}" for k, v in changes.items() if v is not None]
+    kept += [f"{_quoted(k)}={_quoted(str(v))}" for k, v in changes.items() if v is not None]
     return f"{base}?{'&'.join(kept)}" if kept else base
 
 
@@ -91,11 +101,11 @@ def self_and_alternates(fmt: str, formats: tuple[str, ...]) -> list[dict[str, st
     base, pairs = _request_parts()
     kept = "&".join(p for name, p in pairs if name != "f")
     prefix = f"{base}?{kept}&f=" if kept else f"{base}?f="
-    links = [{"href": prefix + quote_plus(fmt), "rel": "self", "type": MEDIA_TYPES[fmt],
+    links = [{"href": prefix + _quoted(fmt), "rel": "self", "type": MEDIA_TYPES[fmt],
               "title": _TITLES[fmt]}]
     for other in formats:
         if other != fmt:
-            links.append({"href": prefix + quote_plus(other), "rel": "alternate",
+            links.append({"href": prefix + _quoted(other), "rel": "alternate",
                           "type": MEDIA_TYPES[other], "title": _TITLES[other]})
     return links
 
