@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 V = TypeVar("V")
 
@@ -34,3 +34,14 @@ class LRU(Generic[V]):
 
     def __len__(self) -> int:
         return len(self._items)
+
+
+def app_lru(name: str, max_items: int) -> LRU[Any]:
+    """The current app's LRU map called ``name`` (in ``app.extensions``), made on first use."""
+    from flask import current_app
+
+    extensions = current_app.extensions
+    found = extensions.get(name)
+    if found is None:
+        found = extensions.setdefault(name, LRU(max_items))
+    return found  # type: ignore[no-any-return]

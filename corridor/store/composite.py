@@ -29,6 +29,7 @@ class CompositeStore(FeatureStore):
         self.layers = layers
         self._catalog_ids = frozenset(catalog.collection_ids())
         self.title_zh, self.title_en = catalog.title_zh, catalog.title_en
+        self._version: tuple[tuple[str, str] | None, str] = (None, "")
 
     @property
     def catalog_ids(self) -> frozenset[str]:
@@ -48,7 +49,11 @@ class CompositeStore(FeatureStore):
 
     @property
     def version(self) -> str:
-        return hashlib.sha256(f"{self.catalog.version}|{self.layers.version}".encode()).hexdigest()[:16]
+        parts = (self.catalog.version, self.layers.version)
+        seen = self._version
+        if seen[0] != parts:  # hashed once per change, not on every request
+            seen = self._version = (parts, hashlib.sha256("|".join(parts).encode()).hexdigest()[:16])
+        return seen[1]
 
     def collections(self) -> list[CollectionMeta]:
         return self.catalog.collections() + self.layers.collections()

@@ -181,6 +181,8 @@ class LayerStore(FeatureStore):
         self._layers: dict[str, _Layer] = {}
         #: Layer files seen by the last refresh: name -> (path, inode).
         self._files_seen: dict[str, tuple[Path, int]] = {}
+        #: The version, with the per-layer versions it was hashed from.
+        self._version: tuple[tuple[str, ...] | None, str] = (None, "")
         #: A lazy store (for writers such as ``corridor import``) loads a layer only when it
         #: is read; a serving store loads every layer at once.
         self._lazy = lazy
@@ -325,8 +327,10 @@ class LayerStore(FeatureStore):
     @property
     def version(self) -> str:
         with self._lock:
-            parts = sorted(f"{n}={self._get(n).version}" for n in self._files_seen)
-        return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+            parts = tuple(sorted(f"{n}={self._get(n).version}" for n in self._files_seen))
+            if self._version[0] != parts:  # hashed once per change, not on every request
+                self._version = (parts, hashlib.sha256("|".join(parts).encode()).hexdigest()[:16])
+            return self._version[1]
 
     def check(self) -> None:
         with self._lock:

@@ -17,7 +17,7 @@ from flask import Blueprint, Flask, Response, current_app, request
 from flask_compress import Compress
 from flask_cors import CORS
 
-from web.lru import LRU
+from web.lru import LRU, app_lru
 
 #: Seconds clients and proxies may reuse an API response.
 MAX_AGE = 300
@@ -114,8 +114,7 @@ def cached_document(view: Callable[..., Response]) -> Callable[..., Response]:
         key = (version, env.get("HTTP_HOST", ""), env.get("SCRIPT_NAME", ""),
                env.get("PATH_INFO", ""), env.get("QUERY_STRING", ""), env.get("HTTP_ACCEPT", ""),
                env.get("HTTP_ACCEPT_LANGUAGE", ""))
-        documents: LRU[tuple[bytes, str, list[tuple[str, str]]]] = current_app.extensions.setdefault(
-            "corridor_api_documents", LRU(MAX_DOCUMENTS))
+        documents: LRU[tuple[bytes, str, list[tuple[str, str]]]] = app_lru("corridor_api_documents", MAX_DOCUMENTS)
         hit = documents.get(key)
         if hit is not None:
             body, content_type, headers = hit

@@ -6,13 +6,13 @@ import re
 from typing import Any
 from urllib.parse import quote_plus, unquote_plus
 
-from flask import current_app, g, request, url_for
+from flask import g, request, url_for
 
 from corridor.errors import NotFound
 from corridor.stats import BY, DEFAULT_KM, zone_collection
 from corridor.store import FeatureStore
 from web.api.formats import MEDIA_TYPES
-from web.lru import LRU
+from web.lru import LRU, app_lru
 
 #: OGC link relations of the tiles resources (OGC API - Tiles, 2D TMS).
 REL_TILING_SCHEME = "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme"
@@ -33,7 +33,7 @@ MAX_URLS = 4096
 
 
 def _urls() -> LRU[str]:
-    urls: LRU[str] = current_app.extensions.setdefault("corridor_urls", LRU(MAX_URLS))
+    urls: LRU[str] = app_lru("corridor_urls", MAX_URLS)
     return urls
 
 

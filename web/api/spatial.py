@@ -9,7 +9,7 @@ from collections.abc import Callable, Hashable
 from typing import Any
 from urllib.parse import quote
 
-from flask import Response, current_app, request
+from flask import Response, request
 
 from corridor import checks, queries
 from corridor.model import Hit
@@ -30,7 +30,7 @@ from web.api.formats import (
     to_features,
 )
 from web.api.links import link, self_and_alternates, url
-from web.lru import LRU
+from web.lru import LRU, app_lru
 
 #: Answers kept per app: the spatial questions most asked (a campus's neighbours, say).
 MAX_ANSWERS = 1024
@@ -43,7 +43,7 @@ def answered(question: Hashable, compute: Callable[[], list[Hit]]) -> list[Hit]:
     LRU) under the store's version: an import or edit changes the version, and with it
     every key. The response around the hits (format, links, timeStamp) is made anew."""
     store = get_store()
-    answers: LRU[list[Hit]] = current_app.extensions.setdefault("corridor_answers", LRU(MAX_ANSWERS))
+    answers: LRU[list[Hit]] = app_lru("corridor_answers", MAX_ANSWERS)
     key = (store.version, question)
     hits = answers.get(key)
     if hits is None:

@@ -18,7 +18,7 @@ import gzip
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Response, current_app, request
+from flask import Response, request
 
 from corridor.model import CollectionMeta
 from corridor.tiles import (
@@ -40,7 +40,7 @@ from web.api.features import lang
 from web.api.formats import MEDIA_TYPES, json_response, negotiate
 from web.api.http import cache_control, cached_document, collection_etag
 from web.api.links import REL_GEODATA, REL_TILING_SCHEME, link, url
-from web.lru import LRU
+from web.lru import LRU, app_lru
 
 #: Encoded tiles kept per app. Most tiles are a few kB; a dense one is about 100 kB (plus
 #: its gzip form, about a third of that), so the cache stays under about 70 MB.
@@ -66,7 +66,7 @@ class CachedTile:
 
 def tile_cache() -> LRU[CachedTile]:
     """The current app's tile cache (created on first use)."""
-    cache: LRU[CachedTile] = current_app.extensions.setdefault("corridor_tiles", LRU(MAX_TILES))
+    cache: LRU[CachedTile] = app_lru("corridor_tiles", MAX_TILES)
     return cache
 
 
