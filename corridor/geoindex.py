@@ -337,7 +337,8 @@ class GeodesicIndex:
             found.append(hit)
             got += len(hit)
             start, step = stop, 2 * step
-        return np.concatenate(found)[:k].astype(np.intp, copy=False)
+        first = found[0] if len(found) == 1 else np.concatenate(found)
+        return first[:k].astype(np.intp, copy=False)
 
     def intersecting(self, geom: shapely.Geometry) -> IntArray:
         """Positions, ascending, of the items whose lon/lat geometry intersects ``geom``

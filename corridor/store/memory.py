@@ -194,7 +194,8 @@ class MemoryStore(FeatureStore):
             # the commonest query (a map view, a client's paging): count, and find the page
             # without gathering every match
             matched, first = c.index.box_page(*query.bbox, hi)
-            return ItemsPage(matched, [c.features[p] for p in c.placed[first[lo:hi]]])
+            features = c.features
+            return ItemsPage(matched, [features[p] for p in c.placed[first[lo:hi]].tolist()])
         sel = self._select(c, query)
         if query.near is not None:
             assert query.near_m is not None
