@@ -397,3 +397,24 @@ def test_link_quoting_and_clock_are_what_they_shortcut():
     got = utc_now()
     after = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     assert got in (before, after) and utc_now("%Y") == after[:4]
+
+
+def test_html_pages_vary_with_accept_language(mini_client):
+    """An API page in HTML takes its language from Accept-Language: its ETag differs per
+    language, it says Vary: Accept-Language, and a tag of the English page is no 304 for a
+    Chinese reader. JSON answers vary with Accept only."""
+    html = {"Accept": "text/html"}
+    for path in ("/api", "/api/collections/parks/items"):
+        en = mini_client.get(path, headers={**html, "Accept-Language": "en"})
+        zh = mini_client.get(path, headers={**html, "Accept-Language": "zh-CN"})
+        assert en.status_code == zh.status_code == 200
+        assert en.headers["ETag"] != zh.headers["ETag"], path
+        assert "Accept-Language" in en.headers["Vary"], path
+        again = mini_client.get(path, headers={**html, "Accept-Language": "zh-CN",
+                                               "If-None-Match": en.headers["ETag"]})
+        assert again.status_code == 200, path
+        same = mini_client.get(path, headers={**html, "Accept-Language": "en",
+                                              "If-None-Match": en.headers["ETag"]})
+        assert same.status_code == 304 and "Accept-Language" in same.headers["Vary"], path
+        data = mini_client.get(path, headers={"Accept": "application/json"})
+        assert "Accept-Language" not in data.headers["Vary"], path

@@ -143,17 +143,19 @@ def _code_version() -> str:
 
 def collection_etag(version: str) -> str:
     """The ETag of a response that depends only on one collection (its ``version``), the
-    code and the request (path, query, Accept): it stays valid while other collections
+    code and the request (path, query, Accept, Accept-Language): it stays valid while other collections
     change, unlike the API-wide tag of :func:`_etag`."""
     env = request.environ
     key = "\n".join((version, _code_version(), env.get("PATH_INFO", ""),
-                     env.get("QUERY_STRING", ""), request.headers.get("Accept", "")))
+                     env.get("QUERY_STRING", ""), env.get("HTTP_ACCEPT", ""),
+                     env.get("HTTP_ACCEPT_LANGUAGE", "")))
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
 def _etag(version: str | None = None) -> str:
     """The API-wide ETag of this request: the store's data version (``version``, if the
-    caller has it), the code, the path, query and Accept."""
+    caller has it), the code, the path, query, Accept and Accept-Language (an HTML page's
+    language may come from it)."""
     if version is None:
         from web import get_store
 
@@ -161,13 +163,21 @@ def _etag(version: str | None = None) -> str:
     env = request.environ
     key = "\n".join((f"{version}-{current_app.extensions.get('corridor_code_version', '0')}",
                      env.get("PATH_INFO", ""), env.get("QUERY_STRING", ""),
-                     env.get("HTTP_ACCEPT", "")))
+                     env.get("HTTP_ACCEPT", ""), env.get("HTTP_ACCEPT_LANGUAGE", "")))
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
+def _vary() -> str:
+    """What a response of this request varies with: Accept, and for an HTML page (whose
+    language Accept-Language may decide) Accept-Language too."""
+    from web.api.features import wants_html
+
+    return "Accept, Accept-Language" if wants_html() else "Accept"
+
+
 def _tag_response(resp: Response, version: str | None = None) -> None:
-    """Add the ETag, Cache-Control and ``Vary: Accept`` a successful GET carries (those the
-    view did not set itself)."""
+    """Add the ETag, Cache-Control and ``Vary`` (:func:`_vary`) a successful GET carries
+    (those the view did not set itself)."""
     h = resp.headers
     if "ETag" not in h:
         resp.set_etag(_etag(version), weak=True)
@@ -175,9 +185,12 @@ def _tag_response(resp: Response, version: str | None = None) -> None:
         h["Cache-Control"] = cache_control()
     vary = h.get("Vary")
     if vary is None:
-        h["Vary"] = "Accept"
-    elif "Accept" not in (v.strip() for v in vary.split(",")):
-        h["Vary"] = f"{vary}, Accept"
+        h["Vary"] = _vary()
+    else:
+        present = {v.strip() for v in vary.split(",")}
+        missing = [v for v in _vary().split(", ") if v not in present]
+        if missing:
+            h["Vary"] = ", ".join([vary, *missing])
 
 
 def register(bp: Blueprint) -> None:
@@ -192,7 +205,7 @@ def register(bp: Blueprint) -> None:
                 resp = Response(status=304)
                 resp.set_etag(tag, weak=True)
                 resp.headers["Cache-Control"] = cache_control()
-                resp.headers["Vary"] = "Accept"
+                resp.headers["Vary"] = _vary()
                 return resp
         return None
 
