@@ -167,12 +167,10 @@ def _etag(version: str | None = None) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
-def _vary() -> str:
-    """What a response of this request varies with: Accept, and for an HTML page (whose
-    language Accept-Language may decide) Accept-Language too."""
-    from web.api.features import wants_html
-
-    return "Accept, Accept-Language" if wants_html() else "Accept"
+def _vary(html: bool) -> str:
+    """What a response varies with: Accept, and for an HTML page (whose language
+    Accept-Language may decide) Accept-Language too."""
+    return "Accept, Accept-Language" if html else "Accept"
 
 
 def _tag_response(resp: Response, version: str | None = None) -> None:
@@ -184,11 +182,12 @@ def _tag_response(resp: Response, version: str | None = None) -> None:
     if "Cache-Control" not in h:
         h["Cache-Control"] = cache_control()
     vary = h.get("Vary")
+    wanted = _vary(h.get("Content-Type", "").startswith("text/html"))
     if vary is None:
-        h["Vary"] = _vary()
+        h["Vary"] = wanted
     else:
         present = {v.strip() for v in vary.split(",")}
-        missing = [v for v in _vary().split(", ") if v not in present]
+        missing = [v for v in wanted.split(", ") if v not in present]
         if missing:
             h["Vary"] = ", ".join([vary, *missing])
 
@@ -205,7 +204,9 @@ def register(bp: Blueprint) -> None:
                 resp = Response(status=304)
                 resp.set_etag(tag, weak=True)
                 resp.headers["Cache-Control"] = cache_control()
-                resp.headers["Vary"] = _vary()
+                from web.api.features import wants_html
+
+                resp.headers["Vary"] = _vary(wants_html())
                 return resp
         return None
 
