@@ -418,3 +418,15 @@ def test_html_pages_vary_with_accept_language(mini_client):
         assert same.status_code == 304 and "Accept-Language" in same.headers["Vary"], path
         data = mini_client.get(path, headers={"Accept": "application/json"})
         assert "Accept-Language" not in data.headers["Vary"], path
+
+
+def test_query_arg_reads_like_request_args(mini_app):
+    """query_arg answers as request.args.get does (first value, default when absent)."""
+    from flask import request
+
+    from web.query import query_arg
+
+    with mini_app.test_request_context("/api?f=json&f=html&lang=&x=%E9%9D%92"):
+        for name in ("f", "lang", "x", "absent"):
+            assert query_arg(name) == request.args.get(name), name
+        assert query_arg("absent", "zh") == "zh" and query_arg("x") == "青"

@@ -45,15 +45,17 @@ from web.api.links import (
     url,
     with_args,
 )
+from web.query import query_arg
 
 
 def lang() -> str:
     """The ``lang`` parameter (zh or en); else, for a page a browser asked for (HTML), the
     browser's Accept-Language; else the app's DEFAULT_LANG."""
-    value = request.args.get("lang")
+    value = query_arg("lang")
     if value is None:
+        env = request.environ
         if wants_html():
-            best = _language(request.environ.get("HTTP_ACCEPT_LANGUAGE", ""))
+            best = _language(env.get("HTTP_ACCEPT_LANGUAGE", ""))
             if best:
                 return best
         return str(current_app.config.get("DEFAULT_LANG", "zh"))
@@ -74,7 +76,7 @@ def _language(accept_language: str) -> str | None:
 
 def wants_html() -> bool:
     """Whether this request asks for HTML (``f=html``, or a browser's Accept without ``f``)."""
-    f = request.args.get("f")
+    f = query_arg("f")
     if f is not None:
         return f == "html"
     return _html_first(request.environ.get("HTTP_ACCEPT", ""))

@@ -28,6 +28,7 @@ from corridor.model import Feature
 from web.api.crs import GeomFn, RefSystem, output_fn
 from web.api.errors import InvalidParameterValue, NotAcceptable
 from web.clock import utc_now
+from web.query import query_arg
 
 #: f= value -> media type.
 MEDIA_TYPES = {
@@ -57,7 +58,7 @@ def negotiate(available: Sequence[str]) -> str:
     NotAcceptable
         If ``f`` names another format or nothing in ``Accept`` is available.
     """
-    f = request.args.get("f")
+    f = query_arg("f")
     if f is not None:
         key = f.strip().lower()
         if key == "json" and "geojson" in available:
@@ -99,8 +100,12 @@ def now_rfc3339() -> str:
     return utc_now()
 
 
+#: One compact encoder for every response (``json.dumps`` with options builds one a call).
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def _dumps(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+    return _ENCODER.encode(value).encode()
 
 
 def _spliced(feat: Feature, extra: dict[str, Any] | None, tail: dict[str, Any] | None) -> bytes:

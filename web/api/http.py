@@ -177,14 +177,14 @@ def _tag_response(resp: Response, version: str | None = None) -> None:
     """Add the ETag, Cache-Control and ``Vary`` (:func:`_vary`) a successful GET carries
     (those the view did not set itself)."""
     h = resp.headers
-    if "ETag" not in h:
-        resp.set_etag(_etag(version), weak=True)
+    if "ETag" not in h:  # absent: added, not set (setting looks for it again)
+        h.add("ETag", f'W/"{_etag(version)}"')
     if "Cache-Control" not in h:
-        h["Cache-Control"] = cache_control()
+        h.add("Cache-Control", cache_control())
     vary = h.get("Vary")
     wanted = _vary(h.get("Content-Type", "").startswith("text/html"))
     if vary is None:
-        h["Vary"] = wanted
+        h.add("Vary", wanted)
     else:
         present = {v.strip() for v in vary.split(",")}
         missing = [v for v in wanted.split(", ") if v not in present]

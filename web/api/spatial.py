@@ -31,6 +31,7 @@ from web.api.formats import (
 )
 from web.api.links import link, self_and_alternates, url
 from web.lru import LRU, app_lru
+from web.query import query_arg
 
 #: Answers kept per app: the spatial questions most asked (a campus's neighbours, say).
 MAX_ANSWERS = 1024
@@ -56,7 +57,7 @@ def hits_response(hits: list[Hit], extra: dict[str, list[Any]], title: str,
                   members: dict[str, Any] | None = None) -> Response:
     """Serialise hits in the negotiated format (``coord-sys`` applies to output too)."""
     fmt = negotiate(FEATURE_FORMATS)
-    coord_sys = params.parse_coord_sys(request.args.get("coord-sys"))
+    coord_sys = params.parse_coord_sys(query_arg("coord-sys"))
     ref = parse_crs(None)
     check_download_options(fmt, coord_sys, ref)
     features = [h.feature for h in hits]

@@ -10,13 +10,14 @@ from flask import current_app, request
 from corridor import checks
 from corridor.errors import InvalidParameter
 from web.map.words import LANGS, Lang
+from web.query import query_arg
 
 
 def current_lang() -> Lang:
     """The language of this request: a ``?lang=`` other than zh or en is ignored (a page in
     a language it has beats an error page; :func:`unsupported_lang` says it was asked)."""
     default = checks.lang(current_app.config.get("DEFAULT_LANG"), "zh")
-    asked = request.args.get("lang")
+    asked = query_arg("lang")
     if asked:
         try:
             return checks.lang(asked, default)
@@ -30,7 +31,7 @@ def current_lang() -> Lang:
 
 def unsupported_lang() -> str | None:
     """The ``?lang=`` of this request if it names a language the pages do not have."""
-    asked = request.args.get("lang")
+    asked = query_arg("lang")
     if not asked:
         return None
     try:

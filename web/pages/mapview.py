@@ -32,6 +32,7 @@ from web.pages import bp
 from web.pages.cache import cached_page
 from web.pages.industries import vocabulary
 from web.pages.site import page_vars
+from web.query import query_arg
 
 #: Endpoints the page's script calls (the OGC API of this app).
 API_ENDPOINTS = {
@@ -114,10 +115,10 @@ def _centre_geometry(store: FeatureStore, of: str) -> BaseGeometry:
 @bp.get("/map-data/buffer")
 def buffer() -> Response:
     """GeoJSON Feature: the area within ``km`` of ``of`` (feature id or ``lon,lat``)."""
-    of = request.args.get("of", "").strip()
+    of = (query_arg("of") or "").strip()
     if not of:
         raise InvalidParameter("of is missing; expected a feature id or lon,lat")
-    km = checks.km(request.args.get("km", ""), "km")
+    km = checks.km((query_arg("km") or ""), "km")
     geom = distance_buffer(_centre_geometry(get_store(), of), km)
     return jsonify({"type": "Feature", "properties": {"of": of, "km": km},
                     "geometry": mapping(geom)})
