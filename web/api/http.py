@@ -16,6 +16,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, current_app, request
 from flask_compress import Compress
 from flask_cors import CORS
+from werkzeug.datastructures import Headers
 
 from web.lru import LRU, app_lru
 
@@ -57,6 +58,12 @@ _CORS_INPUTS = ("PATH_INFO", "REQUEST_METHOD", "HTTP_ORIGIN", "HTTP_ACCESS_CONTR
                 "HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK")
 
 
+def header_names(headers: Headers) -> set[str]:
+    """The names, lower-cased, of ``headers``: one pass, where asking werkzeug's headers
+    about an absent name raises and catches an HTTP exception (a few microseconds each)."""
+    return {name.lower() for name, _ in headers.items()}
+
+
 def remembered_cors(cors_hook: Callable[[Response], Response]) -> Callable[[Response], Response]:
     """flask-cors's response hook, asked once per request shape.
 
@@ -81,7 +88,7 @@ def remembered_cors(cors_hook: Callable[[Response], Response]) -> Callable[[Resp
             cors_hook(probe)
             added = list(probe.headers.items())[before:]
             shapes.put(key, added)
-        if added and "Access-Control-Allow-Origin" not in resp.headers:
+        if added and "access-control-allow-origin" not in header_names(resp.headers):
             h = resp.headers
             for name, value in added:
                 if name == "Vary":  # into the one Vary header (a second one would be lost
@@ -177,15 +184,16 @@ def _tag_response(resp: Response, version: str | None = None) -> None:
     """Add the ETag, Cache-Control and ``Vary`` (:func:`_vary`) a successful GET carries
     (those the view did not set itself)."""
     h = resp.headers
-    if "ETag" not in h:  # absent: added, not set (setting looks for it again)
+    names = header_names(h)
+    if "etag" not in names:  # absent: added, not set (setting looks for it again)
         h.add("ETag", f'W/"{_etag(version)}"')
-    if "Cache-Control" not in h:
+    if "cache-control" not in names:
         h.add("Cache-Control", cache_control())
-    vary = h.get("Vary")
     wanted = _vary(h.get("Content-Type", "").startswith("text/html"))
-    if vary is None:
+    if "vary" not in names:
         h.add("Vary", wanted)
     else:
+        vary = h["Vary"]
         present = {v.strip() for v in vary.split(",")}
         missing = [v for v in wanted.split(", ") if v not in present]
         if missing:
