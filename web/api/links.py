@@ -6,7 +6,7 @@ import re
 from typing import Any
 from urllib.parse import quote_plus, unquote_plus
 
-from flask import g, request, url_for
+from flask import request, url_for
 
 from corridor.errors import NotFound
 from corridor.stats import BY, DEFAULT_KM, zone_collection
@@ -68,10 +68,10 @@ def url(endpoint: str, **values: Any) -> str:
 def _request_parts() -> tuple[str, list[tuple[str, str]]]:
     """The request's URL without its query, and its query parameters as (name, ``k=v`` as
     sent): worked out once per request (a response builds several links from them)."""
-    parts: tuple[str, list[tuple[str, str]]] | None = g.get("_link_parts")
+    env = request.environ  # the request's own dict holds them for the request
+    parts: tuple[str, list[tuple[str, str]]] | None = env.get("corridor.link_parts")
     if parts is None:
-        env = request.environ
-        raw = request.query_string.decode("latin-1")
+        raw = env.get("QUERY_STRING", "")  # as sent (WSGI: bytes decoded as latin-1)
         pairs = [(unquote_plus(p.split("=", 1)[0]), p) for p in raw.split("&") if p]
         # werkzeug's base_url, once per path and origin (it re-quotes the path every time)
         key = ("base", env.get("PATH_INFO", ""), _origin(env))
@@ -80,7 +80,7 @@ def _request_parts() -> tuple[str, list[tuple[str, str]]]:
         if base is None:
             base = request.base_url
             urls.put(key, base)
-        parts = g._link_parts = (base, pairs)
+        parts = env["corridor.link_parts"] = (base, pairs)
     return parts
 
 
