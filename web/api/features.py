@@ -33,7 +33,6 @@ from web.api.formats import (
     html_response,
     json_response,
     negotiate,
-    now_rfc3339,
     to_features,
 )
 from web.api.http import cached_document
@@ -45,6 +44,7 @@ from web.api.links import (
     url,
     with_args,
 )
+from web.clock import utc_now
 from web.query import query_arg
 
 
@@ -253,7 +253,7 @@ def items(cid: str) -> Response:
     members = {
         "numberMatched": page.matched,
         "numberReturned": len(page.features),
-        "timeStamp": now_rfc3339(),
+        "timeStamp": utc_now(),
         "links": links,
     }
     if fmt == "html":
