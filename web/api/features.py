@@ -10,7 +10,7 @@ from functools import lru_cache
 from typing import Any
 
 from flask import Response, current_app, request
-from werkzeug.datastructures import LanguageAccept, MIMEAccept
+from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
 from corridor import checks, cql
@@ -45,7 +45,7 @@ from web.api.links import (
     with_args,
 )
 from web.clock import utc_now
-from web.query import query_arg
+from web.query import preferred_language, query_arg
 
 
 def lang() -> str:
@@ -55,23 +55,13 @@ def lang() -> str:
     if value is None:
         env = request.environ
         if wants_html():
-            best = _language(env.get("HTTP_ACCEPT_LANGUAGE", ""))
+            best = preferred_language(env.get("HTTP_ACCEPT_LANGUAGE", ""))
             if best:
                 return best
         return str(current_app.config.get("DEFAULT_LANG", "zh"))
     if value not in ("zh", "en"):
         raise InvalidParameterValue(f"lang={value!r} is not supported; expected zh or en")
     return value
-
-
-@lru_cache(maxsize=256)
-def _language(accept_language: str) -> str | None:
-    """zh or en, as the Accept-Language value prefers (None: neither), remembered per value."""
-    best = parse_accept_header(accept_language, LanguageAccept).best_match(
-        ["zh", "zh-CN", "zh-TW", "zh-HK", "en"])
-    if not best:
-        return None
-    return "zh" if best.lower().startswith("zh") else "en"
 
 
 def wants_html() -> bool:
