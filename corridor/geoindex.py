@@ -282,10 +282,8 @@ class GeodesicIndex:
         if not self.points_only or len(self) == 0:
             return self.intersecting(shapely.box(x0, y0, x1, y1))
         if len(self) <= SCAN_MAX_POINTS:
-            lon, lat = self.lon, self.lat
-            return np.flatnonzero((lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1))
-        i0 = int(np.searchsorted(self._lon_sorted, x0, side="left"))
-        i1 = int(np.searchsorted(self._lon_sorted, x1, side="right"))
+            return np.flatnonzero(_inside(self.lon, self.lat, x0, y0, x1, y1))
+        i0, i1 = self._slab(x0, x1)
         if i1 - i0 <= SLAB_MAX_POINTS:
             lat = self._lat_by_lon[i0:i1]
             return np.sort(self._by_lon[i0:i1][(lat >= y0) & (lat <= y1)])
@@ -294,8 +292,12 @@ class GeodesicIndex:
         if box[0] > box[2] or box[1] > box[3]:
             return np.zeros(0, dtype=np.intp)
         cand = np.sort(self.tree.query(shapely.box(*metric_envelope(*box))))
-        lon, lat = self.lon[cand], self.lat[cand]
-        return cand[(lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1)]
+        return cand[_inside(self.lon[cand], self.lat[cand], x0, y0, x1, y1)]
+
+    def _slab(self, x0: float, x1: float) -> tuple[int, int]:
+        """The range, in lon order, of the points with x0 <= lon <= x1."""
+        return (int(np.searchsorted(self._lon_sorted, x0, side="left")),
+                int(np.searchsorted(self._lon_sorted, x1, side="right")))
 
     def box_page(self, x0: float, y0: float, x1: float, y1: float, k: int) -> tuple[int, IntArray]:
         """How many items :meth:`in_box` finds, and the first ``k`` of them (ascending): a page
@@ -308,8 +310,7 @@ class GeodesicIndex:
         """
         n = len(self)
         if k > 0 and self.points_only and n > SCAN_MAX_POINTS:
-            i0 = int(np.searchsorted(self._lon_sorted, x0, side="left"))
-            i1 = int(np.searchsorted(self._lon_sorted, x1, side="right"))
+            i0, i1 = self._slab(x0, x1)
             if i1 - i0 <= SLAB_MAX_POINTS:
                 lat = self._lat_by_lon[i0:i1]
                 inside = (lat >= y0) & (lat <= y1)
@@ -332,8 +333,7 @@ class GeodesicIndex:
         got, start, step = 0, 0, max(256, int(2 * expected))
         while got < k and start < n:
             stop = min(n, start + step)
-            x, y = lon[start:stop], lat[start:stop]
-            hit = np.flatnonzero((x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)) + start
+            hit = np.flatnonzero(_inside(lon[start:stop], lat[start:stop], x0, y0, x1, y1)) + start
             found.append(hit)
             got += len(hit)
             start, step = stop, 2 * step
@@ -441,6 +441,11 @@ def metric_envelope(x0: float, y0: float, x1: float, y1: float) -> tuple[float, 
         return (-np.inf, -np.inf, np.inf, np.inf)  # outside the projection's reach: test all
     return (bounds[0] - ENVELOPE_PAD_M, bounds[1] - ENVELOPE_PAD_M,
             bounds[2] + ENVELOPE_PAD_M, bounds[3] + ENVELOPE_PAD_M)
+
+
+def _inside(lon: FloatArray, lat: FloatArray, x0: float, y0: float, x1: float, y1: float) -> NDArray[np.bool_]:
+    """Which of the points lie in the lon/lat box (its edges count)."""
+    return (lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1)
 
 
 def _check_lonlat(coords: FloatArray) -> None:

@@ -150,6 +150,18 @@ class ItemsQuery:
     datetime_given: bool = False
     until_year: int | None = None
 
+    @property
+    def asks_time(self) -> bool:
+        """Whether the temporal criterion restricts anything (a closed ``datetime``)."""
+        return self.datetime_given and self.until_year is not None
+
+    @property
+    def asks_attributes(self) -> bool:
+        """Whether a criterion on the features' attributes is given (equality, name,
+        industry, time or a CQL2 filter), as opposed to only ``bbox`` and ``near``."""
+        return bool(self.equals or self.q is not None or self.industry is not None
+                    or self.asks_time or self.filter is not None)
+
 
 @dataclass(frozen=True)
 class ItemsPage:

@@ -85,7 +85,8 @@ class Attributes:
             narrow(np.array([i for i, _ in self.matching_name(normalize(q.q))], dtype=np.intp))
         if q.industry is not None:
             narrow(self.industry_positions(expand(q.industry)))
-        if q.datetime_given and q.until_year is not None:
+        if q.asks_time:
+            assert q.until_year is not None
             narrow(self.existing_by(q.until_year))
         if q.filter is not None:
             rows = np.arange(len(self.features)) if sel is None else sel

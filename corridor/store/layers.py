@@ -423,9 +423,7 @@ class LayerStore(FeatureStore):
 
     def _select(self, layer: _Layer, q: ItemsQuery) -> IntArray | None:
         """Slots, ascending, matching every criterion but ``near`` (None: all of them)."""
-        only_bbox = not (q.equals or q.q is not None or q.industry is not None
-                         or (q.datetime_given and q.until_year is not None) or q.filter is not None)
-        if only_bbox:
+        if not q.asks_attributes:
             return None if q.bbox is None else layer.index.in_box(*q.bbox)
         attrs, slots = layer.attributes()
 

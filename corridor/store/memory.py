@@ -70,12 +70,6 @@ class _Collection:
         return self.placed[self.index.in_box(*box)]
 
 
-def _only_bbox(q: ItemsQuery) -> bool:
-    """Whether ``q`` asks nothing but its bbox (and a page)."""
-    return (not q.equals and q.q is None and q.industry is None and q.near is None
-            and q.filter is None and not (q.datetime_given and q.until_year is not None))
-
-
 class MemoryStore(FeatureStore):
     """Collections held in memory, indexed and serialised once at construction.
 
@@ -190,7 +184,7 @@ class MemoryStore(FeatureStore):
     def items(self, cid: str, query: ItemsQuery) -> ItemsPage:
         c = self._get(cid)
         lo, hi = query.offset, query.offset + query.limit
-        if query.bbox is not None and _only_bbox(query):
+        if query.bbox is not None and query.near is None and not query.asks_attributes:
             # the commonest query (a map view, a client's paging): count, and find the page
             # without gathering every match
             matched, first = c.index.box_page(*query.bbox, hi)

@@ -279,7 +279,7 @@ class PostgisStore(FeatureStore):
             clauses.append(_F.c.pos == func.any(_bigints(pos)))
         if q.industry is not None:
             clauses.append(_F.c.industries.overlap(self._industry_terms(cid, expand(q.industry))))
-        if q.datetime_given and q.until_year is not None:
+        if q.asks_time:
             if "year" not in self.queryables(cid):
                 clauses.append(false())
             else:

@@ -10,7 +10,7 @@ from functools import lru_cache
 from typing import Any
 
 from flask import Response, current_app, request
-from werkzeug.datastructures import LanguageAccept, MIMEAccept
+from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
 from corridor import checks, cql
@@ -33,7 +33,6 @@ from web.api.formats import (
     html_response,
     json_response,
     negotiate,
-    now_rfc3339,
     to_features,
 )
 from web.api.http import cached_document
@@ -45,7 +44,8 @@ from web.api.links import (
     url,
     with_args,
 )
-from web.query import query_arg
+from web.clock import utc_now
+from web.query import preferred_language, query_arg
 
 
 def lang() -> str:
@@ -55,23 +55,13 @@ def lang() -> str:
     if value is None:
         env = request.environ
         if wants_html():
-            best = _language(env.get("HTTP_ACCEPT_LANGUAGE", ""))
+            best = preferred_language(env.get("HTTP_ACCEPT_LANGUAGE", ""))
             if best:
                 return best
         return str(current_app.config.get("DEFAULT_LANG", "zh"))
     if value not in ("zh", "en"):
         raise InvalidParameterValue(f"lang={value!r} is not supported; expected zh or en")
     return value
-
-
-@lru_cache(maxsize=256)
-def _language(accept_language: str) -> str | None:
-    """zh or en, as the Accept-Language value prefers (None: neither), remembered per value."""
-    best = parse_accept_header(accept_language, LanguageAccept).best_match(
-        ["zh", "zh-CN", "zh-TW", "zh-HK", "en"])
-    if not best:
-        return None
-    return "zh" if best.lower().startswith("zh") else "en"
 
 
 def wants_html() -> bool:
@@ -253,7 +243,7 @@ def items(cid: str) -> Response:
     members = {
         "numberMatched": page.matched,
         "numberReturned": len(page.features),
-        "timeStamp": now_rfc3339(),
+        "timeStamp": utc_now(),
         "links": links,
     }
     if fmt == "html":

@@ -27,7 +27,6 @@ from corridor.crs import CRS84, transformer
 from corridor.model import Feature
 from web.api.crs import GeomFn, RefSystem, output_fn
 from web.api.errors import InvalidParameterValue, NotAcceptable
-from web.clock import utc_now
 from web.query import query_arg
 
 #: f= value -> media type.
@@ -94,10 +93,6 @@ def best_by_accept(accept: str, available: tuple[str, ...]) -> str | None:
             if q > best_q:
                 best, best_q = key, q
     return best
-
-
-def now_rfc3339() -> str:
-    return utc_now()
 
 
 #: One compact encoder for every response (``json.dumps`` with options builds one a call).

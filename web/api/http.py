@@ -64,6 +64,23 @@ def header_names(headers: Headers) -> set[str]:
     return {name.lower() for name, _ in headers.items()}
 
 
+def add_vary(headers: Headers, names: set[str], values: str) -> None:
+    """Add ``values`` (comma-separated) to the one ``Vary`` header, those not there yet.
+
+    ``names``: :func:`header_names` of ``headers``. One header, not a second one: a second
+    would be lost when Flask-Compress rewrites the first.
+    """
+    if "vary" not in names:
+        headers.add("Vary", values)
+        names.add("vary")
+        return
+    vary = headers["Vary"]
+    present = {v.strip() for v in vary.split(",")}
+    missing = [v for v in values.split(", ") if v not in present]
+    if missing:
+        headers["Vary"] = ", ".join([vary, *missing])
+
+
 def remembered_cors(cors_hook: Callable[[Response], Response]) -> Callable[[Response], Response]:
     """flask-cors's response hook, asked once per request shape.
 
@@ -73,7 +90,7 @@ def remembered_cors(cors_hook: Callable[[Response], Response]) -> Callable[[Resp
     on an empty response, and the headers it added there are added to every response of that
     shape: its answer, without working it out again on every request (about a fifth of the
     cost of the API's cheapest responses). Its ``Vary: Origin`` (a list of origins) joins
-    the response's one ``Vary`` header.
+    the response's one ``Vary`` header (:func:`add_vary`).
     """
     shapes: LRU[list[tuple[str, str]]] = LRU(MAX_CORS_SHAPES)
 
@@ -88,12 +105,12 @@ def remembered_cors(cors_hook: Callable[[Response], Response]) -> Callable[[Resp
             cors_hook(probe)
             added = list(probe.headers.items())[before:]
             shapes.put(key, added)
-        if added and "access-control-allow-origin" not in header_names(resp.headers):
-            h = resp.headers
+        h = resp.headers
+        names = header_names(h)
+        if added and "access-control-allow-origin" not in names:
             for name, value in added:
-                if name == "Vary":  # into the one Vary header (a second one would be lost
-                    vary = h.get("Vary")  # when Flask-Compress rewrites the first)
-                    h["Vary"] = f"{vary}, {value}" if vary else value
+                if name == "Vary":
+                    add_vary(h, names, value)
                 else:
                     h.add(name, value)
         return resp
@@ -189,15 +206,7 @@ def _tag_response(resp: Response, version: str | None = None) -> None:
         h.add("ETag", f'W/"{_etag(version)}"')
     if "cache-control" not in names:
         h.add("Cache-Control", cache_control())
-    wanted = _vary(h.get("Content-Type", "").startswith("text/html"))
-    if "vary" not in names:
-        h.add("Vary", wanted)
-    else:
-        vary = h["Vary"]
-        present = {v.strip() for v in vary.split(",")}
-        missing = [v for v in wanted.split(", ") if v not in present]
-        if missing:
-            h["Vary"] = ", ".join([vary, *missing])
+    add_vary(h, names, _vary(h.get("Content-Type", "").startswith("text/html")))
 
 
 def register(bp: Blueprint) -> None:

@@ -32,11 +32,6 @@ _TITLES = {
 MAX_URLS = 4096
 
 
-def _urls() -> LRU[str]:
-    urls: LRU[str] = app_lru("corridor_urls", MAX_URLS)
-    return urls
-
-
 def _origin(env: dict[str, Any]) -> tuple[str, str, str, str, str]:
     """What an absolute URL of this request depends on besides the route: scheme, host (or
     server name and port) and the mount point."""
@@ -57,7 +52,7 @@ def url(endpoint: str, **values: Any) -> str:
     """Absolute URL of an API endpoint (``endpoint`` without the ``api.`` prefix), built by
     Flask's ``url_for`` once per endpoint, values and origin."""
     key = ("url", endpoint, tuple(sorted(values.items())), _origin(request.environ))
-    urls = _urls()
+    urls: LRU[str] = app_lru("corridor_urls", MAX_URLS)
     built = urls.get(key)
     if built is None:
         built = url_for(f"api.{endpoint}", _external=True, **values)
@@ -75,7 +70,7 @@ def _request_parts() -> tuple[str, list[tuple[str, str]]]:
         pairs = [(unquote_plus(p.split("=", 1)[0]), p) for p in raw.split("&") if p]
         # werkzeug's base_url, once per path and origin (it re-quotes the path every time)
         key = ("base", env.get("PATH_INFO", ""), _origin(env))
-        urls = _urls()
+        urls: LRU[str] = app_lru("corridor_urls", MAX_URLS)
         base = urls.get(key)
         if base is None:
             base = request.base_url

@@ -26,10 +26,10 @@ from web.api.formats import (
     geojson_bytes_response,
     html_response,
     negotiate,
-    now_rfc3339,
     to_features,
 )
 from web.api.links import link, self_and_alternates, url
+from web.clock import utc_now
 from web.lru import LRU, app_lru
 from web.query import query_arg
 
@@ -71,7 +71,7 @@ def hits_response(hits: list[Hit], extra: dict[str, list[Any]], title: str,
     body: dict[str, Any] = {
         "numberMatched": len(hits),
         "numberReturned": len(hits),
-        "timeStamp": now_rfc3339(),
+        "timeStamp": utc_now(),
         **(members or {}),
         "links": self_and_alternates(fmt, FEATURE_FORMATS)
         + [link(url("landing"), "service", "json", "API landing page")],

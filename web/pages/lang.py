@@ -10,7 +10,7 @@ from flask import current_app, request
 from corridor import checks
 from corridor.errors import InvalidParameter
 from web.map.words import LANGS, Lang
-from web.query import query_arg
+from web.query import preferred_language, query_arg
 
 
 def current_lang() -> Lang:
@@ -23,10 +23,8 @@ def current_lang() -> Lang:
             return checks.lang(asked, default)
         except InvalidParameter:
             pass
-    best = request.accept_languages.best_match(["zh", "zh-CN", "zh-TW", "zh-HK", "en"])
-    if best is None:
-        return default
-    return "zh" if best.lower().startswith("zh") else "en"
+    best = preferred_language(request.environ.get("HTTP_ACCEPT_LANGUAGE", ""))
+    return default if best is None else checks.lang(best, default)
 
 
 def unsupported_lang() -> str | None:
