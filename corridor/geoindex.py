@@ -26,6 +26,7 @@ import numpy as np
 import shapely
 from numpy.typing import ArrayLike, NDArray
 
+from corridor import boxscan
 from corridor.crs import to_metric
 from corridor.geodesic import (
     DENSIFY_DEG,
@@ -158,7 +159,9 @@ class GeodesicIndex:
     def _init_points(self, lon: FloatArray, lat: FloatArray) -> None:
         self._edges = None
         _check_lonlat(np.column_stack([lon, lat]))
-        self.lon, self.lat = lon, lat
+        # contiguous float64, as the compiled box scan takes them
+        self.lon = np.ascontiguousarray(lon, dtype=np.float64)
+        self.lat = np.ascontiguousarray(lat, dtype=np.float64)
         self.x, self.y = to_metric(lon, lat)
         self.metric = shapely.points(self.x, self.y)
         self.tree = shapely.STRtree(self.metric)
@@ -169,8 +172,10 @@ class GeodesicIndex:
         #: Positions in ascending lon, with their lon and lat in that order: a box query
         #: takes its lon slab by binary search and compares only the slab's lat.
         self._by_lon = np.argsort(lon, kind="stable")
-        self._lon_sorted = lon[self._by_lon]
-        self._lat_by_lon = lat[self._by_lon]
+        self._lon_sorted = self.lon[self._by_lon]
+        self._lat_by_lon = self.lat[self._by_lon]
+        if len(lon) > SCAN_MAX_POINTS:
+            boxscan.warm_up()  # compiled now, while loading, rather than by the first request
 
     def __len__(self) -> int:
         return len(self.metric)
@@ -303,42 +308,19 @@ class GeodesicIndex:
         """How many items :meth:`in_box` finds, and the first ``k`` of them (ascending): a page
         of a box query without sorting every match.
 
-        For a point layer searched through its lon-sorted slab, the matches are counted in the
-        slab; when the first ``k`` are expected within fewer items (in position order) than
-        the slab holds, they are found by scanning the positions in order, in growing chunks,
-        instead of gathering and sorting every match. Otherwise this is ``in_box``, sliced.
+        For a large point layer whose box has a lon slab of at most :data:`SLAB_MAX_POINTS`,
+        one compiled pass (:mod:`corridor.boxscan`) counts the matches in the slab and finds
+        the first ``k`` by scanning positions in order (or, when they are expected further
+        on than the slab is long, by sorting the slab's matches). Otherwise this is
+        ``in_box``, sliced.
         """
-        n = len(self)
-        if k > 0 and self.points_only and n > SCAN_MAX_POINTS:
-            i0, i1 = self._slab(x0, x1)
-            if i1 - i0 <= SLAB_MAX_POINTS:
-                lat = self._lat_by_lon[i0:i1]
-                inside = (lat >= y0) & (lat <= y1)
-                matched = int(np.count_nonzero(inside))
-                if matched == 0:
-                    return 0, np.zeros(0, dtype=np.intp)
-                expected = min(k, matched) * n / matched  # positions scanned to find them
-                if expected > i1 - i0:
-                    return matched, np.sort(self._by_lon[i0:i1][inside])[:k]
-                return matched, self._first_in_box(x0, y0, x1, y1, min(k, matched), expected)
+        if k > 0 and self.points_only and len(self) > SCAN_MAX_POINTS:
+            page = boxscan.box_page(self._lon_sorted, self._lat_by_lon, self._by_lon, self.lon,
+                                    self.lat, (x0, y0, x1, y1), k, SLAB_MAX_POINTS)
+            if page is not None:
+                return page
         pos = self.in_box(x0, y0, x1, y1)
         return len(pos), pos[:k]
-
-    def _first_in_box(self, x0: float, y0: float, x1: float, y1: float, k: int,
-                      expected: float) -> IntArray:
-        """The first ``k`` positions in the box (at least ``k`` are there), scanning in order
-        from a chunk of twice the ``expected`` length, doubling."""
-        lon, lat, n = self.lon, self.lat, len(self)
-        found: list[IntArray] = []
-        got, start, step = 0, 0, max(256, int(2 * expected))
-        while got < k and start < n:
-            stop = min(n, start + step)
-            hit = np.flatnonzero(_inside(lon[start:stop], lat[start:stop], x0, y0, x1, y1)) + start
-            found.append(hit)
-            got += len(hit)
-            start, step = stop, 2 * step
-        first = found[0] if len(found) == 1 else np.concatenate(found)
-        return first[:k].astype(np.intp, copy=False)
 
     def intersecting(self, geom: shapely.Geometry) -> IntArray:
         """Positions, ascending, of the items whose lon/lat geometry intersects ``geom``
