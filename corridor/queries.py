@@ -67,6 +67,19 @@ def resolve_origin(store: FeatureStore, of: Origin, coord_sys: str = "wgs84") ->
         For an empty or over-long id, a malformed or out-of-range coordinate, or an
         unknown ``coord_sys``.
     """
+    return locate_origin(store, of, coord_sys)[0]
+
+
+def locate_origin(store: FeatureStore, of: Origin,
+                  coord_sys: str = "wgs84") -> tuple[shapely.Geometry, str | None]:
+    """:func:`resolve_origin`, with the collection of the feature ``of`` names (None for a
+    lon, lat), from one look-up of the id.
+
+    Raises
+    ------
+    NotFound, InvalidParameter
+        As :func:`resolve_origin`.
+    """
     cs = checks.coord_sys(coord_sys)
     if isinstance(of, str):
         if not of.strip():
@@ -77,14 +90,14 @@ def resolve_origin(store: FeatureStore, of: Origin, coord_sys: str = "wgs84") ->
             raise InvalidParameter(
                 f"feature {of!r} has no position (its location is not published), so no "
                 "distance can be measured from it; expected a placed feature or lon,lat")
-        return feature.geometry
+        return feature.geometry, feature.collection
     if not isinstance(of, (tuple, list)) or len(of) != 2:
         raise InvalidParameter(
             f"origin {checks.shown(of)} is not valid; expected a feature id or (lon, lat)"
         )
     lon, lat = checks.lonlat(*of)
     wlon, wlat = to_wgs84(lon, lat, cs)
-    return shapely.Point(float(wlon), float(wlat))
+    return shapely.Point(float(wlon), float(wlat)), None
 
 
 def _origin_id(of: Origin) -> str | None:

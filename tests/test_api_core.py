@@ -430,3 +430,19 @@ def test_query_arg_reads_like_request_args(mini_app):
         for name in ("f", "lang", "x", "absent"):
             assert query_arg(name) == request.args.get(name), name
         assert query_arg("absent", "zh") == "zh" and query_arg("x") == "青"
+
+
+def test_items_near_a_feature_looks_it_up_once(mini_app, monkeypatch):
+    """near=<id> needs the feature's geometry and its collection (a feature is not its own
+    neighbour): both come from one look-up of the id."""
+    store = mini_app.extensions["corridor_store"]
+    calls = []
+    locate = store.locate
+    monkeypatch.setattr(store, "locate", lambda fid: calls.append(fid) or locate(fid))
+    client = mini_app.test_client()
+    same = client.get("/api/collections/parks/items?near=park-chip&km=100")
+    assert calls == ["park-chip"]
+    assert "park-chip" not in ids(same) and ids(same) == ["park-sea"]
+    calls.clear()
+    other = client.get("/api/collections/parks/items?near=facility-a&km=100")
+    assert calls == ["facility-a"] and ids(other) == ["park-sea", "park-chip"]

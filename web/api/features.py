@@ -15,7 +15,7 @@ from werkzeug.http import parse_accept_header
 
 from corridor import checks, cql
 from corridor.model import CollectionMeta, ItemsQuery
-from corridor.queries import resolve_origin
+from corridor.queries import locate_origin
 from corridor.store import FeatureStore
 from web import get_store
 from web.api import bp, params
@@ -194,9 +194,9 @@ def parse_items_query(cid: str, store: FeatureStore) -> tuple[ItemsQuery, Any, s
     iq.industry = _text(a, "industry")
     if "near" in a:
         of = params.parse_of(a["near"], "near")
-        iq.near = resolve_origin(store, of, coord_sys)
+        iq.near, of_cid = locate_origin(store, of, coord_sys)
         # the origin is not its own neighbour (only a feature of this collection can be it)
-        iq.near_id = of if isinstance(of, str) and store.locate(of).collection == cid else None
+        iq.near_id = of if isinstance(of, str) and of_cid == cid else None
         iq.near_m = params.parse_km(a.get("km")) * 1000.0
     elif "km" in a:
         raise InvalidParameterValue("km needs near=<feature id or lon,lat>; expected both")
