@@ -211,7 +211,7 @@ def html_response(template: str, **context: Any) -> Response:
 
     context.setdefault("lang", lang())
     resp = Response(render_template(f"api/{template}", **context), mimetype="text/html")
-    resp.vary.add("Accept-Language")
+    resp.headers["Vary"] = "Accept-Language"  # a new response: no Vary yet
     return resp
 
 

@@ -198,7 +198,7 @@ def tile(cid: str, tms: str, z: str, y: str, x: str) -> Response:
         del resp.headers["Content-Type"]  # no body
     resp.set_etag(tag, weak=True)
     resp.headers["Cache-Control"] = cache_control()  # a user layer's tiles are revalidated
-    resp.vary.add("Accept-Encoding")
+    resp.headers["Vary"] = "Accept-Encoding"  # a new response: no Vary yet
     return resp
 
 

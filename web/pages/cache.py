@@ -89,7 +89,7 @@ def cached_page(view: Callable[..., str]) -> Callable[..., Response]:
         resp.set_etag(page.etag)
         resp.headers["Content-Security-Policy"] = content_security_policy(page.script_hashes)
         resp.headers["Cache-Control"] = f"public, max-age={PAGE_MAX_AGE}"
-        resp.vary.update(("Accept-Encoding", "Accept-Language"))
+        resp.headers["Vary"] = "Accept-Encoding, Accept-Language"  # a new response: no Vary yet
         return resp
 
     return wrapper

@@ -128,7 +128,7 @@ def parks_csv() -> Response:
     resp = Response("\ufeff" + out.getvalue(), mimetype="text/csv")
     resp.headers["Content-Type"] = "text/csv; charset=utf-8"
     resp.headers["Content-Disposition"] = f'attachment; filename="parks-{lang}.csv"'
-    resp.vary.add("Accept-Language")
+    resp.headers["Vary"] = "Accept-Language"  # a new response: no Vary yet
     return resp
 
 
