@@ -19,14 +19,13 @@ Reported distances (``distances=True``) are always the exact geodesic ones.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import shapely
 from numpy.typing import ArrayLike, NDArray
 
-from corridor import boxscan
 from corridor.crs import to_metric
 from corridor.geodesic import (
     DENSIFY_DEG,
@@ -113,6 +112,8 @@ class GeodesicIndex:
         If a geometry is missing or empty, or a coordinate is not a valid lon/lat.
     """
 
+    _box_page: Callable[..., tuple[int, IntArray] | None] | None
+
     def __init__(self, geometries: Sequence[shapely.Geometry] | NDArray[np.object_]) -> None:
         geoms = np.asarray(getattr(geometries, "values", geometries), dtype=object)
         if len(geoms) and (shapely.is_missing(geoms).any() or shapely.is_empty(geoms).any()):
@@ -123,6 +124,7 @@ class GeodesicIndex:
         if self.points_only:
             self._init_points(shapely.get_x(geoms), shapely.get_y(geoms))
         else:
+            self._box_page = None
             _check_lonlat(shapely.get_coordinates(geoms))
             dense = shapely.segmentize(geoms, DENSIFY_DEG)
             self.metric = shapely.transform(
@@ -174,8 +176,14 @@ class GeodesicIndex:
         self._by_lon = np.argsort(lon, kind="stable")
         self._lon_sorted = self.lon[self._by_lon]
         self._lat_by_lon = self.lat[self._by_lon]
+        #: The compiled box page, for a collection large enough to need it (numba is
+        #: imported, and the loops compiled, only then: while loading, not in a request).
+        self._box_page = None
         if len(lon) > SCAN_MAX_POINTS:
-            boxscan.warm_up()  # compiled now, while loading, rather than by the first request
+            from corridor import boxscan
+
+            boxscan.warm_up()
+            self._box_page = boxscan.box_page
 
     def __len__(self) -> int:
         return len(self.metric)
@@ -314,9 +322,9 @@ class GeodesicIndex:
         on than the slab is long, by sorting the slab's matches). Otherwise this is
         ``in_box``, sliced.
         """
-        if k > 0 and self.points_only and len(self) > SCAN_MAX_POINTS:
-            page = boxscan.box_page(self._lon_sorted, self._lat_by_lon, self._by_lon, self.lon,
-                                    self.lat, (x0, y0, x1, y1), k, SLAB_MAX_POINTS)
+        if k > 0 and self._box_page is not None:
+            page = self._box_page(self._lon_sorted, self._lat_by_lon, self._by_lon, self.lon,
+                                  self.lat, x0, y0, x1, y1, k, SLAB_MAX_POINTS)
             if page is not None:
                 return page
         pos = self.in_box(x0, y0, x1, y1)

@@ -188,26 +188,3 @@ def test_an_unevaluable_filter_is_a_clear_error(layer):
     with pytest.raises(InvalidParameter, match="at most 4000"):
         cql.parse_filter("group = 1 OR " * 1000 + "group = 2", None)
 
-
-def test_box_page_on_random_boxes_matches_the_plain_box_test():
-    """The compiled box page against numpy's box test on 400 random boxes (tiny to wider
-    than the data, half of them with edges through points) over 12,000 SYNTHETIC points,
-    some of them repeated and some on a shared lon, for pages from 1 to more than match:
-    the count and the first ``k``, ascending."""
-    rng = np.random.default_rng(11)
-    lon, lat = rng.uniform(120.0, 120.6, 12_000), rng.uniform(35.9, 36.4, 12_000)
-    lon[::7] = 120.3  # a column of points sharing one lon, the slab's edge for some boxes
-    lon[5000:5100], lat[5000:5100] = lon[:100], lat[:100]  # duplicates, later in the order
-    index = GeodesicIndex.from_lonlat(lon, lat)
-    for _ in range(400):
-        x0, x1 = np.sort(rng.uniform(119.95, 120.65, 2))
-        y0, y1 = np.sort(rng.uniform(35.85, 36.45, 2))
-        if rng.random() < 0.5:  # edges through points: a point on an edge counts
-            i, j = rng.integers(0, len(lon), 2)
-            x0, x1 = sorted((lon[i], lon[j]))
-            y0, y1 = sorted((lat[i], lat[j]))
-        want = np.flatnonzero((lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1))
-        for k in (1, 10, 257, 20_000):
-            matched, first = index.box_page(x0, y0, x1, y1, k)
-            assert matched == len(want), ((x0, y0, x1, y1), k)
-            assert first.tolist() == want[:k].tolist(), ((x0, y0, x1, y1), k)
