@@ -9,6 +9,7 @@ import math
 from pathlib import Path
 
 import pytest
+from datafiles import synthetic_store
 from geographiclib.geodesic import Geodesic
 from pyproj import Geod
 from shapely.geometry import Point, box, mapping
@@ -17,7 +18,6 @@ from corridor import evidence as ev
 from corridor.errors import DataError
 from corridor.schema import validate_feature
 from corridor.validate import check_evidence, check_park_districts, check_park_extents
-from tests.datafiles import synthetic_store
 
 GEODATA = Path(__file__).resolve().parent.parent / "geodata"
 
