@@ -8,9 +8,9 @@ several times that under a server that shares its cores with other processes, wh
 100,000-point collection about 10% slower to page than a 1,000-point one. Two compiled loops
 do the same work and touch each value once.
 
-The loops are compiled on first use (about half a second) and kept in numba's disk cache
-where one is writable; :func:`warm_up` compiles them while data is loading, so no request
-pays for it.
+The loops are compiled on first use (about a second) and kept in numba's disk cache where
+one is writable (loading them from it takes a fraction of that); :func:`warm_up` compiles
+them while data is loading, so no request pays for it.
 """
 
 from __future__ import annotations

@@ -317,7 +317,7 @@ class GeodesicIndex:
         of a box query without sorting every match.
 
         For a large point layer whose box has a lon slab of at most :data:`SLAB_MAX_POINTS`,
-        one compiled pass (:mod:`corridor.boxscan`) counts the matches in the slab and finds
+        compiled loops (:mod:`corridor.boxscan`) count the matches in the slab and find
         the first ``k`` by scanning positions in order (or, when they are expected further
         on than the slab is long, by sorting the slab's matches). Otherwise this is
         ``in_box``, sliced.
