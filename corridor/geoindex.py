@@ -112,7 +112,10 @@ class GeodesicIndex:
         If a geometry is missing or empty, or a coordinate is not a valid lon/lat.
     """
 
-    _box_page: Callable[..., tuple[int, IntArray] | None] | None
+    #: The compiled box page (:mod:`corridor.boxscan`), set for a point collection large
+    #: enough to need it: numba is imported, and the loops compiled, only then, while
+    #: loading rather than in a request.
+    _box_page: Callable[..., tuple[int, IntArray] | None] | None = None
 
     def __init__(self, geometries: Sequence[shapely.Geometry] | NDArray[np.object_]) -> None:
         geoms = np.asarray(getattr(geometries, "values", geometries), dtype=object)
@@ -124,7 +127,6 @@ class GeodesicIndex:
         if self.points_only:
             self._init_points(shapely.get_x(geoms), shapely.get_y(geoms))
         else:
-            self._box_page = None
             _check_lonlat(shapely.get_coordinates(geoms))
             dense = shapely.segmentize(geoms, DENSIFY_DEG)
             self.metric = shapely.transform(
@@ -176,9 +178,6 @@ class GeodesicIndex:
         self._by_lon = np.argsort(lon, kind="stable")
         self._lon_sorted = self.lon[self._by_lon]
         self._lat_by_lon = self.lat[self._by_lon]
-        #: The compiled box page, for a collection large enough to need it (numba is
-        #: imported, and the loops compiled, only then: while loading, not in a request).
-        self._box_page = None
         if len(lon) > SCAN_MAX_POINTS:
             from corridor import boxscan
 

@@ -187,4 +187,3 @@ def test_an_unevaluable_filter_is_a_clear_error(layer):
         cql.parse_filter("group = ", None)
     with pytest.raises(InvalidParameter, match="at most 4000"):
         cql.parse_filter("group = 1 OR " * 1000 + "group = 2", None)
-
