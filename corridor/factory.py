@@ -45,6 +45,8 @@ def open_store(settings: Settings, *, lazy: bool = False, pool_size: int | None 
             store.close()
             raise
         return store
-    from corridor.store.engine import Engine
+    # until the one in-process engine lands: the catalog and the layers as two stores
+    from corridor.store import CompositeStore, LayerStore, MemoryStore
 
-    return Engine.open(settings.geodata_dir, settings.layers_dir, lazy=lazy)
+    catalog = MemoryStore.load(settings.geodata_dir)
+    return CompositeStore(catalog, LayerStore(settings.layers_dir, catalog.indicators(), lazy=lazy))
