@@ -6,7 +6,7 @@ fresh process, as a user would, into a temporary layers directory, and times the
 command (interpreter start, loading the bundled data, reading, checking every row, writing
 the GeoPackage with its R-tree). It checks that every row was stored. A second, in-process
 run splits the time into reading + checking (corridor.importing.read_layer) and storing
-(LayerStore.put_layer).
+(Engine.put_layer).
 
 Run:  .venv/bin/python benchmarks/bench_import.py [--points 100000] [--seed 7] [--repeat 3]
       [--crs wgs84|gcj02|bd09]
@@ -37,7 +37,7 @@ from corridor import crs  # noqa: E402 - needs the sys.path entry above
 from corridor.importing import read_layer  # noqa: E402
 from corridor.model import NewLayer  # noqa: E402
 from corridor.region import LandRegion, qingdao_land  # noqa: E402
-from corridor.store import LayerStore, MemoryStore  # noqa: E402
+from corridor.store import Engine  # noqa: E402
 
 DISTRICTS = ROOT / "geodata" / "data" / "districts.geojson"
 INDUSTRIES = ("新一代信息技术", "高端装备", "海洋科技", "生物医药", "新材料", "新能源")
@@ -74,7 +74,7 @@ def time_cli(path: Path, layers: Path, coord_sys: str, n: int) -> float:
     elapsed = time.perf_counter() - t0
     if proc.returncode != 0:
         sys.exit(f"corridor import failed ({proc.returncode}):\n{proc.stderr}")
-    stored = LayerStore(layers).collection("bench").count
+    stored = Engine.user_layers(layers).collection("bench").count
     if stored != n:
         sys.exit(f"expected {n} features stored, found {stored}")
     return elapsed
@@ -98,13 +98,13 @@ def main() -> None:
               f"best {min(runs):.2f} s, median {statistics.median(runs):.2f} s "
               f"({', '.join(f'{r:.2f}' for r in runs)})")
 
-        catalog = MemoryStore.load()
+        catalog = Engine.load()
         t0 = time.perf_counter()
         land = LandRegion(qingdao_land(catalog))
         t1 = time.perf_counter()
         result = read_layer(path, coord_sys=args.crs, region=land)
         t2 = time.perf_counter()
-        LayerStore(Path(tmp) / "split").put_layer(NewLayer(id="bench", frame=result.frame))
+        Engine.user_layers(Path(tmp) / "split").put_layer(NewLayer(id="bench", frame=result.frame))
         t3 = time.perf_counter()
         print(f"in process: land region {t1 - t0:.2f} s, read + check {t2 - t1:.2f} s, "
               f"store {t3 - t2:.2f} s")

@@ -48,11 +48,11 @@ def make_layer(root: Path, n: int) -> float:
     from datafiles import synthetic_frame
 
     from corridor.model import NewLayer
-    from corridor.store import LayerStore
+    from corridor.store import Engine
 
     frame = synthetic_frame(n, seed=11)
     t0 = time.perf_counter()
-    LayerStore(root).put_layer(NewLayer("firms", frame, title_en="SYNTHETIC firms (benchmark)"))
+    Engine.user_layers(root).put_layer(NewLayer("firms", frame, title_en="SYNTHETIC firms (benchmark)"))
     return time.perf_counter() - t0
 
 

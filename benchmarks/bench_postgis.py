@@ -93,7 +93,7 @@ def prepare(url: str, points: int) -> dict[str, float]:
     from datafiles import synthetic_frame
 
     from corridor.model import NewLayer
-    from corridor.store import MemoryStore
+    from corridor.store import Engine
     from corridor.store.pgschema import migrate
     from corridor.store.pgwrite import load_catalog
     from corridor.store.postgis import PostgisStore
@@ -102,7 +102,7 @@ def prepare(url: str, points: int) -> dict[str, float]:
     t0 = time.perf_counter()
     with psycopg.connect(url, autocommit=True) as conn:
         migrate(conn)
-        load_catalog(conn, MemoryStore.load())
+        load_catalog(conn, Engine.load())
     out["schema_and_catalog_s"] = round(time.perf_counter() - t0, 2)
     frame = synthetic_frame(points, seed=11)
     store = PostgisStore(url)

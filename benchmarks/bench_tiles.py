@@ -131,7 +131,7 @@ def store_layer(root: Path, n: int, seed: int) -> None:
     import shapely
 
     from corridor.model import NewLayer
-    from corridor.store import LayerStore
+    from corridor.store import Engine
 
     lon, lat = synthetic_points(n, seed)
     frame = gpd.GeoDataFrame(
@@ -139,7 +139,7 @@ def store_layer(root: Path, n: int, seed: int) -> None:
          "name_zh": [f"合成点{i}(SYNTHETIC)" for i in range(n)],
          "name_en": [f"SYNTHETIC point {i}" for i in range(n)]},
         geometry=shapely.points(lon, lat), crs="EPSG:4326")
-    LayerStore(root).put_layer(NewLayer("synthetic", frame, title_zh="合成基准测试点(SYNTHETIC,非真实数据)",
+    Engine.user_layers(root).put_layer(NewLayer("synthetic", frame, title_zh="合成基准测试点(SYNTHETIC,非真实数据)",
                                         title_en="Benchmark points (SYNTHETIC, not real data)"))
 
 
@@ -148,10 +148,10 @@ def in_process(layers: Path) -> dict[str, Any]:
     :func:`corridor.tiles.render_tile` for each tile of the block, once (cold), and what the
     central tile holds. CPU time is less disturbed than wall time by other work on a busy
     machine."""
-    from corridor.store import LayerStore
+    from corridor.store import Engine
     from corridor.tiles import parse_tile, render_tile
 
-    store = LayerStore(layers)
+    store = Engine.user_layers(layers)
     wall, cpu = [], []
     central: dict[str, Any] = {}
     for url in block_urls(""):

@@ -14,15 +14,15 @@ from corridor.cli_layers import add_commands as add_layer_commands
 from corridor.errors import DataError, Unavailable
 
 if TYPE_CHECKING:
-    from corridor.store import MemoryStore
+    from corridor.store import Engine
 
 
-def _load_store(args: argparse.Namespace) -> MemoryStore | None:
+def _load_store(args: argparse.Namespace) -> Engine | None:
     """The data of ``--geodata`` (or the bundled data); None after reporting bad data."""
-    from corridor.store import MemoryStore
+    from corridor.store import Engine
 
     try:
-        return MemoryStore.load(args.geodata)
+        return Engine.load(args.geodata)
     except DataError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return None

@@ -49,11 +49,11 @@ def _cmd_init(args: argparse.Namespace) -> int:
 
 
 def _cmd_load(args: argparse.Namespace) -> int:
-    from corridor.store import MemoryStore
+    from corridor.store import Engine
     from corridor.store.pgschema import LATEST, applied
     from corridor.store.pgwrite import load_catalog
 
-    src = MemoryStore.load(args.geodata)  # validated before anything is written
+    src = Engine.load(args.geodata)  # validated before anything is written
     with _connect(args) as conn:
         if LATEST not in applied(conn):
             raise CorridorError("the database has no corridor schema yet; run `corridor db init` "

@@ -71,13 +71,13 @@ def _closing(command: Any) -> Any:
 def _stores(args: argparse.Namespace) -> tuple[FeatureStore, FeatureStore]:
     """(the catalog, the store layers go to): the bundled data and the layer files, or the
     database holding both."""
-    from corridor.store import CompositeStore, LayerStore, MemoryStore
+    from corridor.store import Engine
 
     db = _database(args)
     if db is not None:
         return db, db
-    catalog = MemoryStore.load()
-    return catalog, CompositeStore(catalog, LayerStore(_layers_dir(args), catalog.indicators(), lazy=True))
+    store = Engine.open(None, _layers_dir(args), lazy=True)
+    return store, store
 
 
 def _catalog_ids(catalog: FeatureStore) -> list[str]:
@@ -89,7 +89,7 @@ def _check_import_args(args: argparse.Namespace, catalog: FeatureStore) -> None:
     """Raise InvalidParameter for a bad command line, before the file is read."""
     from corridor.indicators import check_indicator
     from corridor.layerfiles import check_encoding, file_format
-    from corridor.store.layers import check_layer_id
+    from corridor.store.layerrules import check_layer_id
 
     check_layer_id(args.layer)
     taken = _catalog_ids(catalog)
@@ -153,15 +153,15 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
 
 def _cmd_layers(args: argparse.Namespace) -> int:
-    from corridor.store import LayerStore
+    from corridor.store import Engine
 
     db = _database(args)
-    store: LayerStore | PostgisStore
+    store: FeatureStore
     if db is not None:
         store, where = db, "the database"
     else:
         root = _layers_dir(args)
-        store, where = LayerStore(root), str(root)
+        store, where = Engine.user_layers(root), str(root)
     metas = [m for m in store.collections() if m.editable]
     if not metas:
         print(f"no layers in {where}")

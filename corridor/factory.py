@@ -45,8 +45,6 @@ def open_store(settings: Settings, *, lazy: bool = False, pool_size: int | None 
             store.close()
             raise
         return store
-    # until the one in-process engine lands: the catalog and the layers as two stores
-    from corridor.store import CompositeStore, LayerStore, MemoryStore
+    from corridor.store.engine import Engine
 
-    catalog = MemoryStore.load(settings.geodata_dir)
-    return CompositeStore(catalog, LayerStore(settings.layers_dir, catalog.indicators(), lazy=lazy))
+    return Engine.open(settings.geodata_dir, settings.layers_dir, lazy=lazy)

@@ -174,6 +174,24 @@ class ItemsPage:
 
 
 @dataclass(frozen=True)
+class VectorTile:
+    """An encoded tile and what went into it.
+
+    ``data`` is empty when no feature was encoded. ``candidates`` counts the features the
+    store found in the buffered tile: when it is 0, no deeper tile under this one holds
+    anything either (a deeper tile's buffered box lies inside this one's). A store that
+    encodes in its database (PostGIS: ``ST_AsMVT``) does not say how many features it
+    encoded or found: then ``features`` and ``candidates`` are -1, except that an empty
+    tile's candidates are counted.
+    """
+
+    data: bytes
+    features: int
+    candidates: int
+    thinned: bool
+
+
+@dataclass(frozen=True)
 class Indicator:
     """One of the plan's seven main indicators (一(三) table)."""
 

@@ -40,7 +40,7 @@ from numpy.typing import NDArray
 
 from corridor.crs import WGS84, transformer
 from corridor.errors import InvalidParameter, NotFound
-from corridor.model import Feature, ItemsQuery
+from corridor.model import Feature, VectorTile
 from corridor.store.base import FeatureStore
 
 TMS_ID = "WebMercatorQuad"
@@ -182,24 +182,6 @@ def tile_matrix_set() -> dict[str, Any]:
 # --- encoding ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class VectorTile:
-    """An encoded tile and what went into it.
-
-    ``data`` is empty when no feature was encoded. ``candidates`` counts the features the
-    store found in the buffered tile: when it is 0, no deeper tile under this one holds
-    anything either (a deeper tile's buffered box lies inside this one's). A store that
-    encodes tiles itself (``tile()``) does not say how many features it encoded or found:
-    then ``features`` and ``candidates`` are -1, except that an empty tile's candidates are
-    counted.
-    """
-
-    data: bytes
-    features: int
-    candidates: int
-    thinned: bool
-
-
 def encode_tile(store: FeatureStore, cid: str, z: int, x: int, y: int) -> bytes:
     """The Mapbox Vector Tile of collection ``cid`` at ``z``/``x``/``y`` (empty bytes: no feature).
 
@@ -214,26 +196,26 @@ def encode_tile(store: FeatureStore, cid: str, z: int, x: int, y: int) -> bytes:
 
 
 def render_tile(store: FeatureStore, cid: str, tile: TileIndex) -> VectorTile:
-    """Encode collection ``cid`` over ``tile`` (see the module docstring for what is kept).
+    """Collection ``cid`` over ``tile``, as the store encodes it (:meth:`FeatureStore.tile`).
 
     Raises
     ------
     NotFound
         For an unknown collection.
     """
-    meta = store.collection(cid)
-    if meta.count == 0 or meta.extent is None:
-        return VectorTile(b"", 0, 0, False)
+    return store.tile(cid, tile.z, tile.x, tile.y)
+
+
+def lonlat_box(tile: TileIndex) -> tuple[float, float, float, float]:
+    """The lon/lat box of ``tile``'s buffered bounds: what a tile needs from the store."""
+    return _lonlat_box(tile.buffered_bounds())
+
+
+def encode_features(cid: str, features: list[Feature], tile: TileIndex) -> VectorTile:
+    """Encode ``features`` (those of collection ``cid`` in :func:`lonlat_box` of ``tile``) as
+    the tile's one layer, named ``cid`` (see the module docstring for what is kept)."""
     lonlat_box = _lonlat_box(tile.buffered_bounds())
-    native = getattr(store, "tile", None)
-    if callable(native):  # the store encodes tiles itself (PostGIS: ST_AsMVT, same layout)
-        data = native(cid, tile.z, tile.x, tile.y)
-        if data:
-            return VectorTile(data, -1, -1, False)
-        found = store.items(cid, ItemsQuery(bbox=lonlat_box, limit=1)).matched
-        return VectorTile(b"", 0, found, False)
-    page = store.items(cid, ItemsQuery(bbox=lonlat_box, limit=meta.count))
-    feats = [f for f in page.features if f.geometry is not None]
+    feats = [f for f in features if f.geometry is not None]
     if not feats:
         return VectorTile(b"", 0, 0, False)
     to_tile = _TileUnits(tile)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from datafiles import FileCatalog
 
-from corridor.store import MemoryStore
+from corridor.store import Engine
 
 TESTS = Path(__file__).resolve().parent
 MINI_GEODATA = TESTS / "fixtures" / "mini"
@@ -40,15 +40,15 @@ def mini_catalog() -> FileCatalog:
 
 
 @pytest.fixture(scope="session")
-def store() -> MemoryStore:
+def store() -> Engine:
     """The store over the real bundled data, loaded once."""
-    return MemoryStore.load()
+    return Engine.load()
 
 
 @pytest.fixture(scope="session")
-def mini_store() -> MemoryStore:
+def mini_store() -> Engine:
     """The store over the synthetic mini data."""
-    return MemoryStore.load(MINI_GEODATA)
+    return Engine.load(MINI_GEODATA)
 
 
 # --- the same tests over both stores: in memory, and PostGIS on a throwaway server -----------

@@ -22,7 +22,7 @@ import shapely
 from geographiclib.geodesic import Geodesic
 from shapely.geometry import mapping, shape
 
-from corridor.store import GEODATA_DIR, MemoryStore
+from corridor.store import GEODATA_DIR, Engine
 
 
 @dataclass
@@ -149,7 +149,7 @@ def bundled_roles() -> dict[str, list[str]]:
     return {e["id"]: list(e.get("roles", [])) for e in meta["collection"]}
 
 
-def synthetic_store(spec: dict[str, list[dict[str, Any]]]) -> MemoryStore:
+def synthetic_store(spec: dict[str, list[dict[str, Any]]]) -> Engine:
     """A store over SYNTHETIC rows: collection id -> rows with ``id``, ``geometry`` (shapely)
     and any properties. Collections keep the bundled roles of their id (basemap, at...)."""
     roles = bundled_roles()
@@ -164,7 +164,7 @@ def synthetic_store(spec: dict[str, list[dict[str, Any]]]) -> MemoryStore:
         cols.append(({"id": cid, "group": "basemap" if "basemap" in roles.get(cid, []) else "plan",
                       "roles": roles.get(cid, []), "geometry": types, "title_zh": cid,
                       "title_en": cid}, feats))
-    return MemoryStore.from_features(cols)
+    return Engine.from_features(cols)
 
 
 @cache
@@ -184,14 +184,14 @@ def synthetic_land_points(n: int, seed: int = 0, inset_deg: float = 0.02) -> np.
         xy = rng.uniform((minx, miny), (maxx, maxy), size=(2 * n + 10, 2))
         out = np.concatenate([out, xy[shapely.contains_xy(land, xy[:, 0], xy[:, 1])]])
     return np.round(out[:n], 6)
-def bundled_with(entry: dict[str, Any], features: list[dict[str, Any]]) -> MemoryStore:
+def bundled_with(entry: dict[str, Any], features: list[dict[str, Any]]) -> Engine:
     """A store over every bundled collection, read from its files as they are, plus one
     collection (``entry`` as in ``collections.toml``, ``features`` SYNTHETIC), with the
     bundled indicators."""
     meta = tomllib.loads((GEODATA_DIR / "collections.toml").read_text(encoding="utf-8"))
     cols = [(e, json.loads((GEODATA_DIR / "data" / f"{e['id']}.geojson").read_text(encoding="utf-8"))["features"])
             for e in meta["collection"]]
-    return MemoryStore.from_features(cols + [(entry, features)], MemoryStore.load().indicators())
+    return Engine.from_features(cols + [(entry, features)], Engine.load().indicators())
 
 
 def _square(lon: float, lat: float, half: float) -> dict[str, Any]:

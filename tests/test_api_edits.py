@@ -10,7 +10,7 @@ from conftest import MINI_GEODATA, postgis_with
 from datafiles import synthetic_frame
 
 from corridor.model import NewLayer
-from corridor.store import LayerStore
+from corridor.store import Engine
 
 TOKEN = "s3cret-token-for-tests"
 POINT = {"type": "Point", "coordinates": [120.38, 36.07]}
@@ -54,7 +54,7 @@ def layer_dir(request, store_kind, tmp_path, mini_store):
     layer = NewLayer("firms", synthetic_frame(200), title_en="SYNTHETIC firms")
     if store_kind == "postgis":
         return postgis_with(request, mini_store, [layer])
-    LayerStore(tmp_path / "layers").put_layer(layer)
+    Engine.user_layers(tmp_path / "layers").put_layer(layer)
     return tmp_path
 
 

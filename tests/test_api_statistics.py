@@ -198,13 +198,13 @@ def test_statistics_of_an_imported_layer_follow_its_replacement(tmp_path, store,
     from datafiles import synthetic_frame
 
     from corridor.model import NewLayer
-    from corridor.store import LayerStore
+    from corridor.store import Engine
     from web import create_app
 
     frame = synthetic_frame(2000)
     layer = NewLayer("firms", frame, title_en="SYNTHETIC firms", title_zh="SYNTHETIC 合成企业",
                      indicator="high-tech-enterprises")
-    LayerStore(tmp_path / "layers", store.indicators()).put_layer(layer)
+    Engine.user_layers(tmp_path / "layers", store.indicators()).put_layer(layer)
     client = create_app({"TESTING": True, "LAYERS_DIR": str(tmp_path / "layers")}).test_client()
     districts = catalog.collection("districts").gdf.geometry
 
@@ -217,7 +217,7 @@ def test_statistics_of_an_imported_layer_follow_its_replacement(tmp_path, store,
     page = client.get("/indicators?lang=en").get_data(as_text=True)
     assert "imported: 2,000 features in layer “SYNTHETIC firms”, target 8000 enterprises" in page
 
-    LayerStore(tmp_path / "layers", store.indicators()).put_layer(
+    Engine.user_layers(tmp_path / "layers", store.indicators()).put_layer(
         NewLayer("firms", frame.iloc[:500], title_en="SYNTHETIC firms", indicator="high-tech-enterprises"))
     second = client.get("/api/collections/firms/statistics?by=district",
                         headers={"If-None-Match": first.headers["ETag"]})

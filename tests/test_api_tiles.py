@@ -17,7 +17,7 @@ from datafiles import geodata_with_synthetic, synthetic_frame, synthetic_points
 
 from corridor.crs import WGS84, transformer
 from corridor.model import NewLayer
-from corridor.store import LayerStore
+from corridor.store import Engine
 from corridor.tiles import EXTENT, TileIndex, tile_of
 
 MVT = "application/vnd.mapbox-vector-tile"
@@ -202,7 +202,7 @@ def test_a_user_layer_s_tiles_follow_its_edits(tmp_path):
     was empty), with a new ETag, and is gone again once deleted."""
     from web import create_app
 
-    LayerStore(tmp_path / "layers").put_layer(NewLayer("firms", synthetic_frame(50), title_en="SYNTHETIC firms"))
+    Engine.user_layers(tmp_path / "layers").put_layer(NewLayer("firms", synthetic_frame(50), title_en="SYNTHETIC firms"))
     client = create_app({"TESTING": True, "GEODATA_DIR": str(MINI_GEODATA),
                          "LAYERS_DIR": str(tmp_path / "layers"), "ADMIN_TOKEN": "t0ken"}).test_client()
     # on the (SYNTHETIC) land, east of where the layer's points lie: nothing there yet

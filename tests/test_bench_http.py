@@ -10,13 +10,13 @@ import pytest
 from datafiles import FileCatalog as Catalog
 
 from benchmarks import bench_http
-from corridor.store import MemoryStore
+from corridor.store import Engine
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     root = bench_http.build_catalog(tmp_path_factory.mktemp("cat") / "b", 1_000, seed=7)
-    MemoryStore.load(root)  # the service accepts it
+    Engine.load(root)  # the service accepts it
     return root, Catalog(root)
 
 

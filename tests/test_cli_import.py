@@ -13,7 +13,7 @@ import shapely
 from datafiles import synthetic_land_points
 
 from corridor.cli import main
-from corridor.store import LayerStore
+from corridor.store import Engine
 
 SEA = (121.0, 35.7)
 
@@ -50,7 +50,7 @@ def test_import_list_and_drop(tmp_path, layers_dir, capsys):
     assert (status, err) == (0, "")
     assert out.startswith("imported 6 features into layer 'firms' (version ")
     assert "from firms.csv (CSV; encoding utf-8; WGS84; ids from column 'id')" in out
-    store = LayerStore(layers_dir)
+    store = Engine.user_layers(layers_dir)
     meta = store.collection("firms")
     assert (meta.count, meta.title_zh, meta.title_en, meta.indicator) == (
         6, "合成企业", "Synthetic firms", "high-tech-enterprises")
@@ -64,7 +64,7 @@ def test_import_list_and_drop(tmp_path, layers_dir, capsys):
     assert row.endswith("firms.csv (CSV; encoding utf-8; WGS84; ids from column 'id')")
 
     assert run(capsys, "drop", "firms", "--layers-dir", str(layers_dir))[:2] == (0, "dropped layer 'firms'\n")
-    assert LayerStore(layers_dir).collection_ids() == []
+    assert Engine.user_layers(layers_dir).collection_ids() == []
     status, _, err = run(capsys, "drop", "firms", "--layers-dir", str(layers_dir))
     assert status == 1 and err == f"error: no layer 'firms' in {layers_dir}; the layers are (none)\n"
     assert run(capsys, "layers", "--layers-dir", str(layers_dir))[1] == f"no layers in {layers_dir}\n"
@@ -78,13 +78,13 @@ def test_refused_import_stores_nothing_and_keeps_the_previous_version(tmp_path, 
     assert "  row 2 (line 3): missing longitude (column 'lon' is empty)\n" in err
     assert "  row 5 (line 6): (121, 35.7) lies " in err
     assert err.endswith("(--skip-invalid imports the 4 valid rows and lists the skipped ones)\n")
-    assert not layers_dir.exists() or LayerStore(layers_dir).collection_ids() == []
+    assert not layers_dir.exists() or Engine.user_layers(layers_dir).collection_ids() == []
 
     assert run(capsys, "import", str(csv_file(tmp_path / "good.csv")), "--layer", "firms",
                "--layers-dir", str(layers_dir))[0] == 0
-    before = LayerStore(layers_dir).collection("firms")
+    before = Engine.user_layers(layers_dir).collection("firms")
     assert run(capsys, "import", str(bad), "--layer", "firms", "--layers-dir", str(layers_dir))[0] == 1
-    after = LayerStore(layers_dir).collection("firms")
+    after = Engine.user_layers(layers_dir).collection("firms")
     assert (after.version, after.count) == (before.version, 6)
 
 
@@ -99,7 +99,7 @@ def test_skip_invalid_lists_the_skipped_rows(tmp_path, layers_dir, capsys):
         "  row 4 (line 5): latitude 120.4 is out of range (-90..90); lon and lat look swapped: "
         "read the other way round it lies in Qingdao",
     ]
-    assert [f.id for f in LayerStore(layers_dir).features("some")] == ["q0", "q2", "q4", "q5"]
+    assert [f.id for f in Engine.user_layers(layers_dir).features("some")] == ["q0", "q2", "q4", "q5"]
 
 
 def test_gcj02_import_is_stored_in_wgs84(tmp_path, layers_dir, capsys):
@@ -110,7 +110,7 @@ def test_gcj02_import_is_stored_in_wgs84(tmp_path, layers_dir, capsys):
                "--layers-dir", str(layers_dir))[0] == 0
     given = synthetic_land_points(3, 30)
     wx, wy = gcj02_to_wgs84(given[:, 0], given[:, 1])
-    stored = [LayerStore(layers_dir).get("amap", f"q{i}").geometry for i in range(3)]
+    stored = [Engine.user_layers(layers_dir).get("amap", f"q{i}").geometry for i in range(3)]
     assert shapely.get_coordinates(stored).ravel() == pytest.approx(np.column_stack([wx, wy]).ravel(), abs=1e-7)
 
 
@@ -150,7 +150,7 @@ def test_dropping_a_bundled_collection_is_refused(layers_dir, capsys):
 def test_layers_dir_defaults_to_the_environment(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("CORRIDOR_LAYERS_DIR", str(tmp_path / "env-layers"))
     assert run(capsys, "import", str(csv_file(tmp_path / "e.csv")), "--layer", "env")[0] == 0
-    assert LayerStore(tmp_path / "env-layers").collection_ids() == ["env"]
+    assert Engine.user_layers(tmp_path / "env-layers").collection_ids() == ["env"]
 
 
 @pytest.mark.parametrize("command,words", [

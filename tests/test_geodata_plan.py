@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from corridor.store import GEODATA_DIR, MemoryStore
+from corridor.store import GEODATA_DIR, Engine
 from corridor.validate import check_checklist, check_parks, check_plan_text, squash, validate_all
 
 
@@ -61,7 +61,7 @@ def test_plan_text_check_catches_a_misquote(plan, plan_path, tmp_path):
     wrapped = props["park-qingdao-science-street"]
     wrapped["plan_text"] = wrapped["plan_text"][:9] + "\n  " + wrapped["plan_text"][9:]
     parks_file.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
-    altered_catalog = MemoryStore.load(root)
+    altered_catalog = Engine.load(root)
 
     problems = check_plan_text(altered_catalog, plan)
     assert _problems(problems) == [("parks", "park-blue-silicon-valley", "plan_text")]
@@ -80,7 +80,7 @@ def test_plan_text_check_catches_a_misquoted_indicator(plan, tmp_path):
     assert _no_ws(first["plan_text"]) not in _no_ws(plan)
     path.write_text(json.dumps(indicators, ensure_ascii=False), encoding="utf-8")
 
-    problems = check_plan_text(MemoryStore.load(root), plan)
+    problems = check_plan_text(Engine.load(root), plan)
     assert _problems(problems) == [("indicators", first["id"], "plan_text")]
 
 

@@ -11,7 +11,7 @@ from datafiles import synthetic_frame
 from test_faults import server
 
 from corridor.model import NewLayer
-from corridor.store import LayerStore
+from corridor.store import Engine
 
 TOKEN = "served-test-token"
 ROUNDS = 24  # requests per check, each on a new connection (spread over both workers)
@@ -42,10 +42,10 @@ def test_every_worker_follows_imports_and_edits(tmp_path, monkeypatch):
     monkeypatch.setenv("CORRIDOR_ADMIN_TOKEN", TOKEN)
     # "early" is loaded by the master before it forks (each worker must then open its own
     # SQLite connection); "firms" arrives while the server runs
-    LayerStore(root).put_layer(NewLayer("early", synthetic_frame(30, seed=3)))
+    Engine.user_layers(root).put_layer(NewLayer("early", synthetic_frame(30, seed=3)))
     with server(workers=2, threads=2) as (_, port):
         assert statuses(port, "/api/collections/firms") == {404}
-        LayerStore(root).put_layer(NewLayer("firms", synthetic_frame(500), title_en="SYNTHETIC firms"))
+        Engine.user_layers(root).put_layer(NewLayer("firms", synthetic_frame(500), title_en="SYNTHETIC firms"))
         assert statuses(port, "/api/collections/firms") == {200}
         auth = {"Authorization": f"Bearer {TOKEN}"}
         assert request(port, "DELETE", "/api/collections/early/items/syn-0", headers=auth)[0] == 204
@@ -62,7 +62,7 @@ def test_every_worker_follows_imports_and_edits(tmp_path, monkeypatch):
         assert request(port, "DELETE", "/api/collections/firms/items/served-1", headers=auth)[0] == 204
         assert statuses(port, "/api/collections/firms/items/served-1") == {404}
         # a replacement import reaches every worker whole
-        LayerStore(root).put_layer(NewLayer("firms", synthetic_frame(40, seed=5)))
+        Engine.user_layers(root).put_layer(NewLayer("firms", synthetic_frame(40, seed=5)))
         counts = {json.loads(request(port, "GET", "/api/collections/firms/items?limit=1")[2])["numberMatched"]
                   for _ in range(ROUNDS)}
         assert counts == {40}

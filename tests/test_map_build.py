@@ -325,7 +325,7 @@ def test_the_domain_never_imports_flask():
     import corridor
 
     names = [m.name for m in pkgutil.walk_packages(corridor.__path__, "corridor.")]
-    assert "corridor.store.memory" in names and "corridor.queries" in names
+    assert "corridor.store.engine.engine" in names and "corridor.queries" in names
     code = (f"import sys, importlib; [importlib.import_module(n) for n in {names!r}]; "
             "sys.exit(1 if {'flask', 'web'} & set(sys.modules) else 0)")
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

@@ -33,9 +33,9 @@ def own_cluster():
 
 def _database(cluster, layers=()) -> str:
     """A database holding the SYNTHETIC mini catalog and ``layers``."""
-    from corridor.store import MemoryStore
+    from corridor.store import Engine
 
-    return postgis_with(None, MemoryStore.load(MINI_GEODATA), layers, cluster)
+    return postgis_with(None, Engine.load(MINI_GEODATA), layers, cluster)
 
 
 def test_two_replicas_follow_each_others_writes(pg_cluster, monkeypatch):

@@ -20,7 +20,7 @@ from datafiles import (
 from corridor.errors import DataError, InvalidParameter, NotFound
 from corridor.indicators import check_indicator, tagged_layers
 from corridor.stats import BY, DEFAULT_KM, layer_statistics
-from corridor.store import GEODATA_DIR, MemoryStore
+from corridor.store import GEODATA_DIR, Engine
 
 ENTRY = SYNTHETIC_USER_ENTRY
 KM = DEFAULT_KM
@@ -162,7 +162,7 @@ def test_bad_by_or_km_is_refused_naming_the_value(user_store, by, km, message):
 def test_unknown_collection_or_missing_role(user_store):
     with pytest.raises(NotFound, match="nope"):
         layer_statistics(user_store, "nope", "park")
-    bare = MemoryStore.from_features([(dict(ENTRY, indicator=None), synthetic_points(3))])
+    bare = Engine.from_features([(dict(ENTRY, indicator=None), synthetic_points(3))])
     with pytest.raises(NotFound, match="role 'districts'"):
         layer_statistics(bare, "synthetic", "district")
 
@@ -187,19 +187,19 @@ def test_check_indicator_refuses_anything_else_listing_the_choices(store, tag):
 
 def test_stores_refuse_a_tag_naming_no_indicator(store, tmp_path):
     with pytest.raises(InvalidParameter, match="'high-tech'"):
-        MemoryStore.from_features([(dict(ENTRY, indicator="high-tech"), synthetic_points(2))],
+        Engine.from_features([(dict(ENTRY, indicator="high-tech"), synthetic_points(2))],
                                   store.indicators())
     root = geodata_with_synthetic(tmp_path / "geodata", synthetic_points(2), GEODATA_DIR,
                                   dict(ENTRY, geometry=["Point"], indicator="high-tech"))
     with pytest.raises(DataError) as exc:
-        MemoryStore.load(root)
+        Engine.load(root)
     assert "'indicator'" in str(exc.value) and "high-tech-enterprises" in str(exc.value)
 
 
 def test_a_tag_by_name_is_stored_as_the_id(store, tmp_path):
     root = geodata_with_synthetic(tmp_path / "geodata", synthetic_points(2), GEODATA_DIR,
                                   dict(ENTRY, geometry=["Point"], indicator="高新技术企业数量"))
-    loaded = MemoryStore.load(root)
+    loaded = Engine.load(root)
     assert loaded.collection("synthetic").indicator == "high-tech-enterprises"
     assert loaded.collection("synthetic").group == "user"
 

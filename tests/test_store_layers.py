@@ -20,10 +20,9 @@ from datafiles import synthetic_frame
 from pyproj import Geod
 
 from corridor import cql
-from corridor.editindex import EditableIndex
 from corridor.errors import Conflict, InvalidParameter, NotFound, ReadOnly
 from corridor.model import ItemsQuery, NewLayer
-from corridor.store import CompositeStore, LayerStore, MemoryStore
+from corridor.store import Engine
 from corridor.store import gpkg as gpkg_file
 
 GEOD = Geod(ellps="WGS84")
@@ -33,52 +32,72 @@ def geodesic_m(lon0, lat0, lon, lat):
     return GEOD.inv(np.full(len(lon), lon0), np.full(len(lat), lat0), lon, lat)[2]
 
 
-# --- the editable index ---------------------------------------------------------------------
+# --- a user layer's index through edits (the one geodesic index, rebuilt per version) -------
 
 
-def test_editable_index_matches_brute_force_through_edits():
+def _points_layer(tmp_path, lon, lat):
+    frame = gpd.GeoDataFrame({"id": [f"p{i}" for i in range(len(lon))]},
+                             geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
+    store = Engine.user_layers(tmp_path / "l")
+    store.put_layer(NewLayer("pts", frame, title_en="SYNTHETIC points"))
+    return store
+
+
+def _point(lon, lat):
+    return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [float(lon), float(lat)]},
+            "properties": {}}
+
+
+def test_layer_answers_match_brute_force_through_edits(tmp_path):
+    """SYNTHETIC points: after deletes and moves made through the store, within, nearest and
+    box answers equal a brute-force geodesic computation over the edited points."""
     rng = np.random.default_rng(3)
     n = 5000
     lon, lat = rng.uniform(120.0, 120.7, n), rng.uniform(35.9, 36.5, n)
-    ix = EditableIndex(np.arange(n), shapely.points(lon, lat))
+    store = _points_layer(tmp_path, lon, lat)
     alive = np.ones(n, dtype=bool)
-    for s in rng.choice(n, 500, replace=False):  # delete 500, move 300
-        ix.delete(int(s))
+    for s in rng.choice(n, 120, replace=False):  # delete 120, move 80
+        store.delete("pts", f"p{s}")
         alive[s] = False
-    for s in rng.choice(np.flatnonzero(alive), 300, replace=False):
+    for s in rng.choice(np.flatnonzero(alive), 80, replace=False):
         lon[s], lat[s] = rng.uniform(120.0, 120.7), rng.uniform(35.9, 36.5)
-        ix.insert(int(s), shapely.Point(lon[s], lat[s]))
-    assert len(ix) == alive.sum()
+        store.replace("pts", f"p{s}", _point(lon[s], lat[s]))
+    assert store.collection("pts").count == alive.sum()
+    ids = np.array([f"p{i}" for i in range(n)])
     for lon0, lat0, r in ((120.38, 36.07, 3000.0), (120.1, 36.4, 12000.0), (121.5, 37.0, 1000.0)):
         d = geodesic_m(lon0, lat0, lon, lat)
-        want = np.flatnonzero(alive & (d <= r))
-        got, dist = ix.within(shapely.Point(lon0, lat0), r)
-        assert sorted(got.tolist()) == want.tolist()
-        assert np.allclose(dist, d[got], atol=1e-6)
-        assert (np.diff(dist) >= 0).all()
+        want = set(ids[alive & (d <= r)])
+        got = store.within("pts", shapely.Point(lon0, lat0), r)
+        assert {f.id for f, _ in got} == want
+        assert np.allclose([x for _, x in got], [d[int(f.id[1:])] for f, _ in got], atol=1e-6)
+        assert all(a[1] <= b[1] for a, b in zip(got, got[1:]))
         k = 9
         order = np.flatnonzero(alive)[np.argsort(d[alive], kind="stable")[:k]]
-        near, nd = ix.nearest(shapely.Point(lon0, lat0), k)
-        assert near.tolist() == order.tolist()
+        near = store.nearest("pts", shapely.Point(lon0, lat0), k)
+        assert sorted(f.id for f, _ in near) == sorted(ids[order])
     box = (120.3, 36.0, 120.45, 36.2)
-    inside = np.flatnonzero(alive & (lon >= box[0]) & (lon <= box[2]) & (lat >= box[1]) & (lat <= box[3]))
-    assert ix.in_box(*box).tolist() == inside.tolist()
+    inside = set(ids[alive & (lon >= box[0]) & (lon <= box[2]) & (lat >= box[1]) & (lat <= box[3])])
+    page = store.items("pts", ItemsQuery(bbox=box, limit=n))
+    assert page.matched == len(inside) and {f.id for f in page.features} == inside
 
 
-def test_editable_index_polygons_and_points_mixed():
+def test_layer_of_polygons_and_points_mixed(tmp_path):
     square = shapely.box(120.30, 36.10, 120.32, 36.12)
-    ix = EditableIndex([5, 9], [square, shapely.Point(120.5, 36.3)])
-    got, d = ix.within(shapely.Point(120.31, 36.11), 10.0)  # inside the square
-    assert got.tolist() == [5] and d[0] == 0.0
+    frame = gpd.GeoDataFrame({"id": ["sq", "pt"]}, geometry=[square, shapely.Point(120.5, 36.3)],
+                             crs="EPSG:4326")
+    store = Engine.user_layers(tmp_path / "l")
+    store.put_layer(NewLayer("mixed", frame))
+    got = store.within("mixed", shapely.Point(120.31, 36.11), 10.0)  # inside the square
+    assert [f.id for f, _ in got] == ["sq"] and got[0][1] == 0.0
     # 1 km east of the square's east edge: geodesic distance to the edge, about 1000 m
     lon1 = 120.32 + 1000.0 / (111_320 * np.cos(np.radians(36.11)))
-    got, d = ix.within(shapely.Point(lon1, 36.11), 1100.0)
-    assert got.tolist() == [5] and 990 < d[0] < 1010
-    assert ix.intersecting(shapely.box(120.31, 36.11, 120.6, 36.4)).tolist() == [5, 9]
-    ix.delete(5)
-    assert ix.intersecting(shapely.box(120.31, 36.11, 120.6, 36.4)).tolist() == [9]
-    with pytest.raises(ValueError, match="not a valid lon/lat"):
-        ix.insert(11, shapely.Point(200.0, 36.0))
+    got = store.within("mixed", shapely.Point(lon1, 36.11), 1100.0)
+    assert [f.id for f, _ in got] == ["sq"] and 990 < got[0][1] < 1010
+    box = shapely.box(120.31, 36.11, 120.6, 36.4)
+    assert [f.id for f in store.intersecting("mixed", box)] == ["sq", "pt"]
+    assert [f.id for f in store.intersecting("mixed", box, areal_only=True)] == ["sq"]
+    store.delete("mixed", "sq")
+    assert [f.id for f in store.intersecting("mixed", box)] == ["pt"]
 
 
 # --- the layer store ------------------------------------------------------------------------
@@ -89,14 +108,14 @@ FIRMS = 3000
 
 @pytest.fixture()
 def gpkg_layers(tmp_path):
-    store = LayerStore(tmp_path / "layers")
+    store = Engine.user_layers(tmp_path / "layers")
     store.put_layer(NewLayer("firms", synthetic_frame(FIRMS), title_en="SYNTHETIC firms"))
     return store
 
 
 @pytest.fixture()
 def layers(request, store_kind, tmp_path):
-    """The SYNTHETIC firms layer in a LayerStore, and in a PostGIS store."""
+    """The SYNTHETIC firms layer in the in-process engine, and in a PostGIS store."""
     if store_kind == "embedded":
         return request.getfixturevalue("gpkg_layers")
     from conftest import postgis_with
@@ -109,7 +128,7 @@ def layers(request, store_kind, tmp_path):
     return store
 
 
-def memory_twin(frame: gpd.GeoDataFrame) -> MemoryStore:
+def memory_twin(frame: gpd.GeoDataFrame) -> Engine:
     """The same SYNTHETIC features in the bundled data's store, as the reference."""
     feats = []
     for row, geom in zip(frame.drop(columns="geometry").to_dict("records"), frame.geometry):
@@ -117,7 +136,7 @@ def memory_twin(frame: gpd.GeoDataFrame) -> MemoryStore:
                  if not (isinstance(v, float) and np.isnan(v))}
         feats.append({"type": "Feature", "id": props["id"], "geometry": shapely.geometry.mapping(geom),
                       "properties": props})
-    return MemoryStore.from_features([({"id": "firms", "geometry": ["Point"]}, feats)])
+    return Engine.from_features([({"id": "firms", "geometry": ["Point"]}, feats)])
 
 
 QUERIES = [
@@ -171,7 +190,7 @@ def test_edits_update_index_version_and_file(layers, tmp_path):
     layers.delete("firms", "syn-0")
     with pytest.raises(NotFound):
         layers.get("firms", "syn-0")
-    if not isinstance(layers, LayerStore):
+    if not isinstance(layers, Engine):
         return
     # GDAL reads the edited file, and the file's own R-tree agrees with its rows
     path = tmp_path / "layers" / "firms.gpkg"
@@ -207,11 +226,11 @@ def test_bad_edits_are_refused_with_reasons(layers):
 def test_other_processes_see_edits_and_replacements(gpkg_layers, tmp_path):
     layers = gpkg_layers
     root = tmp_path / "layers"
-    other = LayerStore(root)
+    other = Engine.user_layers(root)
     version = other.collection("firms").version
     code = textwrap.dedent(f"""
-        from corridor.store import LayerStore
-        s = LayerStore({str(root)!r})
+        from corridor.store import Engine
+        s = Engine.user_layers({str(root)!r})
         s.create("firms", {{"type": "Feature", "id": "from-child",
                             "geometry": {{"type": "Point", "coordinates": [120.41, 36.11]}},
                             "properties": {{"kind": "marine"}}}})
@@ -246,17 +265,22 @@ def test_a_failed_import_leaves_the_previous_layer(gpkg_layers, tmp_path, monkey
     with pytest.raises(OSError, match="disk full"):
         layers.put_layer(NewLayer("firms", synthetic_frame(5)))
     assert sorted(p.name for p in root.iterdir() if p.name != ".lock") == ["firms.gpkg"]
-    reader = LayerStore(root)
+    reader = Engine.user_layers(root)
     assert reader.collection("firms").count == 3000 and reader.collection("firms").version == version
 
 
-def test_composite_keeps_the_catalog_read_only(tmp_path, mini_store):
-    both = CompositeStore(mini_store, LayerStore(tmp_path / "l"))
-    cid = mini_store.collection_ids()[0]
-    with pytest.raises(ReadOnly, match="read-only"):
-        both.create(cid, {"type": "Feature", "geometry": {"type": "Point", "coordinates": [120.4, 36.1]}})
-    with pytest.raises(InvalidParameter, match="taken by a bundled collection"):
-        both.put_layer(NewLayer(cid, synthetic_frame(3)))
+def test_the_engine_keeps_the_catalog_read_only(tmp_path):
+    from conftest import MINI_GEODATA
+
+    both = Engine.open(MINI_GEODATA, tmp_path / "l")
+    cid = both.collection_ids()[0]
+    point = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [120.4, 36.1]}}
+    # one rule, one error, for every write
+    for write in (lambda: both.create(cid, point), lambda: both.replace(cid, "x", point),
+                  lambda: both.delete(cid, "x"), lambda: both.drop_layer(cid),
+                  lambda: both.put_layer(NewLayer(cid, synthetic_frame(3)))):
+        with pytest.raises(ReadOnly, match=f"collection '{cid}' is part of the bundled catalog and read-only"):
+            write()
     with pytest.raises(InvalidParameter, match="layer id 'Bad Name' is not valid"):
         both.put_layer(NewLayer("Bad Name", synthetic_frame(3)))
     v0 = both.version
@@ -268,13 +292,13 @@ def test_composite_keeps_the_catalog_read_only(tmp_path, mini_store):
 
 def test_a_lazy_store_writes_without_loading(tmp_path):
     root = tmp_path / "layers"
-    LayerStore(root).put_layer(NewLayer("old", synthetic_frame(50)))
-    lazy = LayerStore(root, lazy=True)
-    assert lazy._layers == {}  # nothing loaded to list the files
+    Engine.user_layers(root).put_layer(NewLayer("old", synthetic_frame(50)))
+    lazy = Engine.user_layers(root, lazy=True)
+    assert lazy._layers._layers == {}  # nothing loaded to list the files
     meta = lazy.put_layer(NewLayer("firms", synthetic_frame(120), title_en="SYNTHETIC"))
-    assert lazy._layers == {}
+    assert lazy._layers._layers == {}
     assert (meta.count, meta.geometry_types, meta.editable) == (120, ("Point",), True)
-    reader = LayerStore(root)
+    reader = Engine.user_layers(root)
     assert reader.collection("firms").version == meta.version
     assert reader.collection("firms").extent == pytest.approx(meta.extent)
     assert [m.id for m in lazy.collections()] == ["firms", "old"]  # loaded when read
@@ -314,8 +338,8 @@ def test_threads_read_while_others_edit_and_import(layers, tmp_path):
     assert not errors, errors
     assert layers.collection("firms").count == 3020
     assert layers.collection("other").count == 2000
-    if isinstance(layers, LayerStore):  # the files say the same to a new reader
-        assert LayerStore(tmp_path / "layers").collection("firms").count == 3020
+    if isinstance(layers, Engine):  # the files say the same to a new reader
+        assert Engine.user_layers(tmp_path / "layers").collection("firms").count == 3020
 
 
 def test_equality_on_a_column_with_gaps(tmp_path):
@@ -324,7 +348,7 @@ def test_equality_on_a_column_with_gaps(tmp_path):
     frame = synthetic_frame(400, seed=4)
     frame["listed"] = frame["listed"].astype("boolean")  # pandas nullable: missing stays missing
     frame.loc[::3, "listed"] = pd.NA  # gaps
-    store = LayerStore(tmp_path / "l")
+    store = Engine.user_layers(tmp_path / "l")
     store.put_layer(NewLayer("firms", frame))
     assert store.queryables("firms")["listed"]["type"] == "boolean"
     want = sorted(frame.loc[frame["listed"].eq(True), "id"])

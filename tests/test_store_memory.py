@@ -11,7 +11,7 @@ import pytest
 from conftest import MINI_GEODATA
 
 from corridor.errors import DataError, NotFound
-from corridor.store import MemoryStore
+from corridor.store import Engine
 
 
 def test_any_mini_store_loads(any_mini_store):
@@ -62,7 +62,7 @@ def test_unknown_role_is_refused(broken):
     toml.write_text(toml.read_text(encoding="utf-8").replace('roles = ["basemap"]', 'roles = ["basemapp"]', 1),
                     encoding="utf-8")
     with pytest.raises(DataError, match=r"unknown role\(s\) \['basemapp'\]"):
-        MemoryStore.load(root)
+        Engine.load(root)
 
 
 @pytest.fixture()
@@ -136,7 +136,7 @@ def test_bad_data_names_file_feature_and_field(broken, cid, edit, feature, field
     root, edit_file = broken
     path = edit_file(cid, edit)
     with pytest.raises(DataError) as info:
-        MemoryStore.load(root)
+        Engine.load(root)
     err = info.value
     assert str(path) in str(err) or err.path.endswith(path.name)
     assert err.feature == feature
@@ -148,10 +148,10 @@ def test_missing_and_unparsable_files(broken):
     root, _ = broken
     (root / "data" / "labs.geojson").write_text("{not json", encoding="utf-8")
     with pytest.raises(DataError, match=r"labs\.geojson: not valid JSON"):
-        MemoryStore.load(root)
+        Engine.load(root)
     (root / "data" / "labs.geojson").unlink()
     with pytest.raises(DataError, match=r"labs\.geojson: file not found"):
-        MemoryStore.load(root)
+        Engine.load(root)
 
 
 def test_service_refuses_to_start_on_bad_data(broken):
@@ -175,9 +175,9 @@ def test_cli_validate_reports_bad_file(broken, capsys):
 
 def test_version_digest_follows_the_data(broken, mini_store):
     root, edit_file = broken
-    assert MemoryStore.load(root).version == mini_store.version  # same bytes, same version
+    assert Engine.load(root).version == mini_store.version  # same bytes, same version
     edit_file("labs", _set("name_en", "Synthetic renamed lab"))
-    changed = MemoryStore.load(root)
+    changed = Engine.load(root)
     assert changed.version != mini_store.version
     # only the edited collection's own version moves
     assert changed.collection("labs").version != mini_store.collection("labs").version

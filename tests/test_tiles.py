@@ -12,7 +12,7 @@ import pytest
 from datafiles import synthetic_points
 
 from corridor.errors import InvalidParameter, NotFound
-from corridor.store import MemoryStore
+from corridor.store import Engine
 from corridor.tiles import (
     BUFFER,
     EXTENT,
@@ -58,7 +58,7 @@ def big():
     feats = synthetic_points(100_000, seed=2)
     entry = {"id": "synthetic", "group": "institutions", "roles": [], "geometry": ["Point"],
              "title_zh": "合成点(测试)", "title_en": "Synthetic points (test only)"}
-    store = MemoryStore.from_features([(entry, feats)])
+    store = Engine.from_features([(entry, feats)])
     coords = np.array([f["geometry"]["coordinates"] for f in feats])
     return store, coords
 

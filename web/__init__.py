@@ -15,8 +15,10 @@ from typing import Any
 
 from flask import Flask, current_app, request
 
+from corridor import factory
 from corridor.errors import Unavailable
-from corridor.store import CompositeStore, FeatureStore, LayerStore, MemoryStore
+from corridor.settings import Settings
+from corridor.store import FeatureStore
 
 #: Settings: name -> (default, help). Documented in the README; a test checks that.
 SETTINGS: dict[str, tuple[Any, str]] = {
@@ -137,20 +139,7 @@ def open_store(config: Any, instance_path: str) -> FeatureStore:
     corridor.errors.Unavailable
         If the database cannot be reached or has no schema.
     """
-    if config.get("DATABASE_URL"):
-        from corridor.store.postgis import PostgisStore
-
-        store = PostgisStore(config["DATABASE_URL"], pool_size=int(config["DATABASE_POOL_SIZE"]),
-                             pool_timeout=float(config["DATABASE_POOL_TIMEOUT"]))
-        try:
-            store.refresh()
-        except BaseException:
-            store.close()
-            raise
-        return store
-    catalog = MemoryStore.load(config["GEODATA_DIR"])
-    layers_dir = config["LAYERS_DIR"] or os.path.join(instance_path, "layers")
-    return CompositeStore(catalog, LayerStore(layers_dir, catalog.indicators()))
+    return factory.open_store(Settings.from_mapping(config, instance_path))
 
 
 def get_store() -> FeatureStore:

@@ -1,12 +1,11 @@
-"""Feature stores: the one interface every read and write goes through (:class:`FeatureStore`),
-and its implementations: :class:`MemoryStore` for the bundled data, :class:`LayerStore` for
-user layers (GeoPackage files that take imports and edits), and :class:`CompositeStore`,
-the two as one."""
+"""Feature stores: the one declared contract every read and write goes through
+(:class:`FeatureStore`), and its two engines: :class:`~corridor.store.engine.Engine` in this
+process (the bundled catalog as read-only layers, user layers as GeoPackage files) and
+:class:`~corridor.store.postgis.PostgisStore` (PostgreSQL + PostGIS, imported on demand: it
+needs a database driver)."""
 
 from corridor.store.base import FeatureStore
-from corridor.store.composite import CompositeStore
+from corridor.store.engine import Engine
 from corridor.store.geodata import GEODATA_DIR
-from corridor.store.layers import LayerStore
-from corridor.store.memory import MemoryStore
 
-__all__ = ["FeatureStore", "MemoryStore", "LayerStore", "CompositeStore", "GEODATA_DIR"]
+__all__ = ["FeatureStore", "Engine", "GEODATA_DIR"]

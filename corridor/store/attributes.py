@@ -2,8 +2,8 @@
 value column each, normalised names, an industry-term index and the GeoDataFrame CQL2 is
 evaluated on; and the selection of an items query's non-spatial criteria over them.
 
-Both stores that hold features in this process use it: :class:`~corridor.store.memory.MemoryStore`
-builds it once at load, :class:`~corridor.store.layers.LayerStore` once per layer version
+The in-process engine builds it per layer snapshot (:mod:`corridor.store.engine.snapshot`): once
+at load for a bundled collection, once per version for a user layer
 (after an edit, on the first attribute query).
 """
 

@@ -7,9 +7,13 @@ and those matching an industry or a name. Cross-collection questions
 (:mod:`corridor.queries`) are built from these, so a store only implements them once.
 
 Like pygeoapi's providers or GDAL's layers, implementations differ only in where the data
-lives: :class:`corridor.store.memory.MemoryStore` holds the bundled data in memory with
-everything derivable computed at load. Each collection has a version that changes exactly
-when its features do; caches and ETags key on :attr:`FeatureStore.version`.
+lives. There are two engines: :class:`corridor.store.engine.Engine` in this process (the
+bundled catalog as read-only layers, user layers as GeoPackage files) and
+:class:`corridor.store.postgis.PostgisStore` (one database shared by replicas). What a store
+can do is declared here (tiles, provenance, transactions), never probed: every engine
+implements all of it, and the rule that bundled collections are read-only is applied here,
+once (:meth:`FeatureStore.check_writable`). Each collection has a version that changes
+exactly when its features do; caches and ETags key on :attr:`FeatureStore.version`.
 """
 
 from __future__ import annotations
@@ -21,7 +25,23 @@ from typing import Any
 import shapely
 
 from corridor.errors import NotFound, ReadOnly
-from corridor.model import CollectionMeta, Feature, Indicator, ItemsPage, ItemsQuery, NewLayer
+from corridor.model import (
+    CollectionMeta,
+    Feature,
+    Indicator,
+    ItemsPage,
+    ItemsQuery,
+    NewLayer,
+    VectorTile,
+)
+from corridor.store.layerrules import check_layer_id
+
+
+def read_only(cid: str) -> ReadOnly:
+    """The one error of a write to read-only collection ``cid`` (:meth:`FeatureStore.check_writable`;
+    an engine's own guard against a race raises it too)."""
+    return ReadOnly(f"collection {cid!r} is part of the bundled catalog and read-only; "
+                    "only user layers take writes, under a name the catalog does not use")
 
 
 class FeatureStore(ABC):
@@ -178,12 +198,45 @@ class FeatureStore(ABC):
         """Features of ``cid`` whose name or institution matches the normalised ``query``
         (:func:`corridor.textmatch.name_score`), with the best score, in data order."""
 
-    # --- writes (stores holding user layers; every method refuses by default) ------------
+    # --- declared capabilities: tiles and provenance ---------------------------------------
 
-    @property
-    def writable(self) -> bool:
-        """Whether this store takes writes at all (layers and feature edits)."""
-        return False
+    @abstractmethod
+    def tile(self, cid: str, z: int, x: int, y: int) -> VectorTile:
+        """Collection ``cid`` over WebMercatorQuad tile ``z/x/y`` (:mod:`corridor.tilematrix`)
+        as a Mapbox Vector Tile: one layer named ``cid``, the layout of :mod:`corridor.tiles`.
+
+        Raises
+        ------
+        NotFound
+            For an unknown collection.
+        """
+
+    @abstractmethod
+    def provenance(self, cid: str) -> dict[str, str]:
+        """What was recorded of where collection ``cid`` came from: ``source`` (a user
+        layer's file, format, encoding and coordinate system) and ``imported`` (UTC time,
+        ISO 8601); both empty for a bundled collection, whose sources are per feature.
+
+        Raises
+        ------
+        NotFound
+            For an unknown collection.
+        """
+
+    # --- transactions: the read-only rule lives here, once -----------------------------------
+
+    def check_writable(self, cid: str) -> None:
+        """Raise :class:`ReadOnly` if ``cid`` names a read-only (bundled) collection; an
+        unknown id passes (it may become a new layer).
+
+        Every write below checks this first, so the rule and its message are the same for
+        every engine and every caller (the API answers 405, the command line exits 1)."""
+        if self._read_only(cid):
+            raise read_only(cid)
+
+    def _editable(self, cid: str) -> None:
+        self.check_writable(cid)
+        self.collection(cid)  # NotFound for an unknown collection
 
     def put_layer(self, layer: NewLayer) -> CollectionMeta:
         """Store ``layer`` as collection ``layer.id``, replacing any previous version of it
@@ -191,10 +244,14 @@ class FeatureStore(ABC):
 
         Raises
         ------
+        InvalidParameter
+            If ``layer.id`` is not a valid layer id, or the layer breaks a layer rule.
         ReadOnly
-            If the store takes no layers, or ``layer.id`` names a read-only collection.
+            If ``layer.id`` names a read-only collection.
         """
-        raise ReadOnly("this store takes no user layers")
+        check_layer_id(layer.id)
+        self.check_writable(layer.id)
+        return self._put_layer(layer)
 
     def drop_layer(self, cid: str) -> None:
         """Delete user layer ``cid``.
@@ -206,7 +263,8 @@ class FeatureStore(ABC):
         ReadOnly
             If ``cid`` is not a user layer.
         """
-        raise ReadOnly(f"collection {cid!r} is read-only")
+        self._editable(cid)
+        self._drop_layer(cid)
 
     def create(self, cid: str, feature: Mapping[str, Any]) -> Feature:
         """Add a GeoJSON Feature (its ``id``, or a new one when it has none) to ``cid``.
@@ -220,7 +278,8 @@ class FeatureStore(ABC):
         InvalidParameter
             If the geometry or a property does not fit the layer (the message says which).
         """
-        raise ReadOnly(f"collection {cid!r} is read-only")
+        self._editable(cid)
+        return self._create(cid, feature)
 
     def replace(self, cid: str, fid: str, feature: Mapping[str, Any]) -> Feature:
         """Replace feature ``fid`` of ``cid`` by a GeoJSON Feature (its id stays ``fid``).
@@ -230,7 +289,8 @@ class FeatureStore(ABC):
         ReadOnly, NotFound, InvalidParameter
             As for :meth:`create`; NotFound if ``fid`` does not exist.
         """
-        raise ReadOnly(f"collection {cid!r} is read-only")
+        self._editable(cid)
+        return self._replace(cid, fid, feature)
 
     def delete(self, cid: str, fid: str) -> None:
         """Delete feature ``fid`` of ``cid``.
@@ -239,4 +299,26 @@ class FeatureStore(ABC):
         ------
         ReadOnly, NotFound
         """
-        raise ReadOnly(f"collection {cid!r} is read-only")
+        self._editable(cid)
+        self._delete(cid, fid)
+
+    # what each engine implements, called only after the rule above held
+
+    @abstractmethod
+    def _read_only(self, cid: str) -> bool:
+        """Whether ``cid`` names a read-only collection (False for an unknown id)."""
+
+    @abstractmethod
+    def _put_layer(self, layer: NewLayer) -> CollectionMeta: ...
+
+    @abstractmethod
+    def _drop_layer(self, cid: str) -> None: ...
+
+    @abstractmethod
+    def _create(self, cid: str, feature: Mapping[str, Any]) -> Feature: ...
+
+    @abstractmethod
+    def _replace(self, cid: str, fid: str, feature: Mapping[str, Any]) -> Feature: ...
+
+    @abstractmethod
+    def _delete(self, cid: str, fid: str) -> None: ...

@@ -6,7 +6,7 @@ there; readers never wait) and ends by bumping its version and the version of ea
 collection it touched, so every replica sees the change on its next request. A write that
 fails part-way rolls back whole: readers keep seeing the previous version, complete.
 
-User layers behave as :class:`~corridor.store.layers.LayerStore`'s: the same id rules, a
+User layers behave as :class:`~corridor.store.engine.gpkglayer.LayerDir`'s: the same id rules, a
 schema of declared column types fixed at import (the queryables), edits checked against it
 by the same function, properties in column order, ids given or minted, replace clears the
 properties not given.
@@ -33,13 +33,13 @@ import shapely
 from psycopg import sql
 
 from corridor import checks
-from corridor.errors import Conflict, DataError, InvalidParameter, NotFound, ReadOnly
+from corridor.errors import Conflict, DataError, InvalidParameter, NotFound
 from corridor.indicators import check_indicator
 from corridor.model import USER_GROUP, Feature, Indicator, NewLayer
 from corridor.store import pgcells
 from corridor.store.attributes import INDUSTRY_FIELDS, NAME_FIELDS, strings
-from corridor.store.base import FeatureStore
-from corridor.store.layers import (
+from corridor.store.base import FeatureStore, read_only
+from corridor.store.layerrules import (
     check_feature,
     check_layer_id,
     column_queryables,
@@ -239,7 +239,7 @@ def column_types(frame: Any) -> dict[str, str]:
 
 
 def layer_queryables(types: Mapping[str, str], geometry_types: Sequence[str]) -> dict[str, Any]:
-    """A layer's queryables from its declared column types, as LayerStore gives them."""
+    """A layer's queryables from its declared column types, as the in-process engine gives them."""
     return column_queryables(types, geometry_types)
 
 
@@ -308,7 +308,7 @@ def _frame_rows(frame: Any, types: Mapping[str, str]) -> Iterable[tuple[int, Row
 
 
 def check_layer(layer: NewLayer, indicators: Sequence[Indicator]) -> str | None:
-    """What LayerStore refuses in a new layer, refused with its words; returns the id of the
+    """What the in-process engine refuses in a new layer, refused with its words; returns the id of the
     indicator the layer is tagged with (a tag may name it by id or name), if any.
 
     Raises
@@ -356,11 +356,8 @@ def put_layer(conn: Any, layer: NewLayer, indicators: Sequence[Indicator]) -> No
 
 def _not_catalog(conn: Any, cid: str) -> None:
     row = conn.execute("SELECT editable FROM corridor_collections WHERE id = %s", (cid,)).fetchone()
-    if row is not None and not row[0]:
-        taken = [r[0] for r in conn.execute(
-            "SELECT id FROM corridor_collections WHERE NOT editable ORDER BY id")]
-        raise InvalidParameter(f"layer id {cid!r} is taken by a bundled collection; "
-                               f"expected another name (taken: {', '.join(taken)})")
+    if row is not None and not row[0]:  # made read-only since the caller checked
+        raise read_only(cid)
 
 
 def drop_layer(conn: Any, cid: str) -> None:
@@ -391,15 +388,14 @@ def _editable(conn: Any, cid: str) -> _Target:
     if row is None:
         raise NotFound(f"collection {checks.shown(cid)} not found; expected one of the layers")
     entry, editable, extent, next_pos = row
-    if not editable:
-        raise ReadOnly(f"collection {cid!r} is part of the bundled catalog and read-only; "
-                       "only user layers take edits")
+    if not editable:  # made read-only since the caller checked
+        raise read_only(cid)
     return _Target(cid, entry.get("columns", {"id": "TEXT"}), tuple(entry["geometry"]), extent,
                    int(next_pos))
 
 
 def _checked(target: _Target, feature: Mapping[str, Any]) -> tuple[shapely.Geometry, dict[str, Any]]:
-    """The geometry and column values of a GeoJSON Feature, checked as LayerStore checks
+    """The geometry and column values of a GeoJSON Feature, checked as the in-process engine checks
     (the same function, so the same rules and messages)."""
     return check_feature(target.id, target.types, target.geometry_types, feature)
 

@@ -43,7 +43,15 @@ from corridor.errors import InvalidParameter, NotFound, Unavailable
 from corridor.geodesic import DENSIFY_DEG
 from corridor.geoindex import Probe
 from corridor.industry import expand, term_matches
-from corridor.model import CollectionMeta, Feature, Indicator, ItemsPage, ItemsQuery, NewLayer
+from corridor.model import (
+    CollectionMeta,
+    Feature,
+    Indicator,
+    ItemsPage,
+    ItemsQuery,
+    NewLayer,
+    VectorTile,
+)
 from corridor.store import pgcells, pgcql, pgwrite
 from corridor.store.base import FeatureStore
 from corridor.store.pgpool import Database
@@ -160,7 +168,7 @@ class PostgisStore(FeatureStore):
 
     def provenance(self, cid: str) -> dict[str, str]:
         """What the import of layer ``cid`` recorded: ``source`` (file, format, encoding,
-        coordinate system) and ``imported`` (UTC time, ISO 8601), as LayerStore says.
+        coordinate system) and ``imported`` (UTC time, ISO 8601), as the in-process engine records them.
 
         Raises
         ------
@@ -171,12 +179,6 @@ class PostgisStore(FeatureStore):
         entry = self.db.run(lambda c: c.execute(
             "SELECT entry FROM corridor_collections WHERE id = %s", (cid,)).fetchone())
         return {key: str((entry[0] if entry else {}).get(key) or "") for key in ("source", "imported")}
-
-    @property
-    def catalog_ids(self) -> frozenset[str]:
-        """Ids of the bundled catalog's collections (those no write changes but a new
-        ``corridor db load``)."""
-        return frozenset(m.id for m in self._s.metas if not m.editable)
 
     def queryables(self, cid: str) -> dict[str, dict[str, Any]]:
         self.collection(cid)
@@ -360,10 +362,6 @@ class PostgisStore(FeatureStore):
 
     # --- writes (user layers; the catalog comes from `corridor db load`) -----------------
 
-    @property
-    def writable(self) -> bool:
-        return True
-
     def _write(self, fn: Any) -> Any:
         """Run a write transaction (never retried: it may have committed), then catch up."""
         try:
@@ -371,30 +369,30 @@ class PostgisStore(FeatureStore):
         finally:
             self.refresh()
 
-    def put_layer(self, layer: NewLayer) -> CollectionMeta:
+    def _read_only(self, cid: str) -> bool:
+        meta = self._s.by_id.get(cid)
+        return meta is not None and not meta.editable
+
+    def _put_layer(self, layer: NewLayer) -> CollectionMeta:
         indicators = self.indicators()
         self._write(lambda c: pgwrite.put_layer(c, layer, indicators))
         return self.collection(layer.id)
 
-    def drop_layer(self, cid: str) -> None:
-        self.collection(cid)
+    def _drop_layer(self, cid: str) -> None:
         self._write(lambda c: pgwrite.drop_layer(c, cid))
 
-    def create(self, cid: str, feature: Mapping[str, Any]) -> Feature:
-        self.collection(cid)
+    def _create(self, cid: str, feature: Mapping[str, Any]) -> Feature:
         return self._write(lambda c: pgwrite.create(c, cid, feature))  # type: ignore[no-any-return]
 
-    def replace(self, cid: str, fid: str, feature: Mapping[str, Any]) -> Feature:
-        self.collection(cid)
+    def _replace(self, cid: str, fid: str, feature: Mapping[str, Any]) -> Feature:
         return self._write(lambda c: pgwrite.replace(c, cid, fid, feature))  # type: ignore[no-any-return]
 
-    def delete(self, cid: str, fid: str) -> None:
-        self.collection(cid)
+    def _delete(self, cid: str, fid: str) -> None:
         self._write(lambda c: pgwrite.delete(c, cid, fid))
 
     # --- vector tiles ---------------------------------------------------------------------
 
-    def tile(self, cid: str, z: int, x: int, y: int) -> bytes:
+    def tile(self, cid: str, z: int, x: int, y: int) -> VectorTile:
         """The Mapbox Vector Tile of ``cid`` at WebMercatorQuad ``z``/``x``/``y``, built by
         ``ST_AsMVT`` in the database (empty bytes: no feature), as
         :mod:`corridor.tiles` describes it: one layer named ``cid``, extent 4096, a
@@ -423,7 +421,11 @@ class PostgisStore(FeatureStore):
                   # a point layer's thinned tile holds nothing but the kept points
                   "points": meta.geometry_types == ("Point",)}
         row = self.db.run(lambda conn: conn.execute(_TILE_SQL, params).fetchone())
-        return bytes(row[0]) if row and row[0] else b""
+        if row and row[0]:
+            return VectorTile(bytes(row[0]), -1, -1, False)
+        # an empty tile says whether its box holds anything (deeper tiles hold nothing then)
+        box = (west, south, east, north)
+        return VectorTile(b"", 0, self.items(cid, ItemsQuery(bbox=box, limit=1)).matched, False)
 
     # --- text matching in Python, over columns cached per collection version --------------
 

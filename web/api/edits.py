@@ -35,7 +35,6 @@ import numpy as np
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from corridor import checks
-from corridor.errors import ReadOnly
 from corridor.geojson_input import parse_geometry
 from corridor.model import NewLayer
 from web import get_store
@@ -163,9 +162,7 @@ def put_layer(cid: str) -> Response:
     from corridor.importing import list_problems, read_layer
 
     store = get_store()
-    if cid in getattr(store, "catalog_ids", ()):
-        raise ReadOnly(f"collection {cid!r} is part of the bundled catalog and read-only; upload "
-                       "a layer under another name")
+    store.check_writable(cid)  # refused before the upload is read
     a = params.args(request.args, UPLOAD_PARAMS)
     suffix = UPLOAD_TYPES.get(request.mimetype)
     if suffix is None:

@@ -18,6 +18,7 @@ from flask_compress import Compress
 from flask_cors import CORS
 from werkzeug.datastructures import Headers
 
+from corridor.errors import NotFound
 from web.lru import LRU, app_lru
 
 #: Seconds clients and proxies may reuse an API response.
@@ -243,7 +244,10 @@ def cache_control() -> str:
     from web import get_store
 
     cid = (request.view_args or {}).get("cid")
-    store = get_store()
-    if cid is not None and cid in getattr(store, "catalog_ids", ()):
-        return f"public, max-age={MAX_AGE}"
+    if cid is not None:
+        try:
+            if not get_store().collection(cid).editable:
+                return f"public, max-age={MAX_AGE}"
+        except NotFound:
+            pass
     return "no-cache"

@@ -1,21 +1,21 @@
-"""User layers: an embedded store of GeoPackage files that takes imports and edits.
+"""User layers of the in-process engine: a directory of GeoPackage files that take imports and
+edits.
 
 Each layer is one GeoPackage file ``<root>/<layer id>.gpkg`` (:mod:`corridor.store.gpkg`).
-A process holds every layer in memory, ready to answer as fast as the bundled data: each
-feature's GeoJSON bytes, and an :class:`~corridor.editindex.EditableIndex` (an R*-tree that
-takes inserts and deletes) for the spatial questions. Attribute questions (equality, name,
-industry, CQL2) use :class:`~corridor.store.attributes.Attributes`, built on the first such
-question after a change.
+A process holds every layer in memory: each feature's GeoJSON bytes under its row id (slot),
+and a :class:`~corridor.store.engine.snapshot.Snapshot` of the layer (index and attribute
+lookups) built on the first read after each change, so user layers answer every question
+exactly as the bundled collections do.
 
 Writes, and how other processes see them:
 
-- **Importing** (:meth:`LayerStore.put_layer`) writes a complete new file beside the old one
+- **Importing** (:meth:`LayerDir.put_layer`) writes a complete new file beside the old one
   and renames it over it (``os.replace``): a reader sees the old version or the new one,
   never half of either; a failed import leaves the old file untouched.
-- **Editing** one feature (:meth:`~LayerStore.create`, :meth:`~LayerStore.replace`,
-  :meth:`~LayerStore.delete`) is one SQLite transaction that changes the row and appends to
-  the file's change log; the writing process updates its index in place.
-- :meth:`LayerStore.refresh` (once a request) lists the directory, notices replaced, new or
+- **Editing** one feature (:meth:`~LayerDir.create`, :meth:`~LayerDir.replace`,
+  :meth:`~LayerDir.delete`) is one SQLite transaction that changes the row and appends to
+  the file's change log; the writing process updates its features in place.
+- :meth:`LayerDir.refresh` (once a request) lists the directory, notices replaced, new or
   removed files by inode, and asks each file's connection whether another connection
   committed (``PRAGMA data_version``); it then replays just the logged rows.
 - Writes from several processes are serialised by an exclusive lock on ``<root>/.lock``.
@@ -28,9 +28,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
-import json
 import os
-import re
 import sqlite3
 import threading
 import uuid
@@ -41,78 +39,28 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import shapely
-from numpy.typing import NDArray
 
 from corridor import checks
-from corridor.editindex import EditableIndex
 from corridor.errors import Conflict, InvalidParameter, NotFound
-from corridor.geoindex import Probe, probe
-from corridor.geojson_input import parse_geometry
 from corridor.indicators import check_indicator
-from corridor.model import (
-    USER_GROUP,
-    CollectionMeta,
-    Feature,
-    Indicator,
-    ItemsPage,
-    ItemsQuery,
-    NewLayer,
-)
+from corridor.model import USER_GROUP, CollectionMeta, Feature, Indicator, NewLayer
 from corridor.store import gpkg
-from corridor.store.attributes import Attributes, geometry_queryable
-from corridor.store.base import FeatureStore
+from corridor.store.engine.snapshot import Snapshot
+from corridor.store.layerrules import (
+    LAYER_ID,
+    check_feature,
+    check_layer_id,
+    column_queryables,
+    feature_bytes,
+    feature_id,
+)
 
-#: What a layer id may look like (it is a file name and a URL path segment).
-LAYER_ID = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
-IntArray = NDArray[np.int64]
 _GEOMETRY_TYPES = {
     "POINT": ("Point",), "MULTIPOINT": ("MultiPoint",), "LINESTRING": ("LineString",),
     "MULTILINESTRING": ("MultiLineString",), "POLYGON": ("Polygon",),
     "MULTIPOLYGON": ("MultiPolygon",),
 }
-
-
-SCHEMA_OF_TYPE: dict[str, dict[str, str]] = {
-    "TEXT": {"type": "string"}, "REAL": {"type": "number"}, "FLOAT": {"type": "number"},
-    "DOUBLE": {"type": "number"}, "BOOLEAN": {"type": "boolean"},
-    "DATE": {"type": "string", "format": "date"}, "DATETIME": {"type": "string", "format": "date-time"},
-}
-
-
-def column_queryables(types: Mapping[str, str], geometry_types: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """A layer's queryables from its columns' declared SQL types, ``geometry`` last."""
-    out: dict[str, dict[str, Any]] = {}
-    for name, typ in types.items():
-        schema = SCHEMA_OF_TYPE.get(typ) or ({"type": "integer"} if "INT" in typ else {"type": "string"})
-        out[name] = {"title": name, **schema}
-    out["geometry"] = geometry_queryable(geometry_types)
-    return out
-
-
-def check_layer_id(value: str) -> str:
-    """``value`` if it is a valid layer id.
-
-    Raises
-    ------
-    InvalidParameter
-        Naming the value and the pattern expected.
-    """
-    if not isinstance(value, str) or not LAYER_ID.match(value):
-        raise InvalidParameter(
-            f"layer id {checks.shown(value)} is not valid; expected a lower-case letter, then up "
-            "to 62 lower-case letters, digits, '_' or '-'"
-        )
-    return value
-
-
-def feature_bytes(fid: str, geojson: str, props: dict[str, Any]) -> bytes:
-    """The GeoJSON Feature text in the layout :class:`~corridor.model.Feature` documents."""
-    return (
-        '{"type":"Feature","id":' + json.dumps(fid, ensure_ascii=False) + ',"geometry":' + geojson
-        + ',"properties":' + json.dumps(props, ensure_ascii=False, separators=(",", ":")) + "}"
-    ).encode()
 
 
 @dataclass(eq=False)
@@ -127,44 +75,37 @@ class _Layer:
     meta: dict[str, str]
     types: dict[str, str]
     geometry_types: tuple[str, ...]
-    index: EditableIndex
     feats: dict[int, Feature]
     slot_of: dict[str, int]
     seq: int
     data_version: int
-    _attrs: tuple[int, Attributes, IntArray] | None = field(default=None)
+    _snap: tuple[int, Snapshot] | None = field(default=None)
 
     @property
     def version(self) -> str:
         return f"{self.meta['uuid'][:12]}.{self.seq}"
 
-    @property
-    def queryables(self) -> dict[str, dict[str, Any]]:
-        """The layer's columns as JSON-schema snippets, from its table's declared types (so
-        they hold whatever edits come), ``geometry`` last."""
-        return column_queryables(self.types, self.geometry_types)
-
-    def attributes(self) -> tuple[Attributes, IntArray]:
-        """Attribute lookups over the features in slot order, and that order (built once per
-        change)."""
-        if self._attrs is None or self._attrs[0] != self.seq:
-            slots = np.array(sorted(self.feats), dtype=np.int64)
-            feats = [self.feats[int(s)] for s in slots]
-            self._attrs = (self.seq, Attributes.build(feats, self.geometry_types), slots)
-        return self._attrs[1], self._attrs[2]
+    def snapshot(self) -> Snapshot:
+        """The layer as it is now, indexed (built once per change, on the first read)."""
+        if self._snap is None or self._snap[0] != self.seq:
+            feats = [self.feats[s] for s in sorted(self.feats)]
+            queryables = column_queryables(self.types, self.geometry_types)
+            self._snap = (self.seq, Snapshot(self.collection_meta(), feats, queryables))
+        return self._snap[1]
 
     def collection_meta(self) -> CollectionMeta:
+        """The layer's metadata (count and extent are those of its snapshot)."""
         m = self.meta
         return CollectionMeta(
             id=self.id, group=USER_GROUP, title_zh=m.get("title_zh") or self.id,
             title_en=m.get("title_en") or self.id, description_zh=m.get("description_zh", ""),
             description_en=m.get("description_en", ""), geometry_types=self.geometry_types,
-            roles=frozenset(), count=len(self.feats), extent=self.index.bounds,
-            version=self.version, editable=True, indicator=m.get("indicator") or None,
+            roles=frozenset(), count=len(self.feats), version=self.version, editable=True,
+            indicator=m.get("indicator") or None,
         )
 
 
-class LayerStore(FeatureStore):
+class LayerDir:
     """The user layers stored under ``root`` (created on the first import).
 
     Parameters
@@ -173,6 +114,9 @@ class LayerStore(FeatureStore):
         Directory of the layer files.
     indicators
         The plan's indicators, which a layer may be tagged with (an unknown tag is refused).
+    lazy
+        Load a layer only when it is read (writers such as ``corridor import``); a serving
+        engine loads every layer at once.
     """
 
     def __init__(self, root: Path | str, indicators: Sequence[Indicator] = (), lazy: bool = False) -> None:
@@ -183,8 +127,6 @@ class LayerStore(FeatureStore):
         self._files_seen: dict[str, tuple[Path, int]] = {}
         #: The version, with the per-layer versions it was hashed from.
         self._version: tuple[tuple[str, ...] | None, str] = (None, "")
-        #: A lazy store (for writers such as ``corridor import``) loads a layer only when it
-        #: is read; a serving store loads every layer at once.
         self._lazy = lazy
         self._lock = threading.RLock()
         self.refresh()
@@ -268,17 +210,14 @@ class LayerStore(FeatureStore):
             conn.close()
             raise
         geoms = gpkg.decode_all([r[1] for r in rows])
-        slots = np.array([r[0] for r in rows], dtype=np.int64)
         feats: dict[int, Feature] = {}
         texts = shapely.to_geojson(geoms) if len(rows) else []
         for r, g, text in zip(rows, geoms, texts):
             feats[r[0]] = self._feature(name, str(r[2]), g, text, cols, r[3:], types)
-        placed = np.array([g is not None for g in geoms], dtype=bool)
-        index = EditableIndex(slots[placed], geoms[placed] if len(geoms) else geoms)
         return _Layer(
             id=name, path=path, inode=inode, conn=conn, pid=os.getpid(), meta=meta,
             types=types, geometry_types=_GEOMETRY_TYPES.get(gtype, ("Point", "LineString", "Polygon")),
-            index=index, feats=feats, slot_of={f.id: s for s, f in feats.items()},
+            feats=feats, slot_of={f.id: s for s, f in feats.items()},
             seq=seq, data_version=data_version,
         )
 
@@ -311,7 +250,6 @@ class LayerStore(FeatureStore):
         old = layer.feats.pop(slot, None)
         if old is not None:
             layer.slot_of.pop(old.id, None)
-        layer.index.delete(slot)
         if row is None:
             return
         geom = gpkg.decode(row[0])
@@ -319,8 +257,6 @@ class LayerStore(FeatureStore):
         feat = self._feature(layer.id, str(row[1]), geom, text, cols, row[2:], layer.types)
         layer.feats[slot] = feat
         layer.slot_of[feat.id] = slot
-        if geom is not None:
-            layer.index.insert(slot, geom)
 
     # --- metadata -------------------------------------------------------------------------
 
@@ -337,16 +273,25 @@ class LayerStore(FeatureStore):
             for layer in self._layers.values():
                 layer.conn.execute("SELECT 1").fetchone()
 
-    def collections(self) -> list[CollectionMeta]:
+    def names(self) -> list[str]:
+        """Ids of the stored layers, sorted."""
         with self._lock:
-            return [self._get(n).collection_meta() for n in sorted(self._files_seen)]
+            return sorted(self._files_seen)
 
-    def collection(self, cid: str) -> CollectionMeta:
+    def __contains__(self, cid: object) -> bool:
         with self._lock:
-            return self._get(cid).collection_meta()
+            return cid in self._files_seen
 
-    def indicators(self) -> tuple[Indicator, ...]:
-        return self._indicators
+    def snapshot(self, cid: str) -> Snapshot:
+        """Layer ``cid`` as it is now.
+
+        Raises
+        ------
+        NotFound
+            If there is no such layer.
+        """
+        with self._lock:
+            return self._get(cid).snapshot()
 
     def provenance(self, cid: str) -> dict[str, str]:
         """What the import of layer ``cid`` recorded: ``source`` (file, format, encoding,
@@ -361,10 +306,6 @@ class LayerStore(FeatureStore):
             meta = self._get(cid).meta
             return {key: meta.get(key, "") for key in ("source", "imported")}
 
-    def queryables(self, cid: str) -> dict[str, dict[str, Any]]:
-        with self._lock:
-            return self._get(cid).queryables
-
     def _get(self, cid: str) -> _Layer:
         layer = self._layers.get(cid)
         if layer is None and cid in self._files_seen:  # a lazy store loads on first use
@@ -375,106 +316,7 @@ class LayerStore(FeatureStore):
                            f"{', '.join(sorted(self._layers)) or '(none stored)'}")
         return layer
 
-    # --- features -------------------------------------------------------------------------
-
-    def get(self, cid: str, fid: str) -> Feature:
-        with self._lock:
-            layer = self._get(cid)
-            slot = layer.slot_of.get(fid)
-            if slot is None:
-                raise NotFound(f"feature {checks.shown(fid)} not found in collection {cid!r}; "
-                               f"expected one of its {len(layer.feats)} feature ids")
-            return layer.feats[slot]
-
-    def locate(self, fid: str) -> Feature:
-        with self._lock:
-            for layer in self._layers.values():
-                slot = layer.slot_of.get(fid)
-                if slot is not None:
-                    return layer.feats[slot]
-        raise NotFound(f"feature id {checks.shown(fid)} not found in any layer")
-
-    def features(self, cid: str, ids: Sequence[str] | None = None) -> list[Feature]:
-        with self._lock:
-            layer = self._get(cid)
-            if ids is None:
-                return [layer.feats[s] for s in sorted(layer.feats)]
-            return [layer.feats[layer.slot_of[i]] for i in ids if i in layer.slot_of]
-
-    def items(self, cid: str, query: ItemsQuery) -> ItemsPage:
-        with self._lock:
-            layer = self._get(cid)
-            lo, hi = query.offset, query.offset + query.limit
-            sel = self._select(layer, query)
-            if query.near is not None:
-                assert query.near_m is not None
-                slots, d = layer.index.within(query.near, query.near_m)
-                own = layer.slot_of.get(query.near_id or "", -1)
-                keep = slots != own
-                if sel is not None:
-                    keep &= np.isin(slots, sel)
-                slots, d = slots[keep], d[keep]
-                return ItemsPage(len(slots), [layer.feats[int(s)] for s in slots[lo:hi]],
-                                 [float(x) / 1000.0 for x in d[lo:hi]])
-            if sel is None:
-                page = [layer.feats[s] for s in sorted(layer.feats)[lo:hi]] if lo < len(layer.feats) else []
-                return ItemsPage(len(layer.feats), page)
-            return ItemsPage(len(sel), [layer.feats[int(s)] for s in sel[lo:hi]])
-
-    def _select(self, layer: _Layer, q: ItemsQuery) -> IntArray | None:
-        """Slots, ascending, matching every criterion but ``near`` (None: all of them)."""
-        if not q.asks_attributes:
-            return None if q.bbox is None else layer.index.in_box(*q.bbox)
-        attrs, slots = layer.attributes()
-
-        def in_box(box: tuple[float, float, float, float]) -> NDArray[np.intp]:
-            return np.searchsorted(slots, layer.index.in_box(*box)).astype(np.intp)
-
-        pos = attrs.select(q, in_box)
-        return None if pos is None else slots[pos]
-
-    # --- spatial and text primitives ------------------------------------------------------
-
-    def within(self, cid: str, origin: shapely.Geometry | Probe, meters: float) -> list[tuple[Feature, float]]:
-        with self._lock:
-            layer = self._get(cid)
-            slots, d = layer.index.within(origin, meters)
-            return [(layer.feats[int(s)], float(x)) for s, x in zip(slots, d)]
-
-    def within_each(self, cids: Sequence[str], origin: shapely.Geometry, meters: float
-                    ) -> dict[str, list[tuple[Feature, float]]]:
-        prepared = probe(origin)
-        return {cid: self.within(cid, prepared, meters) for cid in cids}
-
-    def nearest(self, cid: str, origin: shapely.Geometry, k: int) -> list[tuple[Feature, float]]:
-        with self._lock:
-            layer = self._get(cid)
-            slots, d = layer.index.nearest(origin, k)
-            return [(layer.feats[int(s)], float(x)) for s, x in zip(slots, d)]
-
-    def intersecting(self, cid: str, geom: shapely.Geometry, areal_only: bool = False) -> list[Feature]:
-        with self._lock:
-            layer = self._get(cid)
-            feats = [layer.feats[int(s)] for s in layer.index.intersecting(geom)]
-            if areal_only:
-                feats = [f for f in feats if shapely.get_dimensions(f.geometry) == 2]
-            return feats
-
-    def matching_industry(self, cid: str, terms: frozenset[str]) -> list[Feature]:
-        with self._lock:
-            attrs, _ = self._get(cid).attributes()
-            return [attrs.features[p] for p in attrs.industry_positions(terms)]
-
-    def matching_name(self, cid: str, query: str) -> list[tuple[Feature, float]]:
-        with self._lock:
-            attrs, _ = self._get(cid).attributes()
-            return [(attrs.features[i], s) for i, s in attrs.matching_name(query)]
-
-    # --- writes ---------------------------------------------------------------------------
-
-    @property
-    def writable(self) -> bool:
-        return True
+    # --- writes ---
 
     @contextmanager
     def _writing(self) -> Iterator[None]:
@@ -528,7 +370,7 @@ class LayerStore(FeatureStore):
                     geometry_types=tuple(sorted(set(frame.geom_type.dropna()))), count=len(frame),
                     extent=(x0, y0, x1, y1) if len(frame) else None, version=f"{meta['uuid'][:12]}.0",
                     editable=True, indicator=tag or None)
-            return self._get(layer.id).collection_meta()
+            return self._get(layer.id).snapshot().meta
 
     def drop_layer(self, cid: str) -> None:
         with self._writing():
@@ -596,77 +438,6 @@ class LayerStore(FeatureStore):
         return slot
 
 
-def check_feature(layer_id: str, types: Mapping[str, str], geometry_types: Sequence[str],
-                  feature: Mapping[str, Any]) -> tuple[shapely.Geometry, dict[str, Any]]:
-    """The geometry and column values of a GeoJSON Feature checked against a layer: its id,
-    its columns' declared SQL types and its geometry types (every store that takes edits
-    applies these rules, with these messages).
-
-    Raises
-    ------
-    InvalidParameter
-        Naming what does not fit and what was expected.
-    """
-    if not isinstance(feature, Mapping) or feature.get("type") != "Feature":
-        raise InvalidParameter("expected a GeoJSON Feature object ({\"type\": \"Feature\", ...})")
-    if feature.get("geometry") is None:
-        raise InvalidParameter("the feature has no geometry; expected a GeoJSON geometry in lon/lat")
-    geom = parse_geometry(feature["geometry"])
-    if geom.geom_type not in geometry_types:
-        raise InvalidParameter(f"geometry type {geom.geom_type} does not fit collection "
-                               f"{layer_id!r}; expected {' or '.join(geometry_types)}")
-    props = feature.get("properties") or {}
-    if not isinstance(props, Mapping):
-        raise InvalidParameter("properties must be a JSON object")
-    values: dict[str, Any] = {}
-    for name, value in props.items():
-        if name == "id":
-            continue
-        typ = types.get(name)
-        if typ is None:
-            raise InvalidParameter(
-                f"property {checks.shown(name)} is not in collection {layer_id!r}; expected "
-                f"some of {', '.join(c for c in types if c != 'id') or '(no properties)'}")
-        values[name] = _column_value(name, value, typ)
-    return geom, values
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def feature_id(feature: Mapping[str, Any]) -> str | None:
-    """The id a client gave a feature (``id``, else ``properties.id``), as text."""
-    fid = feature.get("id") if isinstance(feature, Mapping) else None
-    if fid is None and isinstance(feature, Mapping) and isinstance(feature.get("properties"), Mapping):
-        fid = feature["properties"].get("id")
-    if fid is None:
-        return None
-    if isinstance(fid, bool) or not isinstance(fid, (str, int)) or not str(fid).strip():
-        raise InvalidParameter(f"feature id {checks.shown(fid)} is not valid; expected a non-empty "
-                               "string or an integer")
-    return checks.text(str(fid), "id", checks.MAX_ID)
-
-
-def _column_value(name: str, value: Any, typ: str) -> Any:
-    """``value`` for a column of SQL type ``typ``, or an error naming both."""
-    if value is None:
-        return None
-    ok: bool
-    if typ == "BOOLEAN":
-        ok = isinstance(value, bool)
-    elif typ in ("INTEGER", "INT", "MEDIUMINT", "SMALLINT", "TINYINT", "BIGINT"):
-        ok = isinstance(value, int) and not isinstance(value, bool)
-    elif typ in ("REAL", "FLOAT", "DOUBLE"):
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and np.isfinite(value)
-    else:  # TEXT, DATE, DATETIME
-        ok = isinstance(value, str)
-    if not ok:
-        expected = {"BOOLEAN": "true or false", "REAL": "a finite number"}.get(
-            typ, "an integer" if "INT" in typ else "a string")
-        raise InvalidParameter(f"property {name!r} = {checks.shown(value)}; expected {expected}")
-    return int(value) if typ == "BOOLEAN" else value
-
 
 def _fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
@@ -674,3 +445,7 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
