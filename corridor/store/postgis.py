@@ -52,7 +52,7 @@ from corridor.model import (
     NewLayer,
     VectorTile,
 )
-from corridor.store import pgcells, pgcql, pgwrite
+from corridor.store import pgcells, pgcql, pgedit, pgwrite
 from corridor.store.base import FeatureStore
 from corridor.store.pgpool import Database
 from corridor.store.pgschema import LATEST, applied
@@ -379,16 +379,16 @@ class PostgisStore(FeatureStore):
         return self.collection(layer.id)
 
     def _drop_layer(self, cid: str) -> None:
-        self._write(lambda c: pgwrite.drop_layer(c, cid))
+        self._write(lambda c: pgedit.drop_layer(c, cid))
 
     def _create(self, cid: str, feature: Mapping[str, Any]) -> Feature:
-        return self._write(lambda c: pgwrite.create(c, cid, feature))  # type: ignore[no-any-return]
+        return self._write(lambda c: pgedit.create(c, cid, feature))  # type: ignore[no-any-return]
 
     def _replace(self, cid: str, fid: str, feature: Mapping[str, Any]) -> Feature:
-        return self._write(lambda c: pgwrite.replace(c, cid, fid, feature))  # type: ignore[no-any-return]
+        return self._write(lambda c: pgedit.replace(c, cid, fid, feature))  # type: ignore[no-any-return]
 
     def _delete(self, cid: str, fid: str) -> None:
-        self._write(lambda c: pgwrite.delete(c, cid, fid))
+        self._write(lambda c: pgedit.delete(c, cid, fid))
 
     # --- vector tiles ---------------------------------------------------------------------
 
