@@ -1,7 +1,7 @@
 """Benchmark ``corridor import`` end to end on a SYNTHETIC CSV of points over Qingdao's land.
 
 Writes N invented points (uniform over the bundled district polygons, labelled SYNTHETIC in
-every row) as a UTF-8 CSV, then runs ``python -m corridor.cli import FILE --layer ...`` in a
+every row) as a UTF-8 CSV, then runs ``python -m web.cli import FILE --layer ...`` in a
 fresh process, as a user would, into a temporary layers directory, and times the whole
 command (interpreter start, loading the bundled data, reading, checking every row, writing
 the GeoPackage with its R-tree). It checks that every row was stored. A second, in-process
@@ -68,7 +68,7 @@ def synthetic_csv(path: Path, n: int, seed: int, coord_sys: str) -> None:
 def time_cli(path: Path, layers: Path, coord_sys: str, n: int) -> float:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "corridor.cli", "import", str(path), "--layer",
+    proc = subprocess.run([sys.executable, "-m", "web.cli", "import", str(path), "--layer",
                            "bench", "--crs", coord_sys, "--layers-dir", str(layers)],
                           capture_output=True, text=True, env=env, check=False)
     elapsed = time.perf_counter() - t0

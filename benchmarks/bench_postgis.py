@@ -130,12 +130,12 @@ def store_latency(url: str, n: int) -> dict[str, Any]:
             "bbox_limit10": timed(lambda: store.items(LAYER, box), n),
             "near5km_limit10": timed(lambda: store.items(LAYER, near), n),
             "within5km_all": timed(lambda: store.within(LAYER, campus, KM * 1000), max(n // 5, 10)),
-            f"tile_z{ZOOM}": timed(lambda: store.tile(LAYER, ZOOM, x, y), max(n // 4, 10)),
+            f"tile_z{ZOOM}": timed(lambda: store.tile(LAYER, ZOOM, x, y).data, max(n // 4, 10)),
             "version_check": timed(store.refresh, n),
         }
         out["counts"] = {"bbox": store.items(LAYER, box).matched,
                          "near5km": store.items(LAYER, near).matched,
-                         "tile": f"{ZOOM}/{x}/{y}, {len(store.tile(LAYER, ZOOM, x, y))} bytes"}
+                         "tile": f"{ZOOM}/{x}/{y}, {len(store.tile(LAYER, ZOOM, x, y).data)} bytes"}
         return out
     finally:
         store.close()
@@ -183,7 +183,7 @@ class App(Server):
         self.settle_s = round(time.perf_counter() - t0, 1)
 
     def argv(self) -> list[str]:
-        return [sys.executable, "-m", "corridor.cli", "serve", "--port", str(self.port),
+        return [sys.executable, "-m", "web.cli", "serve", "--port", str(self.port),
                 "--workers", str(self.workers), "--threads", str(self.threads)]
 
     def stop(self) -> None:

@@ -77,7 +77,7 @@ def _get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str
 
 def start_server(port: int, workers: int, log: Path) -> tuple[subprocess.Popen[bytes], dict[str, float]]:
     """Launch `corridor serve`; return it and the seconds to the first 200s (cold start)."""
-    argv = [sys.executable, "-m", "corridor.cli", "serve", "--port", str(port),
+    argv = [sys.executable, "-m", "web.cli", "serve", "--port", str(port),
             "--workers", str(workers)]
     with log.open("wb") as fh:
         t0 = time.perf_counter()

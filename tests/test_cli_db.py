@@ -9,7 +9,7 @@ import sys
 import pytest
 from datafiles import synthetic_land_points
 
-from corridor.cli import main
+from web.cli import main
 
 pytestmark = pytest.mark.postgis
 
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.postgis
 @pytest.mark.parametrize("args", [["db", "--help"], ["db", "init", "--help"],
                                   ["db", "load", "--help"], ["db", "status", "--help"]])
 def test_db_help_explains_itself(args):
-    out = subprocess.run([sys.executable, "-m", "corridor.cli", *args], capture_output=True,
+    out = subprocess.run([sys.executable, "-m", "web.cli", *args], capture_output=True,
                          text=True, check=True).stdout
     assert "usage:" in out and len(out) > 300 and "CORRIDOR_DATABASE_URL" in out
 
@@ -54,7 +54,7 @@ def test_init_load_status_import_drop(pg_cluster, monkeypatch, capsys, tmp_path)
     status = capsys.readouterr().out
     assert "firms" in status and "layer" in status and "catalog" in status
     assert main(["import", str(csv), "--layer", "parks"]) == 2
-    assert "taken by a bundled collection" in capsys.readouterr().err
+    assert "'parks' is part of the bundled catalog and read-only" in capsys.readouterr().err
     from corridor.store.postgis import PostgisStore
 
     store = PostgisStore(url)

@@ -12,8 +12,8 @@ import pytest
 import shapely
 from datafiles import synthetic_land_points
 
-from corridor.cli import main
 from corridor.store import Engine
+from web.cli import main
 
 SEA = (121.0, 35.7)
 
@@ -116,7 +116,7 @@ def test_gcj02_import_is_stored_in_wgs84(tmp_path, layers_dir, capsys):
 
 @pytest.mark.parametrize("args,message", [
     (["--layer", "Firms"], "error: layer id 'Firms' is not valid; expected a lower-case letter"),
-    (["--layer", "parks"], "error: layer name 'parks' is taken by a bundled collection; choose another"),
+    (["--layer", "parks"], "error: collection 'parks' is part of the bundled catalog and read-only"),
     (["--layer", "x", "--encoding", "klingon"], "error: encoding 'klingon' is not known"),
     (["--layer", "x", "--indicator", "gdp"], "error: indicator 'gdp' is not one of the plan's main indicators"),
 ])
@@ -168,7 +168,7 @@ def test_help_explains_each_command(capsys, command, words):
 
 def test_a_refused_import_prints_no_traceback(tmp_path):
     bad = csv_file(tmp_path / "bad.csv", bad={1: ("", "")})
-    proc = subprocess.run([sys.executable, "-m", "corridor.cli", "import", str(bad), "--layer", "t",
+    proc = subprocess.run([sys.executable, "-m", "web.cli", "import", str(bad), "--layer", "t",
                            "--layers-dir", str(tmp_path / "layers")],
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr

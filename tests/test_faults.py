@@ -67,7 +67,7 @@ def workers_of(master: int) -> list[int]:
 @contextmanager
 def server(*extra: str, geodata: Path | None = None, workers: int = 2, threads: int = 4):
     port = _free_port()
-    args = [sys.executable, "-m", "corridor.cli", "serve", "--port", str(port),
+    args = [sys.executable, "-m", "web.cli", "serve", "--port", str(port),
             "--workers", str(workers), "--threads", str(threads), *extra]
     if geodata is not None:
         args += ["--geodata", str(geodata)]
@@ -190,7 +190,7 @@ def test_bad_data_at_start_refuses_and_names_the_file(tmp_path, damage):
         target.write_text('{"type": "FeatureCollection", "features": [', encoding="utf-8")
     else:
         target.unlink()
-    done = subprocess.run([sys.executable, "-m", "corridor.cli", "serve", "--port", str(_free_port()),
+    done = subprocess.run([sys.executable, "-m", "web.cli", "serve", "--port", str(_free_port()),
                            "--geodata", str(root)], cwd=TESTS.parent, capture_output=True,
                           text=True, timeout=60)
     assert done.returncode == 1

@@ -125,7 +125,7 @@ def test_no_duplicate_ids_across_collections(catalog):
 
 
 def test_cli_validate_passes_on_bundled_data(capsys, plan_path):
-    from corridor.cli import main
+    from web.cli import main
 
     args = ["validate"] + (["--plan", str(plan_path)] if plan_path.exists() else [])
     assert main(args) == 0

@@ -53,8 +53,8 @@ def test_every_setting_is_documented():
 
 @pytest.mark.parametrize(
     "args",
-    [["-m", "corridor.cli", "--help"], ["-m", "corridor.cli", "validate", "--help"],
-     ["-m", "corridor.cli", "serve", "--help"]],
+    [["-m", "web.cli", "--help"], ["-m", "web.cli", "validate", "--help"],
+     ["-m", "web.cli", "serve", "--help"]],
 )
 def test_cli_help_explains_itself(args):
     out = subprocess.run([sys.executable, *args], capture_output=True, text=True, check=True).stdout
@@ -63,7 +63,7 @@ def test_cli_help_explains_itself(args):
 
 def test_cli_bad_arguments_fail_clearly():
     proc = subprocess.run(
-        [sys.executable, "-m", "corridor.cli", "serve", "--port", "eighty"],
+        [sys.executable, "-m", "web.cli", "serve", "--port", "eighty"],
         capture_output=True, text=True, check=False,
     )
     assert proc.returncode == 2

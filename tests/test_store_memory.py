@@ -164,7 +164,7 @@ def test_service_refuses_to_start_on_bad_data(broken):
 
 
 def test_cli_validate_reports_bad_file(broken, capsys):
-    from corridor.cli import main
+    from web.cli import main
 
     root, edit_file = broken
     edit_file("parks", _set("kind", ""))

@@ -1,5 +1,5 @@
 """The ``corridor`` command: validate the bundled data, serve the app, and import, list and
-drop user layers (:mod:`corridor.cli_layers`)."""
+drop user layers (:mod:`web.cli_layers`)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from corridor.cli_db import add_commands as add_db_commands
-from corridor.cli_layers import add_commands as add_layer_commands
 from corridor.errors import DataError, Unavailable
+from web.cli_db import add_commands as add_db_commands
+from web.cli_layers import add_commands as add_layer_commands
 
 if TYPE_CHECKING:
     from corridor.store import Engine

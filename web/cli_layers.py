@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from corridor.errors import CorridorError, InvalidParameter
+from corridor.errors import CorridorError, InvalidParameter, ReadOnly
 
 if TYPE_CHECKING:
     from corridor.store import FeatureStore
@@ -42,7 +42,7 @@ def _layers_dir(args: argparse.Namespace) -> Path:
 def _database(args: argparse.Namespace) -> PostgisStore | None:
     """The PostGIS store the web app uses, when $CORRIDOR_DATABASE_URL is set and no
     --layers-dir asks for files."""
-    from corridor.cli_db import database_url
+    from web.cli_db import database_url
 
     url = database_url(args) if args.layers_dir is None else None
     if url is None:
@@ -80,11 +80,6 @@ def _stores(args: argparse.Namespace) -> tuple[FeatureStore, FeatureStore]:
     return store, store
 
 
-def _catalog_ids(catalog: FeatureStore) -> list[str]:
-    ids = getattr(catalog, "catalog_ids", None)
-    return catalog.collection_ids() if ids is None else [c for c in catalog.collection_ids() if c in ids]
-
-
 def _check_import_args(args: argparse.Namespace, catalog: FeatureStore) -> None:
     """Raise InvalidParameter for a bad command line, before the file is read."""
     from corridor.indicators import check_indicator
@@ -92,11 +87,7 @@ def _check_import_args(args: argparse.Namespace, catalog: FeatureStore) -> None:
     from corridor.store.layerrules import check_layer_id
 
     check_layer_id(args.layer)
-    taken = _catalog_ids(catalog)
-    if args.layer in taken:
-        raise InvalidParameter(
-            f"layer name {args.layer!r} is taken by a bundled collection; choose another (taken: "
-            f"{', '.join(taken)})")
+    catalog.check_writable(args.layer)  # the store's one read-only rule, before the file is read
     if not args.file.is_file():
         raise InvalidParameter(f"{args.file}: no such file")
     file_format(args.file)
@@ -115,7 +106,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
     catalog, store = _stores(args)
     try:
         _check_import_args(args, catalog)
-    except InvalidParameter as exc:
+    except (InvalidParameter, ReadOnly) as exc:
         return _error(str(exc), 2)
     # The bar shows on a terminal, when the import takes more than a second.
     bar = tqdm(desc="checking rows", unit=" rows", file=sys.stderr, delay=1.0, leave=False,
