@@ -26,7 +26,7 @@ from corridor.errors import InvalidParameter
 #: Environment variables of the settings start with this.
 ENV_PREFIX = "CORRIDOR_"
 
-#: Settings: name -> (default, help). Documented in docs/settings.md; a test checks that.
+#: Settings: name -> (default, help). Documented in the README; a test checks that.
 SETTINGS: dict[str, tuple[Any, str]] = {
     "GEODATA_DIR": (None, "Directory holding collections.toml and data/ (default: bundled geodata)."),
     "TIANDITU_KEY": ("", "Tianditu (天地图) API key; when set, Tianditu tile layers are offered (off by default)."),
@@ -40,7 +40,7 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "WORKERS": (2, "Worker processes of `corridor serve` (gunicorn; the data is loaded once, before they fork)."),
     "THREADS": (4, "Threads per worker: a slow client holds one thread, not a whole worker."),
     "GRACEFUL_TIMEOUT": (30, "Seconds a stopping worker (SIGTERM) has to finish the requests it holds."),
-    "DATABASE_URL": ("", "PostgreSQL/PostGIS URL (`postgresql://user:password@host:5432/db`). Set, one PostGIS store holds the catalog and every user layer (`corridor db init`, then `corridor db load`); unset, the in-process engine serves the bundled data and the user layers' files."),
+    "DATABASE_URL": ("", "PostgreSQL/PostGIS URL (`postgresql://user:password@host:5432/db`). Set, one PostGIS store holds the catalog and every user layer (`corridor db init`, then `corridor db load`); unset, the bundled data is served from memory."),
     "DATABASE_POOL_SIZE": (4, "Database connections each worker process keeps; replicas x WORKERS x this must stay below the server's max_connections (see Scale-out)."),
     "DATABASE_POOL_TIMEOUT": (2.0, "Seconds a request waits for a free database connection before it is answered 503."),
     "LAYERS_DIR": (None, "Directory of the user layers (one GeoPackage each; default: `layers` in the app's instance folder, as `corridor import` uses)."),

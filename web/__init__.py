@@ -17,30 +17,8 @@ from flask import Flask, current_app, request
 
 from corridor import factory
 from corridor.errors import Unavailable
-from corridor.settings import Settings
+from corridor.settings import SETTINGS, Settings
 from corridor.store import FeatureStore
-
-#: Settings: name -> (default, help). Documented in the README; a test checks that.
-SETTINGS: dict[str, tuple[Any, str]] = {
-    "GEODATA_DIR": (None, "Directory holding collections.toml and data/ (default: bundled geodata)."),
-    "TIANDITU_KEY": ("", "Tianditu (天地图) API key; when set, Tianditu tile layers are offered (off by default)."),
-    "ENABLE_OSM_TILES": (False, "Offer the OpenStreetMap tile layer (off by default; needs internet)."),
-    "DEFAULT_LANG": ("zh", "Language when neither ?lang= nor Accept-Language decides (zh or en)."),
-    "CORS_ORIGINS": ("*", "Origins allowed to call the API from browsers: * or a comma-separated list."),
-    "MAX_URL_LENGTH": (8000, "Longest URL (path and query) answered; longer is a 414."),
-    "MAX_CONTENT_LENGTH": (1_048_576, "Largest request body in bytes; larger is a 413."),
-    "HOST": ("127.0.0.1", "Address `corridor serve` listens on (0.0.0.0 in the container)."),
-    "PORT": (8000, "Port `corridor serve` listens on."),
-    "WORKERS": (2, "Worker processes of `corridor serve` (gunicorn; the data is loaded once, before they fork)."),
-    "THREADS": (4, "Threads per worker: a slow client holds one thread, not a whole worker."),
-    "GRACEFUL_TIMEOUT": (30, "Seconds a stopping worker (SIGTERM) has to finish the requests it holds."),
-    "DATABASE_URL": ("", "PostgreSQL/PostGIS URL (`postgresql://user:password@host:5432/db`). Set, one PostGIS store holds the catalog and every user layer (`corridor db init`, then `corridor db load`); unset, the bundled data is served from memory."),
-    "DATABASE_POOL_SIZE": (4, "Database connections each worker process keeps; replicas x WORKERS x this must stay below the server's max_connections (see Scale-out)."),
-    "DATABASE_POOL_TIMEOUT": (2.0, "Seconds a request waits for a free database connection before it is answered 503."),
-    "LAYERS_DIR": (None, "Directory of the user layers (one GeoPackage each; default: `layers` in the app's instance folder, as `corridor import` uses)."),
-    "ADMIN_TOKEN": ("", "Bearer token that allows writes (feature edits, layer uploads); empty: the API is read-only and has no write endpoints."),
-    "MAX_UPLOAD_LENGTH": (268_435_456, "Largest layer file a web upload may send, in bytes (256 MiB)."),
-}
 
 
 class CorridorFlask(Flask):

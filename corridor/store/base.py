@@ -202,7 +202,7 @@ class FeatureStore(ABC):
 
     @abstractmethod
     def tile(self, cid: str, z: int, x: int, y: int) -> VectorTile:
-        """Collection ``cid`` over WebMercatorQuad tile ``z/x/y`` (:mod:`corridor.tilematrix`)
+        """Collection ``cid`` over WebMercatorQuad tile ``z/x/y`` (:mod:`corridor.tiles`)
         as a Mapbox Vector Tile: one layer named ``cid``, the layout of :mod:`corridor.tiles`.
 
         Raises
