@@ -9,13 +9,13 @@ and serialised) once here; a bad data file stops start-up with a
 
 from __future__ import annotations
 
-import os
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, request
 
-from corridor import factory
+from corridor import factory, settings
 from corridor.errors import Unavailable
 from corridor.settings import SETTINGS, Settings
 from corridor.store import FeatureStore
@@ -126,10 +126,20 @@ def get_store() -> FeatureStore:
     return store
 
 
+@cache
+def instance_path() -> str:
+    """The app's instance folder, as Flask places it for this package (a checkout's
+    ``instance/``, or ``<prefix>/var/web-instance`` when installed); computed once."""
+    return Flask(__name__, instance_relative_config=True).instance_path
+
+
+def cli_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Every setting as the app reads it (defaults, instance config, ``CORRIDOR_*``), with
+    ``overrides`` (command-line options) on top: the command line and the app agree."""
+    return settings.load(instance_path(), overrides)
+
+
 def default_layers_dir() -> Path:
-    """Where user layers live unless configured: ``$CORRIDOR_LAYERS_DIR``, else ``layers`` in
-    the app's instance folder (the command line and the app agree on it)."""
-    configured = os.environ.get("CORRIDOR_LAYERS_DIR")
-    if configured:
-        return Path(configured)
-    return Path(Flask(__name__, instance_relative_config=True).instance_path) / "layers"
+    """Where user layers live: ``LAYERS_DIR`` (instance config or ``$CORRIDOR_LAYERS_DIR``),
+    else ``layers`` in the app's instance folder."""
+    return Settings.from_mapping(cli_settings(), instance_path()).layers_dir

@@ -8,7 +8,6 @@ database refused or cannot be reached, or the data is bad; 2 a bad command line.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -20,8 +19,11 @@ URL_HELP = ("database URL, e.g. postgresql://corridor:secret@db:5432/corridor (d
 
 
 def database_url(args: argparse.Namespace) -> str | None:
-    """``--database-url``, else ``$CORRIDOR_DATABASE_URL``, else None."""
-    return getattr(args, "database_url", None) or os.environ.get("CORRIDOR_DATABASE_URL") or None
+    """``--database-url``, else the ``DATABASE_URL`` setting (``$CORRIDOR_DATABASE_URL`` or the
+    instance config, as the app reads it), else None."""
+    from web import cli_settings
+
+    return getattr(args, "database_url", None) or cli_settings().get("DATABASE_URL") or None
 
 
 def _connect(args: argparse.Namespace) -> Any:
