@@ -46,6 +46,7 @@ from web.api.links import (
 )
 from web.api.openapi import Document, describes, ok
 from web.clock import utc_now
+from web.lru import LRU, app_lru
 from web.query import preferred_language, query_arg
 
 
@@ -206,6 +207,8 @@ ITEMS = params.Params(
                  default="cql2-text"),
     params.crs_param("filter-crs", "CRS of geometry literals in filter."),
 )
+#: Collections whose items parameters are kept (user layers come and go).
+MAX_ITEMS_PARAMS = 256
 #: The parameters of one item.
 ITEM = params.Params(params.F_FEATURES, params.LANG, params.CRS, params.COORD_SYS)
 
@@ -215,6 +218,18 @@ def items_params(qables: dict[str, dict[str, Any]]) -> params.Params:
     a property named like one of :data:`ITEMS`)."""
     return ITEMS + tuple(params.equality(name, schema) for name, schema in qables.items()
                          if name != "geometry" and name not in ITEMS.by_name)
+
+
+def collection_items_params(store: FeatureStore, cid: str) -> params.Params:
+    """:func:`items_params` of collection ``cid``, made once per version of the collection
+    (a third of a small items request's time otherwise)."""
+    key = (cid, store.collection(cid).version)
+    made: LRU[params.Params] = app_lru("corridor_items_params", MAX_ITEMS_PARAMS)
+    found = made.get(key)
+    if found is None:
+        found = items_params(store.queryables(cid))
+        made.put(key, found)
+    return found
 
 
 def parse_items_query(cid: str, store: FeatureStore) -> tuple[ItemsQuery, Any, str]:
@@ -231,8 +246,7 @@ def parse_items_query(cid: str, store: FeatureStore) -> tuple[ItemsQuery, Any, s
     NotFound
         For a ``near`` feature id that is not in the store.
     """
-    qables = store.queryables(cid)
-    declared = items_params(qables)
+    declared = collection_items_params(store, cid)
     v = declared.read(request.args)
     iq = declared.fill(ItemsQuery(), v)
     coord_sys, ref = v["coord-sys"], v["crs"]
@@ -254,7 +268,7 @@ def parse_items_query(cid: str, store: FeatureStore) -> tuple[ItemsQuery, Any, s
         raise InvalidParameterValue("km needs near=<feature id or lon,lat>; expected both")
     if v.given("filter"):
         iq.filter = cql.parse_filter(v["filter"], v["filter-lang"])
-        cql.check_filter(iq.filter, qables)
+        cql.check_filter(iq.filter, store.queryables(cid))
         iq.filter_to_wgs84 = input_fn(v["filter-crs"])
     elif v.given("filter-lang") or v.given("filter-crs"):
         raise InvalidParameterValue("filter-lang and filter-crs need a filter; expected filter=...")
@@ -340,7 +354,7 @@ def _describe(doc: Document) -> None:
         doc.get(f"{base}/queryables", f"queryables_{cid}", f"Queryable properties of {title}",
                 params.DOC, ok("queryables", "application/schema+json"), [cid], ("400", "404", "406"))
         doc.get(f"{base}/items", f"items_{cid}", f"Features of {title}",
-                items_params(doc.store.queryables(cid)), features, [cid], ("400", "404", "406"))
+                collection_items_params(doc.store, cid), features, [cid], ("400", "404", "406"))
         doc.get(f"{base}/items/{{featureId}}", f"item_{cid}", f"One feature of {title}",
                 [FEATURE_ID, *ITEM], ok("featureGeoJSON", "application/geo+json", True), [cid],
                 ("400", "404", "406"))
