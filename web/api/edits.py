@@ -40,6 +40,7 @@ from corridor.model import NewLayer
 from web import get_store
 from web.api import errors, params
 from web.api.links import url
+from web.api.openapi import REF, WRITE_RESPONSES, Document, describes
 
 edits_bp = Blueprint("api_edits", __name__)
 errors.register(edits_bp)
@@ -50,8 +51,25 @@ UPLOAD_TYPES = {
     "application/geopackage+sqlite3": ".gpkg", "application/zip": ".zip",
     "application/x-zip-compressed": ".zip",
 }
-UPLOAD_PARAMS = ("coord-sys", "encoding", "id-field", "source-layer", "skip-invalid", "title_zh",
-                 "title_en", "indicator")
+_TEXT = {"type": "string"}
+#: The query parameters of a layer upload (as ``corridor import`` takes them).
+UPLOAD = params.Params(
+    params.Param("coord-sys", "Coordinate system of the file's lon/lat: wgs84 (default), gcj02 "
+                 "or bd09.", {"type": "string", "enum": list(checks.COORD_SYSTEMS)},
+                 checks.coord_sys, default="wgs84", key=None),
+    params.Param("encoding", "Text encoding of a CSV, GeoJSON or Shapefile .dbf (default: UTF-8, else GB18030/GBK).", _TEXT, key=None),
+    params.Param("id-field", "Column holding the feature ids (default: the GeoJSON ids, else a column id, else the row numbers).",
+                 _TEXT, key=None),
+    params.Param("source-layer", "The layer of a GeoPackage or zip holding several.", _TEXT, key=None),
+    params.Param("skip-invalid", "Import the valid rows and list the others, instead of refusing "
+                 "the file.", {"type": "boolean"}, params.parse_bool("skip-invalid"), default=False,
+                 key=None),
+    params.Param("title_zh", "Chinese title of the layer.", _TEXT, default="", key=None),
+    params.Param("title_en", "English title of the layer.", _TEXT, default="", key=None),
+    params.Param("indicator", "Id of the plan indicator the layer counts.", _TEXT, key=None),
+    params.LANG,
+    params.f_param("f-json", ("json",), "JSON only"),
+)
 
 
 class Unauthorized(errors.ApiError):
@@ -163,13 +181,10 @@ def put_layer(cid: str) -> Response:
 
     store = get_store()
     store.check_writable(cid)  # refused before the upload is read
-    a = params.args(request.args, UPLOAD_PARAMS)
+    a = UPLOAD.read(request.args)
     suffix = UPLOAD_TYPES.get(request.mimetype)
     if suffix is None:
         raise _unsupported(request.mimetype, "one of " + ", ".join(sorted(set(UPLOAD_TYPES))))
-    skip = a.get("skip-invalid", "false").strip().lower()
-    if skip not in ("true", "false"):
-        raise errors.InvalidParameterValue(f"skip-invalid={checks.shown(skip)}; expected true or false")
     request.max_content_length = int(current_app.config["MAX_UPLOAD_LENGTH"])
     existed = cid in store.collection_ids()
     with tempfile.TemporaryDirectory(prefix="corridor-upload-") as tmp:
@@ -180,13 +195,13 @@ def put_layer(cid: str) -> Response:
         if path.stat().st_size == 0:
             raise errors.InvalidParameterValue("the body is empty; expected the layer file")
         result = read_layer(
-            path, coord_sys=checks.coord_sys(a.get("coord-sys", "wgs84")), encoding=a.get("encoding"),
-            id_field=a.get("id-field"), layer=a.get("source-layer"), skip_invalid=skip == "true",
+            path, coord_sys=a["coord-sys"], encoding=a["encoding"], id_field=a["id-field"],
+            layer=a["source-layer"], skip_invalid=a["skip-invalid"],
             region=_land())
         source = result.describe().replace(path.name, f"web upload ({request.mimetype})")
         meta = store.put_layer(NewLayer(
-            id=cid, frame=result.frame, title_zh=a.get("title_zh", ""), title_en=a.get("title_en", ""),
-            indicator=a.get("indicator") or None, source=source))
+            id=cid, frame=result.frame, title_zh=a["title_zh"], title_en=a["title_en"],
+            indicator=a["indicator"] or None, source=source))
     resp = jsonify({
         "id": meta.id, "imported": meta.count, "rowsRead": result.rows_read, "version": meta.version,
         "source": source, "skipped": [{"row": p.row, "line": p.line, "reason": p.reason} for p in result.skipped],
@@ -203,3 +218,53 @@ def put_layer(cid: str) -> Response:
 def drop_layer(cid: str) -> Response:
     get_store().drop_layer(cid)
     return Response(status=204)
+
+
+@describes
+def _describe(doc: Document) -> None:
+    """Part 4 operations on the user layers (only when an admin token is configured)."""
+    if not current_app.config.get("ADMIN_TOKEN"):
+        return
+    doc.responses.update(WRITE_RESPONSES)
+    doc.security_schemes["adminToken"] = {"type": "http", "scheme": "bearer"}
+    refs = {s: {"$ref": f"{REF}responses/{s}"} for s in ("400", "401", "403", "404", "405", "409", "415")}
+    errs = {s: refs[s] for s in ("400", "401", "403", "404", "405")}
+    body = {"required": True, "content": {t: {"schema": {"$ref": f"{REF}schemas/featureGeoJSON"}}
+                                          for t in FEATURE_TYPES}}
+    fid = {"name": "featureId", "in": "path", "required": True, "schema": {"type": "string"},
+           "description": "Feature id"}
+    feature = {"content": {"application/geo+json": {"schema": {"$ref": f"{REF}schemas/featureGeoJSON"}}}}
+    layer_id = {"name": "collectionId", "in": "path", "required": True,
+                "schema": {"type": "string", "pattern": "^[a-z][a-z0-9_-]{0,62}$"},
+                "description": "Layer id (not one of the bundled collections)"}
+    security: list[dict[str, list[str]]] = [{"adminToken": []}]
+    upload_types = ("text/csv", "application/geo+json", "application/geopackage+sqlite3", "application/zip")
+    doc.paths["/collections/{collectionId}"] = {
+        "put": {"operationId": "putLayer", "summary": "Upload a whole layer file (creates or replaces "
+                "the layer atomically; rows that fail the checks refuse it unless skip-invalid=true)",
+                "tags": ["Data"], "security": security,
+                "parameters": [layer_id, *(doc.parameter(p) for p in UPLOAD)],
+                "requestBody": {"required": True, "content": {
+                    t: {"schema": {"type": "string", "format": "binary"}} for t in upload_types}},
+                "responses": {"200": {"description": "Replaced."}, "201": {"description": "Created."},
+                              **{s: refs[s] for s in ("400", "401", "403", "405", "415")}}},
+        "delete": {"operationId": "dropLayer", "summary": "Delete a user layer", "tags": ["Data"],
+                   "security": security, "parameters": [layer_id],
+                   "responses": {"204": {"description": "Deleted."}, **errs}},
+    }
+    for c in doc.store.collections():
+        if not c.editable:
+            continue
+        common = {"tags": [c.id], "security": security}
+        doc.paths[f"/collections/{c.id}/items"]["post"] = {
+            **common, "operationId": f"create_{c.id}", "summary": f"Add a feature to {c.title_en}",
+            "requestBody": body, "responses": {
+                "201": {"description": "Created; Location is the new item's URL.", **feature},
+                **errs, "409": refs["409"], "415": refs["415"]}}
+        item = doc.paths[f"/collections/{c.id}/items/{{featureId}}"]
+        item["put"] = {**common, "operationId": f"replace_{c.id}", "summary": f"Replace a feature of {c.title_en}",
+                       "parameters": [fid], "requestBody": body,
+                       "responses": {"200": {"description": "Replaced.", **feature}, **errs,
+                                     "415": refs["415"]}}
+        item["delete"] = {**common, "operationId": f"delete_{c.id}", "summary": f"Delete a feature of {c.title_en}",
+                          "parameters": [fid], "responses": {"204": {"description": "Deleted."}, **errs}}

@@ -19,7 +19,7 @@ from corridor.queries import locate_origin
 from corridor.store import FeatureStore
 from web import get_store
 from web.api import bp, params
-from web.api.crs import CRS84_URI, CRS_URIS, bbox_to_wgs84, input_fn, parse_crs
+from web.api.crs import CRS84_URI, CRS_URIS, bbox_to_wgs84, input_fn
 from web.api.errors import InvalidParameterValue
 from web.api.formats import (
     DOC_FORMATS,
@@ -44,7 +44,9 @@ from web.api.links import (
     url,
     with_args,
 )
+from web.api.openapi import Document, describes, ok
 from web.clock import utc_now
+from web.lru import LRU, app_lru
 from web.query import preferred_language, query_arg
 
 
@@ -110,7 +112,7 @@ def collection_doc(c: CollectionMeta, lg: str) -> dict[str, Any]:
 @bp.get("/collections")
 @cached_document
 def collections() -> Response:
-    params.args(request.args, ())
+    params.DOC.read(request.args)
     fmt = negotiate(DOC_FORMATS)
     lg = lang()
     metas = get_store().collections()
@@ -128,7 +130,7 @@ def collections() -> Response:
 @bp.get("/collections/<cid>")
 @cached_document
 def collection(cid: str) -> Response:
-    params.args(request.args, ())
+    params.DOC.read(request.args)
     c = get_store().collection(cid)
     fmt = negotiate(DOC_FORMATS)
     doc = collection_doc(c, lang())
@@ -141,7 +143,7 @@ def collection(cid: str) -> Response:
 @bp.get("/collections/<cid>/queryables")
 @cached_document
 def queryables(cid: str) -> Response:
-    params.args(request.args, ())
+    params.DOC.read(request.args)
     store = get_store()
     c = store.collection(cid)
     fmt = negotiate(DOC_FORMATS)
@@ -161,60 +163,116 @@ def queryables(cid: str) -> Response:
     return resp
 
 
+FEATURE_ID = {"name": "featureId", "in": "path", "required": True, "schema": {"type": "string"},
+              "description": "Feature id"}
+_BBOX = params.Param(
+    "bbox", "Only features intersecting this box: minx,miny,maxx,maxy (or 6 numbers with "
+    "heights), in the axis order of bbox-crs (default CRS84 lon,lat). With coord-sys gcj02/bd09 "
+    "the box is in that system.",
+    {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}},
+    params.parse_bbox, extra={"style": "form", "explode": False})
+_TEXT = {"type": "string", "minLength": 1, "maxLength": checks.MAX_TEXT}
+#: The parameters of every items request (the queryables' equality ones are added per
+#: collection): those naming a ``field`` fill the :class:`ItemsQuery` by themselves.
+ITEMS = params.Params(
+    params.F_FEATURES, params.LANG, _BBOX,
+    params.crs_param("bbox-crs", "CRS of bbox (OGC API - Features Part 2)."),
+    params.CRS,
+    params.Param("limit", f"Page size (default {params.DEFAULT_LIMIT}; values above "
+                 f"{params.MAX_LIMIT} are clamped to {params.MAX_LIMIT}).",
+                 {"type": "integer", "minimum": 1}, params.parse_limit,
+                 default=params.DEFAULT_LIMIT, field="limit"),
+    params.Param("offset", "Number of matching features to skip (follow the next link instead).",
+                 {"type": "integer", "minimum": 0}, lambda t: params.parse_int("offset", t, 0),
+                 default=0, field="offset"),
+    params.Param("datetime", "RFC 3339 instant or interval. A feature exists from its `year` "
+                 "(opened, approved or construction begun) on: it matches when that year is at "
+                 "most the year of the instant or of the interval's end; an open end (`..`) "
+                 "matches every feature, including those only planned.",
+                 {"type": "string", "pattern": params.DATETIME_PATTERN, "minLength": 10},
+                 params.parse_datetime, default=(False, None), field=("datetime_given", "until_year")),
+    params.Param("q", "Extension: features whose Chinese or English name contains this text.",
+                 _TEXT, params.parse_text("q"), field="q"),
+    params.Param("industry", "Extension: features whose industries (zh or en) match this term.",
+                 _TEXT, params.parse_text("industry"), field="industry"),
+    params.Param("near", "Extension: only features within km of this place: a feature id or "
+                 "lon,lat (in coord-sys); adds property distance_km and sorts by it.",
+                 {"type": "string", "minLength": 1, "maxLength": checks.MAX_ID},
+                 lambda t: params.parse_of(t, "near")),
+    params.KM, params.COORD_SYS,
+    params.Param("filter", "CQL2 filter (Part 3) over the queryables: comparison, logical, LIKE, "
+                 "IN, BETWEEN, IS NULL and spatial (S_INTERSECTS...) with the property geometry.",
+                 {"type": "string", "minLength": 1, "maxLength": checks.MAX_FILTER}),
+    params.Param("filter-lang", "Language of filter.", {"type": "string", "enum": list(cql.FILTER_LANGS)},
+                 default="cql2-text"),
+    params.crs_param("filter-crs", "CRS of geometry literals in filter."),
+)
+#: Collections whose items parameters are kept (user layers come and go).
+MAX_ITEMS_PARAMS = 256
+#: The parameters of one item.
+ITEM = params.Params(params.F_FEATURES, params.LANG, params.CRS, params.COORD_SYS)
+
+
+def items_params(qables: dict[str, dict[str, Any]]) -> params.Params:
+    """:data:`ITEMS` and an equality parameter per queryable property (but ``geometry`` and
+    a property named like one of :data:`ITEMS`)."""
+    return ITEMS + tuple(params.equality(name, schema) for name, schema in qables.items()
+                         if name != "geometry" and name not in ITEMS.by_name)
+
+
+def collection_items_params(store: FeatureStore, cid: str) -> params.Params:
+    """:func:`items_params` of collection ``cid``, made once per version of the collection
+    (a third of a small items request's time otherwise)."""
+    key = (cid, store.collection(cid).version)
+    made: LRU[params.Params] = app_lru("corridor_items_params", MAX_ITEMS_PARAMS)
+    found = made.get(key)
+    if found is None:
+        found = items_params(store.queryables(cid))
+        made.put(key, found)
+    return found
+
+
 def parse_items_query(cid: str, store: FeatureStore) -> tuple[ItemsQuery, Any, str]:
     """Parse an items request for collection ``cid``.
 
     Returns
     -------
     (query, output CRS, coord-sys)
+
+    Raises
+    ------
+    InvalidParameterValue, InvalidParameter
+        For a bad parameter or a bad combination of them.
+    NotFound
+        For a ``near`` feature id that is not in the store.
     """
-    qables = store.queryables(cid)
-    props = [p for p in qables if p != "geometry"]
-    a = params.args(request.args, params.ITEMS_PARAMS | set(props))
-    iq = ItemsQuery()
-    iq.limit = params.parse_limit(a.get("limit"))
-    iq.offset = params.parse_offset(a.get("offset"))
-    coord_sys = params.parse_coord_sys(a.get("coord-sys"))
-    ref = parse_crs(a.get("crs"), "crs")
+    declared = collection_items_params(store, cid)
+    v = declared.read(request.args)
+    iq = declared.fill(ItemsQuery(), v)
+    coord_sys, ref = v["coord-sys"], v["crs"]
     if coord_sys != "wgs84" and not ref.is_crs84:
         raise InvalidParameterValue(
-            f"coord-sys={coord_sys!r} cannot be combined with crs={a['crs']!r}; coord-sys "
+            f"coord-sys={coord_sys!r} cannot be combined with crs={v.raw['crs']!r}; coord-sys "
             "offsets apply to WGS84 lon,lat only, expected one of the two"
         )
-    if "bbox" in a:
-        bbox_ref = parse_crs(a.get("bbox-crs"), "bbox-crs")
-        iq.bbox = bbox_to_wgs84(params.parse_bbox(a["bbox"]), bbox_ref, coord_sys)
-    elif "bbox-crs" in a:
-        parse_crs(a["bbox-crs"], "bbox-crs")
-    iq.datetime_given, iq.until_year = params.parse_datetime(a.get("datetime"))
-    for p in props:
-        if p in a:
-            iq.equals[p] = params.parse_property_value(p, a[p], qables[p])
-    iq.q = _text(a, "q")
-    iq.industry = _text(a, "industry")
-    if "near" in a:
-        of = params.parse_of(a["near"], "near")
-        iq.near, of_cid = locate_origin(store, of, coord_sys)
+    if v["bbox"] is not None:
+        iq.bbox = bbox_to_wgs84(v["bbox"], v["bbox-crs"], coord_sys)
+    if v["near"] is not None:
+        if v["km"] is None:
+            raise params.KM.missing_error()
+        iq.near, of_cid = locate_origin(store, v["near"], coord_sys)
         # the origin is not its own neighbour (only a feature of this collection can be it)
-        iq.near_id = of if isinstance(of, str) and of_cid == cid else None
-        iq.near_m = params.parse_km(a.get("km")) * 1000.0
-    elif "km" in a:
+        iq.near_id = v["near"] if isinstance(v["near"], str) and of_cid == cid else None
+        iq.near_m = v["km"] * 1000.0
+    elif v.given("km"):
         raise InvalidParameterValue("km needs near=<feature id or lon,lat>; expected both")
-    if "filter" in a:
-        iq.filter = cql.parse_filter(a["filter"], a.get("filter-lang"))
-        cql.check_filter(iq.filter, qables)
-        iq.filter_to_wgs84 = input_fn(parse_crs(a.get("filter-crs"), "filter-crs"))
-    elif "filter-lang" in a or "filter-crs" in a:
+    if v.given("filter"):
+        iq.filter = cql.parse_filter(v["filter"], v["filter-lang"])
+        cql.check_filter(iq.filter, store.queryables(cid))
+        iq.filter_to_wgs84 = input_fn(v["filter-crs"])
+    elif v.given("filter-lang") or v.given("filter-crs"):
         raise InvalidParameterValue("filter-lang and filter-crs need a filter; expected filter=...")
     return iq, ref, coord_sys
-
-
-def _text(a: dict[str, str], name: str) -> str | None:
-    if name not in a:
-        return None
-    if not a[name].strip():
-        raise InvalidParameterValue(f"{name} is empty; expected some text to match")
-    return checks.text(a[name], name)
 
 
 @bp.get("/collections/<cid>/items")
@@ -260,9 +318,8 @@ def item(cid: str, fid: str) -> Response:
     store = get_store()
     c = store.collection(cid)
     fmt = negotiate(FEATURE_FORMATS)
-    a = params.args(request.args, {"crs", "coord-sys"})
-    coord_sys = params.parse_coord_sys(a.get("coord-sys"))
-    ref = parse_crs(a.get("crs"))
+    v = ITEM.read(request.args)
+    coord_sys, ref = v["coord-sys"], v["crs"]
     if coord_sys != "wgs84" and not ref.is_crs84:
         raise InvalidParameterValue("coord-sys cannot be combined with crs; expected one of the two")
     check_download_options(fmt, coord_sys, ref)
@@ -282,3 +339,22 @@ def item(cid: str, fid: str) -> Response:
             "name_zh" if lg == "zh" else "name_en", fid)), cid=cid)
     return geojson_response(doc, ref, coord_sys)
 
+
+
+@describes
+def _describe(doc: Document) -> None:
+    """The collections, and each collection's description, queryables, items and item."""
+    doc.get("/collections", "getCollections", "The feature collections", params.DOC,
+            ok("collections"), ["Data"])
+    features = ok("featureCollectionGeoJSON", "application/geo+json", True)
+    for c in doc.store.collections():
+        cid, title, base = c.id, c.title_en, f"/collections/{c.id}"
+        doc.get(base, f"describe_{cid}", f"Describe {title}", params.DOC, ok("collection"), [cid],
+                ("404", "406"))
+        doc.get(f"{base}/queryables", f"queryables_{cid}", f"Queryable properties of {title}",
+                params.DOC, ok("queryables", "application/schema+json"), [cid], ("400", "404", "406"))
+        doc.get(f"{base}/items", f"items_{cid}", f"Features of {title}",
+                collection_items_params(doc.store, cid), features, [cid], ("400", "404", "406"))
+        doc.get(f"{base}/items/{{featureId}}", f"item_{cid}", f"One feature of {title}",
+                [FEATURE_ID, *ITEM], ok("featureGeoJSON", "application/geo+json", True), [cid],
+                ("400", "404", "406"))

@@ -18,7 +18,7 @@ from web.api.features import lang
 from web.api.formats import DOC_FORMATS, html_response, json_response, negotiate
 from web.api.http import cached_document
 from web.api.links import REL_TILING_SCHEMES, link, self_and_alternates, statistics_links, url
-from web.api.openapi import OPENAPI_MEDIA_TYPE, openapi_document
+from web.api.openapi import HTML, OPENAPI_MEDIA_TYPE, Document, describes, ok, openapi_document
 from web.api.tiles import CONFORMANCE as TILES_CONFORMANCE
 
 #: OGC conformance classes the service implements (checked by the tests against behaviour).
@@ -41,6 +41,9 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
     *TILES_CONFORMANCE,
 ]
+
+#: The parameters of the documentation page (HTML only).
+DOCS_PAGE = params.Params(params.f_param("f-html", ("html",), "HTML only"), params.LANG)
 
 #: Swagger UI files served for /api/docs (from the swagger-ui-bundle package, read once).
 _DOC_ASSETS = {
@@ -77,7 +80,7 @@ def extension_links(store: FeatureStore) -> list[dict[str, str]]:
 @bp.get("/")
 @cached_document
 def landing() -> Response:
-    params.args(request.args, ())
+    params.DOC.read(request.args)
     fmt = negotiate(DOC_FORMATS)
     store = get_store()
     lg = lang()
@@ -106,7 +109,7 @@ def landing() -> Response:
 @bp.get("/conformance")
 @cached_document
 def conformance() -> Response:
-    params.args(request.args, ())
+    params.DOC.read(request.args)
     fmt = negotiate(DOC_FORMATS)
     doc = {"conformsTo": CONFORMANCE, "links": self_and_alternates(fmt, DOC_FORMATS)}
     if fmt == "html":
@@ -116,7 +119,7 @@ def conformance() -> Response:
 
 @bp.get("/openapi")
 def openapi() -> Response:
-    params.args(request.args, ())
+    params.DOC.read(request.args)
     fmt = negotiate(DOC_FORMATS)
     if fmt == "html":
         return docs()
@@ -127,7 +130,7 @@ def openapi() -> Response:
 
 @bp.get("/docs")
 def docs() -> Response:
-    params.args(request.args, ())
+    DOCS_PAGE.read(request.args)
     if "f" in request.args:
         negotiate(("html",))  # this page is HTML only: any other f is a 406
     return html_response("docs.html", title="API documentation", spec_url=url("openapi", f="json"))
@@ -135,7 +138,7 @@ def docs() -> Response:
 
 @bp.get("/docs/assets/<name>")
 def docs_asset(name: str) -> Response:
-    params.args(request.args, ())
+    params.DOC.read(request.args)
     cache = current_app.extensions.setdefault("corridor_doc_assets", {})
     if name not in _DOC_ASSETS:
         raise ResourceNotFound(f"no documentation asset {name!r}")
@@ -160,7 +163,7 @@ def imported(store: FeatureStore, meta: CollectionMeta, lg: str) -> dict[str, An
 @bp.get("/indicators")
 @cached_document
 def indicators() -> Response:
-    params.args(request.args, ())
+    params.DOC.read(request.args)
     fmt = negotiate(DOC_FORMATS)
     lg = lang()
     store = get_store()
@@ -188,3 +191,18 @@ def indicators() -> Response:
     if fmt == "html":
         return html_response("indicators.html", doc=doc, title="Indicators")
     return json_response(doc)
+
+
+@describes
+def _describe(doc: Document) -> None:
+    """The landing page, conformance, this document and its HTML rendering, the indicators."""
+    doc.get("/", "getLandingPage", "Landing page", params.DOC, ok("landingPage"), ["Capabilities"])
+    doc.get("/conformance", "getConformance", "OGC conformance classes", params.DOC,
+            ok("confClasses"), ["Capabilities"])
+    doc.get("/openapi", "getOpenAPI", "This OpenAPI document", params.DOC,
+            {"description": "OK", "content": {OPENAPI_MEDIA_TYPE: {"schema": {"type": "object"}}, **HTML}},
+            ["Capabilities"])
+    doc.get("/docs", "getDocs", "This document rendered as HTML (Swagger UI)", DOCS_PAGE,
+            {"description": "OK", "content": HTML}, ["Capabilities"])
+    doc.get("/indicators", "getIndicators", "Extension: the plan's seven main indicators (unit, "
+            "2020 baseline with its year, 2025 target)", params.DOC, ok("indicators"), ["Plan"])

@@ -6,6 +6,7 @@ contains a point). Each answers a GeoJSON FeatureCollection whose features carry
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
@@ -29,9 +30,9 @@ from web.api.formats import (
     to_features,
 )
 from web.api.links import link, self_and_alternates, url
+from web.api.openapi import Document, describes, ok
 from web.clock import utc_now
 from web.lru import LRU, app_lru
-from web.query import query_arg
 
 #: Answers kept per app: the spatial questions most asked (a campus's neighbours, say).
 MAX_ANSWERS = 1024
@@ -53,11 +54,10 @@ def answered(question: Hashable, compute: Callable[[], list[Hit]]) -> list[Hit]:
     return hits
 
 
-def hits_response(hits: list[Hit], extra: dict[str, list[Any]], title: str,
+def hits_response(hits: list[Hit], extra: dict[str, list[Any]], title: str, coord_sys: str,
                   members: dict[str, Any] | None = None) -> Response:
-    """Serialise hits in the negotiated format (``coord-sys`` applies to output too)."""
+    """Serialise hits in the negotiated format (``coord_sys`` applies to output too)."""
     fmt = negotiate(FEATURE_FORMATS)
-    coord_sys = params.parse_coord_sys(query_arg("coord-sys"))
     ref = parse_crs(None)
     check_download_options(fmt, coord_sys, ref)
     features = [h.feature for h in hits]
@@ -90,58 +90,76 @@ def hits_response(hits: list[Hit], extra: dict[str, list[Any]], title: str,
         feature_collection_bytes(features, ref, coord_sys, body, extra, tails), ref, coord_sys)
 
 
-def _origin(a: dict[str, str]) -> str | tuple[float, float]:
-    if "of" not in a:
-        raise params.InvalidParameterValue("of is missing; expected a feature id or lon,lat")
-    return params.parse_of(a["of"])
+OF = params.Param("of", "Origin: a feature id or lon,lat (in coord-sys).",
+                  {"type": "string", "minLength": 1, "maxLength": checks.MAX_ID}, params.parse_of,
+                  required=True, missing="a feature id or lon,lat")
+COLLECTIONS = params.Param("collections", "Comma-separated collection ids (default: all).",
+                           {"type": "string", "minLength": 1}, params.parse_collections)
+#: What every answer's form takes: format, language, coordinate system.
+_FORM = (params.F_FEATURES, params.LANG, params.COORD_SYS)
+NEAR = params.Params(OF, replace(params.KM, required=True, key=None), COLLECTIONS, *_FORM)
+NEAREST = params.Params(
+    OF,
+    params.Param("k", "Number of nearest features.",
+                 {"type": "integer", "minimum": 1, "maximum": checks.MAX_K}, checks.k, default=1),
+    params.Param("per-collection", "k nearest in each collection instead of overall.",
+                 {"type": "boolean"}, params.parse_bool("per-collection"), default=False),
+    COLLECTIONS, *_FORM)
+_LONLAT = "lon=<degrees>&lat=<degrees>"
+AT = params.Params(
+    params.Param("lon", "Longitude (in coord-sys).", {"type": "number", "minimum": -180, "maximum": 180},
+                 required=True, missing=_LONLAT),
+    params.Param("lat", "Latitude (in coord-sys).", {"type": "number", "minimum": -90, "maximum": 90},
+                 required=True, missing=_LONLAT),
+    *_FORM)
 
 
 @bp.get("/near")
 def near() -> Response:
     store = get_store()
-    a = params.args(request.args, {"of", "km", "collections", "coord-sys"})
-    of = _origin(a)
-    km = params.parse_km(a.get("km"))
-    cols = params.parse_collections(a.get("collections"), store)
-    coord_sys = params.parse_coord_sys(a.get("coord-sys"))
+    v = NEAR.read(request.args)
+    of, km, coord_sys = v["of"], v["km"], v["coord-sys"]
+    cols = params.known_collections(v["collections"], store.collection_ids())
     hits = answered(("near", of, km, tuple(cols or ()), coord_sys),
                     lambda: queries.within_distance(store, of, km, collections=cols, coord_sys=coord_sys))
     return hits_response(hits, {"distance_km": [_km(h.distance_km) for h in hits]},
-                         f"Within {km:g} km of {a['of']}")
+                         f"Within {km:g} km of {v.raw['of']}", coord_sys)
 
 
 @bp.get("/nearest")
 def nearest() -> Response:
     store = get_store()
-    a = params.args(request.args, {"of", "k", "collections", "per-collection", "coord-sys"})
-    of = _origin(a)
-    k = checks.k(a["k"]) if "k" in a else 1
-    per = a.get("per-collection", "false").strip().lower()
-    if per not in ("true", "false"):
-        raise params.InvalidParameterValue(f"per-collection={per!r} is not valid; expected true or false")
-    cols = params.parse_collections(a.get("collections"), store)
-    coord_sys = params.parse_coord_sys(a.get("coord-sys"))
+    v = NEAREST.read(request.args)
+    of, k, per, coord_sys = v["of"], v["k"], v["per-collection"], v["coord-sys"]
+    cols = params.known_collections(v["collections"], store.collection_ids())
     hits = answered(("nearest", of, k, tuple(cols or ()), per, coord_sys),
                     lambda: queries.nearest(store, of, k, collections=cols,
-                                            per_collection=per == "true", coord_sys=coord_sys))
+                                            per_collection=per, coord_sys=coord_sys))
     return hits_response(hits, {"distance_km": [_km(h.distance_km) for h in hits]},
-                         f"{k} nearest to {a['of']}")
+                         f"{k} nearest to {v.raw['of']}", coord_sys)
 
 
 @bp.get("/at")
 def at() -> Response:
     store = get_store()
-    a = params.args(request.args, {"lon", "lat", "coord-sys"})
-    for name in ("lon", "lat"):
-        if name not in a:
-            raise params.InvalidParameterValue(f"{name} is missing; expected lon=<degrees>&lat=<degrees>")
-    lon, lat = checks.lonlat(a["lon"], a["lat"])
-    coord_sys = params.parse_coord_sys(a.get("coord-sys"))
-    found = queries.at_point(store, lon, lat, coord_sys=coord_sys)
+    v = AT.read(request.args)
+    lon, lat = checks.lonlat(v["lon"], v["lat"])
+    found = queries.at_point(store, lon, lat, coord_sys=v["coord-sys"])
     hits = [h for group in found.values() for h in group]
-    return hits_response(hits, {}, f"At {lon:g},{lat:g}",
+    return hits_response(hits, {}, f"At {lon:g},{lat:g}", v["coord-sys"],
                          {"contains": {cid: [h.id for h in group]
                                        for cid, group in found.items() if group}})
+
+
+@describes
+def _describe(doc: Document) -> None:
+    """The corridor's own questions: near, nearest, at."""
+    features = ok("featureCollectionGeoJSON", "application/geo+json", True)
+    doc.get("/near", "getNear", "Extension: features within km of a feature or point, by "
+            "distance (distance_km)", NEAR, features, ["Spatial"], ("400", "404", "406"))
+    doc.get("/nearest", "getNearest", "Extension: the k features nearest to a feature or point",
+            NEAREST, features, ["Spatial"], ("400", "404", "406"))
+    doc.get("/at", "getAt", "Extension: the features containing a point", AT, features, ["Spatial"])
 
 
 def _km(value: float | None) -> float | None:

@@ -12,13 +12,15 @@ from typing import Any
 
 from flask import Response, request
 
-from corridor.stats import LayerStatistics
+from corridor import checks
+from corridor.stats import BY, DEFAULT_KM, LayerStatistics
 from web import get_store
 from web.api import bp, params
 from web.api.features import lang
 from web.api.formats import html_response, json_response, negotiate
 from web.api.http import cached_document
 from web.api.links import link, self_and_alternates, url
+from web.api.openapi import Document, describes, ok
 from web.layerstats import statistics as cached_statistics
 
 #: Formats of the statistics resource.
@@ -52,15 +54,32 @@ def statistics_doc(st: LayerStatistics, title: str, lg: str) -> dict[str, Any]:
     }
 
 
+#: The statistics' parameters. ``km`` is checked with ``by`` (:func:`corridor.stats.layer_statistics`):
+#: whether it may be given depends on it.
+STATISTICS = params.Params(
+    params.Param("by", "Extension: count per park, per district, or within km of each "
+                 "university campus. A feature counts for every park or district its geometry "
+                 "intersects (boundary included), or every campus within km of it (geodesic).",
+                 {"type": "string", "enum": list(BY)}, lambda t: checks.choice(t, "by", tuple(BY)),
+                 default="park"),
+    params.Param("km", "Extension: radius around each campus in kilometres (by=campus only; "
+                 f"default {DEFAULT_KM:g}).",
+                 {"type": "number", "exclusiveMinimum": True, "minimum": 0, "maximum": checks.MAX_KM},
+                 key="km-statistics"),
+    params.f_param("f-statistics", STATS_FORMATS, "JSON, HTML or CSV (a row per zone)"),
+    params.LANG,
+)
+
+
 @bp.get("/collections/<cid>/statistics")
 @cached_document
 def statistics(cid: str) -> Response:
-    a = params.args(request.args, {"by", "km"})
+    v = STATISTICS.read(request.args)
     store = get_store()
     meta = store.collection(cid)
     fmt = negotiate(STATS_FORMATS)
     lg = lang()
-    st = cached_statistics(store, cid, a.get("by", "park"), a.get("km"))
+    st = cached_statistics(store, cid, v["by"], v["km"])
     doc = statistics_doc(st, meta.title(lg), lg)
     if fmt == "csv":
         return _csv(doc)
@@ -91,3 +110,14 @@ def _csv(doc: dict[str, Any]) -> Response:
     resp.headers["Content-Disposition"] = (
         f'attachment; filename="{doc["collection"]}-by-{doc["by"]}{km}.csv"')
     return resp
+
+
+@describes
+def _describe(doc: Document) -> None:
+    """The statistics of each collection."""
+    for c in doc.store.collections():
+        answer = ok("statistics")
+        answer["content"]["text/csv"] = {"schema": {"type": "string"}}
+        doc.get(f"/collections/{c.id}/statistics", f"statistics_{c.id}", f"Extension: counts of "
+                f"{c.title_en} per park, per district or near each university campus", STATISTICS,
+                answer, [c.id], ("400", "404", "406"))

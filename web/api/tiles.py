@@ -40,6 +40,7 @@ from web.api.features import lang
 from web.api.formats import MEDIA_TYPES, json_response, negotiate
 from web.api.http import cache_control, cached_document, collection_etag
 from web.api.links import REL_GEODATA, REL_TILING_SCHEME, link, url
+from web.api.openapi import Document, describes, ok
 from web.lru import LRU, app_lru
 
 #: Encoded tiles kept per app. Most tiles are a few kB; a dense one is about 100 kB (plus
@@ -53,6 +54,8 @@ CONFORMANCE = [
     for c in ("core", "tileset", "tilesets-list", "geodata-tilesets", "mvt", "oas30")
 ]
 _JSON_ONLY = ("json",)
+#: The parameters of a tile.
+TILE = params.Params(params.f_param("f-mvt", ("mvt",), "Mapbox Vector Tile only"), params.LANG)
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,7 @@ def tileset_links(cid: str) -> list[dict[str, Any]]:
 @bp.get("/tileMatrixSets")
 @cached_document
 def tile_matrix_sets() -> Response:
-    params.args(request.args, ())
+    params.JSON_ONLY.read(request.args)
     negotiate(_JSON_ONLY)
     doc = {
         "tileMatrixSets": [{
@@ -105,7 +108,7 @@ def tile_matrix_sets() -> Response:
 @bp.get("/tileMatrixSets/<tms>")
 @cached_document
 def tile_matrix_set(tms: str) -> Response:
-    params.args(request.args, ())
+    params.JSON_ONLY.read(request.args)
     _check_tms(tms)
     negotiate(_JSON_ONLY)
     doc = tms_definition()
@@ -116,7 +119,7 @@ def tile_matrix_set(tms: str) -> Response:
 @bp.get("/collections/<cid>/tiles")
 @cached_document
 def tilesets(cid: str) -> Response:
-    params.args(request.args, ())
+    params.JSON_ONLY.read(request.args)
     c = get_store().collection(cid)
     negotiate(_JSON_ONLY)
     doc = {
@@ -133,7 +136,7 @@ def tilesets(cid: str) -> Response:
 @bp.get("/collections/<cid>/tiles/<tms>")
 @cached_document
 def tileset(cid: str, tms: str) -> Response:
-    params.args(request.args, ())
+    params.JSON_ONLY.read(request.args)
     c = get_store().collection(cid)
     _check_tms(tms)
     negotiate(_JSON_ONLY)
@@ -173,7 +176,7 @@ def tileset_doc(c: CollectionMeta, lg: str) -> dict[str, Any]:
 
 @bp.get("/collections/<cid>/tiles/<tms>/<z>/<y>/<x>")
 def tile(cid: str, tms: str, z: str, y: str, x: str) -> Response:
-    params.args(request.args, ())
+    TILE.read(request.args)
     store = get_store()
     meta = store.collection(cid)
     _check_tms(tms)
@@ -213,3 +216,45 @@ def _cached_tile(cid: str, version: str, index: TileIndex) -> CachedTile:
         found = CachedTile(vt.data, packed, vt.candidates == 0)
         cache.put(key, found)
     return found
+
+
+_TMS_ID = {"name": "tileMatrixSetId", "in": "path", "required": True, "description":
+           "Tile matrix set (only WebMercatorQuad).", "schema": {"type": "string", "enum": [TMS_ID]}}
+
+
+def _path_int(name: str, description: str, last: int) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "description": description,
+            "schema": {"type": "integer", "minimum": 0, "maximum": last}}
+
+
+@describes
+def _describe(doc: Document) -> None:
+    """The tile matrix sets, and each collection's tilesets, tileset and tiles."""
+    json_only = params.JSON_ONLY
+    doc.get("/tileMatrixSets", "getTileMatrixSetsList", "The tile matrix sets of the tiles",
+            json_only, ok("tileMatrixSets", html=False), ["Tiles"])
+    doc.get("/tileMatrixSets/{tileMatrixSetId}", "getTileMatrixSet",
+            "A tile matrix set definition (OGC 2D TMS 2.0 JSON)", [_TMS_ID, *json_only],
+            ok("tileMatrixSet", html=False), ["Tiles"], ("400", "404", "406"))
+    last = 2**MAX_ZOOM - 1
+    tile_params = [
+        _TMS_ID,
+        _path_int("tileMatrix", f"Zoom level: tile matrix 0 to {MAX_ZOOM}.", MAX_ZOOM),
+        _path_int("tileRow", "Row, from the top: 0 to 2^tileMatrix - 1.", last),
+        _path_int("tileCol", "Column, from the left: 0 to 2^tileMatrix - 1.", last),
+        *TILE,
+    ]
+    for c in doc.store.collections():
+        cid, title, base = c.id, c.title_en, f"/collections/{c.id}/tiles"
+        doc.get(base, f"tilesets_{cid}", f"Vector tilesets of {title}", json_only,
+                ok("tileSets", html=False), [cid], ("404", "406"))
+        doc.get(f"{base}/{{tileMatrixSetId}}", f"tileset_{cid}", f"Tileset metadata of {title} "
+                "(OGC 2D TMS 2.0), with the tile URL template", [_TMS_ID, *json_only],
+                ok("tileSet", html=False), [cid], ("404", "406"))
+        op = doc.get(f"{base}/{{tileMatrixSetId}}/{{tileMatrix}}/{{tileRow}}/{{tileCol}}",
+                     f"tile_{cid}", f"A Mapbox Vector Tile of {title} (layer {cid!r})", tile_params,
+                     {"description": "The tile.", "content": {MEDIA_TYPES["mvt"]: {"schema": {
+                         "type": "string", "format": "binary"}}}}, [cid], ("400", "404", "406"))
+        op["responses"]["204"] = {
+            "description": "No feature in this tile (with OATiles-hint: empty when no deeper tile "
+                           "under it holds any either)."}
