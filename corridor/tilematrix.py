@@ -22,7 +22,7 @@ from corridor.crs import WGS84, transformer
 
 #: OGC WebMercatorQuad (EPSG:3857, 256-pixel tiles, tile matrices 0 to 24).
 TMS: morecantile.TileMatrixSet = morecantile.tms.get("WebMercatorQuad")
-TMS_ID: str = TMS.id
+TMS_ID = str(TMS.id)
 #: The matrix set's CRS as an EPSG code (what :func:`corridor.crs.transformer` takes).
 CRS = f"EPSG:{TMS.crs.to_epsg()}"
 #: The matrix set's CRS as the URI of its definition.
@@ -30,10 +30,12 @@ CRS_URI: str = TMS.crs.srs
 MIN_ZOOM: int = TMS.minzoom
 MAX_ZOOM: int = TMS.maxzoom
 #: (minx, miny, maxx, maxy) of the whole matrix set in CRS metres.
-XY_BBOX: tuple[float, float, float, float] = tuple(TMS.xy_bbox)  # type: ignore[assignment]
+XY_BBOX: tuple[float, float, float, float] = (
+    TMS.xy_bbox.left, TMS.xy_bbox.bottom, TMS.xy_bbox.right, TMS.xy_bbox.top)
 #: (west, south, east, north) of the whole matrix set in degrees (south and north are
 #: Web Mercator's latitude limits, about 85.0511).
-LONLAT_BBOX: tuple[float, float, float, float] = tuple(TMS.bbox)  # type: ignore[assignment]
+LONLAT_BBOX: tuple[float, float, float, float] = (
+    TMS.bbox.left, TMS.bbox.bottom, TMS.bbox.right, TMS.bbox.top)
 #: Width of the world in CRS metres (one tile of tile matrix 0).
 WORLD_WIDTH: float = XY_BBOX[2] - XY_BBOX[0]
 

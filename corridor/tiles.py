@@ -39,6 +39,7 @@ import numpy as np
 import shapely
 from mapbox_vector_tile.encoder import VectorTile as _Encoder
 from mapbox_vector_tile.encoder import on_invalid_geometry_make_valid
+from morecantile import BoundingBox, Tile
 from numpy.typing import NDArray
 
 from corridor import tilematrix
@@ -50,7 +51,7 @@ from corridor.tilematrix import TMS, TMS_ID
 __all__ = ["TMS_ID", "TileIndex", "encode_features", "encode_tile", "lonlat_box", "parse_tile",
            "render_tile", "tile_matrix_set", "tile_of"]
 
-TMS_URI: str = TMS.uri
+TMS_URI = str(TMS.uri)
 WEB_MERCATOR_URI = tilematrix.CRS_URI
 #: Deepest tile matrix served: the last one the standard's WebMercatorQuad defines.
 MAX_ZOOM = tilematrix.MAX_ZOOM
@@ -82,18 +83,22 @@ class TileIndex:
     @property
     def bounds(self) -> Box:
         """(minx, miny, maxx, maxy) of the tile in EPSG:3857 metres."""
-        return tuple(TMS.xy_bounds(self.x, self.y, self.z))  # type: ignore[return-value]
+        return _box(TMS.xy_bounds(Tile(self.x, self.y, self.z)))
 
     @property
     def lonlat_bounds(self) -> Box:
         """(west, south, east, north) of the tile in degrees (a Mercator tile is a lon/lat box)."""
-        return tuple(TMS.bounds(self.x, self.y, self.z))  # type: ignore[return-value]
+        return _box(TMS.bounds(Tile(self.x, self.y, self.z)))
 
     def buffered_bounds(self, units: float = BUFFER) -> Box:
         """:attr:`bounds` grown by ``units`` tile units each side (EPSG:3857 metres)."""
         minx, miny, maxx, maxy = self.bounds
         pad = (maxx - minx) * units / EXTENT
         return (minx - pad, miny - pad, maxx + pad, maxy + pad)
+
+
+def _box(b: BoundingBox) -> Box:
+    return (b.left, b.bottom, b.right, b.top)
 
 
 def parse_tile(z: Any, x: Any, y: Any) -> TileIndex:
