@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import platform
 import statistics
@@ -59,6 +58,8 @@ from bench_http import (  # noqa: E402
     server_env,
 )
 
+from corridor.tilematrix import TMS  # noqa: E402
+
 LAYER = "firms"
 CAMPUS = "ouc-yushan"
 BBOX = (120.370, 36.060, 120.392, 36.078)  # about 2 km x 2 km, central Qingdao
@@ -77,14 +78,6 @@ def timed(fn: Callable[[], Any], n: int) -> dict[str, float]:
         ms.append((time.perf_counter() - t0) * 1000.0)
     q = statistics.quantiles(ms, n=20)
     return {"p50_ms": round(statistics.median(ms), 2), "p95_ms": round(q[18], 2), "n": n}
-
-
-def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
-    """Column and row of the WebMercatorQuad tile of zoom ``z`` holding ``lon``, ``lat``."""
-    n = 2**z
-    x = int((lon + 180.0) / 360.0 * n)
-    y = int((1.0 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2.0 * n)
-    return x, y
 
 
 def prepare(url: str, points: int) -> dict[str, float]:
@@ -123,7 +116,7 @@ def store_latency(url: str, n: int) -> dict[str, Any]:
     try:
         store.refresh()
         campus = store.get("universities", CAMPUS).geometry
-        x, y = tile_of(campus.x, campus.y, ZOOM)
+        x, y, _ = TMS.tile(campus.x, campus.y, ZOOM)  # the one tile matrix definition
         near = ItemsQuery(near=campus, near_m=KM * 1000, near_id=CAMPUS, limit=10)
         box = ItemsQuery(bbox=BBOX, limit=10)
         out: dict[str, Any] = {

@@ -51,7 +51,7 @@ from load_mix import start_server  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from corridor.tiles import tile_of  # noqa: E402
+from corridor.tilematrix import TMS  # noqa: E402
 
 CENTRAL = (120.38, 36.07)
 ZOOM = 11
@@ -87,7 +87,7 @@ def get_ms(url: str) -> tuple[float, int, int]:
 
 def block_urls(base: str) -> list[str]:
     """The z11 tiles of the 3 x 3 block centred on central Qingdao, centre first."""
-    c = tile_of(*CENTRAL, ZOOM)
+    c = TMS.tile(*CENTRAL, ZOOM)
     offsets = [(0, 0)] + [(dx, dy) for dy in (-1, 0, 1) for dx in (-1, 0, 1) if (dx, dy) != (0, 0)]
     return [f"{base}/api/collections/synthetic/tiles/WebMercatorQuad/{ZOOM}/{c.y + dy}/{c.x + dx}"
             for dx, dy in offsets]

@@ -2,14 +2,17 @@
 
 WebMercatorQuad is the tiling of OGC's Two-Dimensional Tile Matrix Set standard (17-083r4,
 annex D): EPSG:3857, 256 x 256 pixel tiles, tile matrix ``z`` of ``2**z`` by ``2**z`` tiles,
-rows counted from the top. We serve its 25 tile matrices as the standard defines them,
+rows counted from the top. Its definition is morecantile's (:mod:`corridor.tilematrix`):
+every bound, index and the served document come from there. We serve its 25 tile matrices,
 0 to :data:`MAX_ZOOM` (24: a pixel is about 1 cm at the equator, far finer than any
 position here). Web Mercator is used for tile geometry only; every distance the service
 reports stays geodesic.
 
-:func:`render_tile` asks the store for the features intersecting the tile's lon/lat box
-grown by :data:`BUFFER` tile units each side, and encodes them with ``mapbox-vector-tile``
-as one layer named by the collection id, in tile units (extent :data:`EXTENT`, y down):
+:func:`render_tile` asks the store for the tile (:meth:`FeatureStore.tile`); the in-process
+engine selects the features intersecting :func:`lonlat_box` (the tile's lon/lat box grown by
+:data:`BUFFER` tile units each side) and :func:`encode_features` encodes them with
+``mapbox-vector-tile`` as one layer named by the collection id, in tile units (extent
+:data:`EXTENT`, y down):
 
 - lines and areas are cut to the buffered tile and simplified to a tile unit;
 - points are kept as they are, unless the tile holds more than :data:`THIN_ABOVE` of them:
@@ -27,8 +30,8 @@ OGC API - Tiles allows (requirement ``/req/core/tc-error`` B).
 
 from __future__ import annotations
 
-import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,25 +39,22 @@ import numpy as np
 import shapely
 from mapbox_vector_tile.encoder import VectorTile as _Encoder
 from mapbox_vector_tile.encoder import on_invalid_geometry_make_valid
+from morecantile import BoundingBox, Tile
 from numpy.typing import NDArray
 
-from corridor.crs import WGS84, transformer
+from corridor import tilematrix
 from corridor.errors import InvalidParameter, NotFound
 from corridor.model import Feature, VectorTile
 from corridor.store.base import FeatureStore
+from corridor.tilematrix import TMS, TMS_ID
 
-TMS_ID = "WebMercatorQuad"
-TMS_URI = "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad"
-WEB_MERCATOR = "EPSG:3857"
-WEB_MERCATOR_URI = "http://www.opengis.net/def/crs/EPSG/0/3857"
+__all__ = ["TMS_ID", "TileIndex", "encode_features", "encode_tile", "lonlat_box", "parse_tile",
+           "render_tile", "tile_matrix_set", "tile_of"]
+
+TMS_URI = str(TMS.uri)
+WEB_MERCATOR_URI = tilematrix.CRS_URI
 #: Deepest tile matrix served: the last one the standard's WebMercatorQuad defines.
-MAX_ZOOM = 24
-#: Pixels of a tile side.
-TILE_PIXELS = 256
-#: Half the width of the Web Mercator world in metres (pi times the WGS84 semi-major axis).
-HALF_WORLD = math.pi * 6378137.0
-#: Latitude of the top and bottom edges of tile matrix 0.
-MAX_LAT = math.degrees(math.atan(math.sinh(math.pi)))
+MAX_ZOOM = tilematrix.MAX_ZOOM
 #: Tile units across a tile (the MVT default).
 EXTENT = 4096
 #: Above this many points, a tile keeps one point per cell (see the module docstring).
@@ -64,13 +64,12 @@ THIN_CELL = 128
 #: Tile units of data kept beyond each edge, so symbols near an edge are drawn whole: one
 #: thinning cell, so the cells along an edge are whole in both tiles that share it.
 BUFFER = THIN_CELL
-#: Standardised rendering pixel size of OGC scale denominators (0.28 mm).
-PIXEL_METRES = 0.00028
 #: Properties a tile carries besides ``id`` (strings only, when the feature has them).
 TILE_PROPERTIES = ("name_zh", "name_en")
 
 _DIGITS = re.compile(r"[0-9]{1,10}")
 FloatArray = NDArray[np.float64]
+Box = tuple[float, float, float, float]
 
 
 @dataclass(frozen=True)
@@ -82,23 +81,24 @@ class TileIndex:
     y: int
 
     @property
-    def bounds(self) -> tuple[float, float, float, float]:
+    def bounds(self) -> Box:
         """(minx, miny, maxx, maxy) of the tile in EPSG:3857 metres."""
-        size = 2 * HALF_WORLD / 2**self.z
-        minx = -HALF_WORLD + self.x * size
-        maxy = HALF_WORLD - self.y * size
-        return (minx, maxy - size, minx + size, maxy)
+        return _box(TMS.xy_bounds(Tile(self.x, self.y, self.z)))
 
     @property
-    def lonlat_bounds(self) -> tuple[float, float, float, float]:
+    def lonlat_bounds(self) -> Box:
         """(west, south, east, north) of the tile in degrees (a Mercator tile is a lon/lat box)."""
-        return _lonlat_box(self.bounds)
+        return _box(TMS.bounds(Tile(self.x, self.y, self.z)))
 
-    def buffered_bounds(self, units: float = BUFFER) -> tuple[float, float, float, float]:
+    def buffered_bounds(self, units: float = BUFFER) -> Box:
         """:attr:`bounds` grown by ``units`` tile units each side (EPSG:3857 metres)."""
         minx, miny, maxx, maxy = self.bounds
         pad = (maxx - minx) * units / EXTENT
         return (minx - pad, miny - pad, maxx + pad, maxy + pad)
+
+
+def _box(b: BoundingBox) -> Box:
+    return (b.left, b.bottom, b.right, b.top)
 
 
 def parse_tile(z: Any, x: Any, y: Any) -> TileIndex:
@@ -109,15 +109,17 @@ def parse_tile(z: Any, x: Any, y: Any) -> TileIndex:
     InvalidParameter
         If a value is not a non-negative integer (the message names it and the range).
     NotFound
-        If ``z`` is beyond 0..:data:`MAX_ZOOM` or ``x``/``y`` beyond 0..2**z - 1: no such tile.
+        If ``z`` is beyond 0..:data:`MAX_ZOOM` or ``x``/``y`` beyond the tile matrix's
+        columns and rows (0..2**z - 1): no such tile.
     """
-    zi = _index(z, "tileMatrix", f"0 to {MAX_ZOOM}")
+    zi = _index(z, "tileMatrix", f"{tilematrix.MIN_ZOOM} to {MAX_ZOOM}")
     if zi > MAX_ZOOM:
-        raise NotFound(f"tileMatrix {zi} is not in {TMS_ID}; expected 0 to {MAX_ZOOM}")
-    last = 2**zi - 1
-    xi = _index(x, "tileCol", f"0 to {last} in tile matrix {zi}")
-    yi = _index(y, "tileRow", f"0 to {last} in tile matrix {zi}")
-    for name, value in (("tileCol", xi), ("tileRow", yi)):
+        raise NotFound(f"tileMatrix {zi} is not in {TMS_ID}; expected {tilematrix.MIN_ZOOM} to {MAX_ZOOM}")
+    matrix = TMS.matrix(zi)
+    cols, rows = matrix.matrixWidth - 1, matrix.matrixHeight - 1
+    xi = _index(x, "tileCol", f"0 to {cols} in tile matrix {zi}")
+    yi = _index(y, "tileRow", f"0 to {rows} in tile matrix {zi}")
+    for name, value, last in (("tileCol", xi, cols), ("tileRow", yi, rows)):
         if value > last:
             raise NotFound(f"{name} {value} is outside tile matrix {zi}; expected 0 to {last}")
     return TileIndex(zi, xi, yi)
@@ -138,45 +140,31 @@ def _index(value: Any, name: str, expected: str) -> int:
 
 
 def tile_of(lon: float, lat: float, z: int) -> TileIndex:
-    """The tile of tile matrix ``z`` holding the point ``lon``, ``lat`` (degrees)."""
-    x, y = transformer(WGS84, WEB_MERCATOR).transform(lon, max(-MAX_LAT, min(MAX_LAT, lat)))
-    n = 2**z
-    col = int((x + HALF_WORLD) / (2 * HALF_WORLD) * n)
-    row = int((HALF_WORLD - y) / (2 * HALF_WORLD) * n)
-    return TileIndex(z, min(max(col, 0), n - 1), min(max(row, 0), n - 1))
+    """The tile of tile matrix ``z`` holding the point ``lon``, ``lat`` (degrees); a point
+    beyond the matrix set's world is taken to its edge."""
+    west, south, east, north = tilematrix.LONLAT_BBOX
+    t = TMS.tile(min(max(lon, west), east), min(max(lat, south), north), z)
+    return TileIndex(t.z, t.x, t.y)
 
 
-def _lonlat_box(box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
-    """A Web Mercator box as a lon/lat box, cut to the Mercator world."""
+def _lonlat_box(box: Box) -> Box:
+    """A Web Mercator box as a lon/lat box, cut to the matrix set's world."""
     minx, miny, maxx, maxy = box
-    lon0, lat0, lon1, lat1 = transformer(WEB_MERCATOR, WGS84).transform_bounds(
-        max(minx, -HALF_WORLD), max(miny, -HALF_WORLD), min(maxx, HALF_WORLD), min(maxy, HALF_WORLD))
-    return (max(lon0, -180.0), max(lat0, -MAX_LAT), min(lon1, 180.0), min(lat1, MAX_LAT))
+    x0, y0, x1, y1 = tilematrix.XY_BBOX
+    lon, lat = tilematrix.to_lonlat([max(minx, x0), min(maxx, x1)], [max(miny, y0), min(maxy, y1)])
+    west, south, east, north = tilematrix.LONLAT_BBOX
+    return (max(float(lon[0]), west), max(float(lat[0]), south),
+            min(float(lon[1]), east), min(float(lat[1]), north))
 
 
 def tile_matrix_set() -> dict[str, Any]:
-    """The WebMercatorQuad definition as OGC 2D TMS 2.0 JSON (no links: the web layer adds them)."""
-    origin = [-HALF_WORLD, HALF_WORLD]
-    matrices = []
-    for z in range(MAX_ZOOM + 1):
-        cell = 2 * HALF_WORLD / TILE_PIXELS / 2**z
-        matrices.append({
-            "id": str(z), "scaleDenominator": cell / PIXEL_METRES, "cellSize": cell,
-            "cornerOfOrigin": "topLeft", "pointOfOrigin": origin,
-            "tileWidth": TILE_PIXELS, "tileHeight": TILE_PIXELS,
-            "matrixWidth": 2**z, "matrixHeight": 2**z,
-        })
-    return {
-        "id": TMS_ID,
-        "title": "Google Maps Compatible for the World",
-        "uri": TMS_URI,
-        "crs": WEB_MERCATOR_URI,
-        "orderedAxes": ["X", "Y"],
-        "wellKnownScaleSet": "http://www.opengis.net/def/wkss/OGC/1.0/GoogleMapsCompatible",
-        "boundingBox": {"lowerLeft": [-HALF_WORLD, -HALF_WORLD], "upperRight": [HALF_WORLD, HALF_WORLD],
-                        "crs": WEB_MERCATOR_URI},
-        "tileMatrices": matrices,
-    }
+    """The WebMercatorQuad definition as OGC 2D TMS 2.0 JSON (no links: the web layer adds
+    them): morecantile's model as it is, with the matrix set's bounding box."""
+    doc: dict[str, Any] = TMS.model_dump(mode="json", exclude_none=True)
+    x0, y0, x1, y1 = tilematrix.XY_BBOX
+    doc.setdefault("boundingBox", {"lowerLeft": [x0, y0], "upperRight": [x1, y1],
+                                   "crs": WEB_MERCATOR_URI})
+    return doc
 
 
 # --- encoding ---------------------------------------------------------------------------------
@@ -206,14 +194,35 @@ def render_tile(store: FeatureStore, cid: str, tile: TileIndex) -> VectorTile:
     return store.tile(cid, tile.z, tile.x, tile.y)
 
 
-def lonlat_box(tile: TileIndex) -> tuple[float, float, float, float]:
-    """The lon/lat box of ``tile``'s buffered bounds: what a tile needs from the store."""
+def lonlat_box(tile: TileIndex) -> Box:
+    """The lon/lat box of ``tile``'s buffered bounds, cut to the matrix set's world: what a
+    tile needs from the store."""
     return _lonlat_box(tile.buffered_bounds())
 
 
-def encode_features(cid: str, features: list[Feature], tile: TileIndex) -> VectorTile:
-    """Encode ``features`` (those of collection ``cid`` in :func:`lonlat_box` of ``tile``) as
-    the tile's one layer, named ``cid`` (see the module docstring for what is kept)."""
+def encode_features(cid: str, features: Sequence[Feature], tile: TileIndex) -> VectorTile:
+    """Encode features already selected for ``tile`` as its one layer, named ``cid``.
+
+    No store is involved: a store's ``tile`` method selects the features of ``cid`` that
+    intersect :func:`lonlat_box` of ``tile`` and hands them here (see the module docstring
+    for what is kept of them).
+
+    Parameters
+    ----------
+    cid : str
+        The collection id, the name of the tile's layer.
+    features : sequence of Feature
+        The features in the buffered tile, in data order (features without a geometry and
+        parts beyond the buffer are left out).
+    tile : TileIndex
+        The tile to encode.
+
+    Returns
+    -------
+    VectorTile
+        The encoded bytes (empty when no feature is left), how many features were encoded,
+        how many were given with a geometry, and whether the points were thinned.
+    """
     lonlat_box = _lonlat_box(tile.buffered_bounds())
     feats = [f for f in features if f.geometry is not None]
     if not feats:
@@ -259,10 +268,8 @@ class _TileUnits:
     def __call__(self, lonlat: FloatArray) -> FloatArray:
         if not len(lonlat):
             return np.zeros((0, 2))
-        x, y = transformer(WGS84, WEB_MERCATOR).transform(
-            lonlat[:, 0], np.clip(lonlat[:, 1], -MAX_LAT, MAX_LAT))
-        return np.column_stack(((np.asarray(x) - self.minx) * self.scale,
-                                (self.maxy - np.asarray(y)) * self.scale))
+        x, y = tilematrix.to_xy(lonlat[:, 0], lonlat[:, 1])
+        return np.column_stack(((x - self.minx) * self.scale, (self.maxy - y) * self.scale))
 
 
 def _thin(xy: FloatArray) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
@@ -277,7 +284,7 @@ def _thin(xy: FloatArray) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
 
 
 def _clip_shape(
-    geom: shapely.Geometry, lonlat_box: tuple[float, float, float, float], to_tile: _TileUnits,
+    geom: shapely.Geometry, lonlat_box: Box, to_tile: _TileUnits,
 ) -> shapely.Geometry | None:
     """A line, area or multipoint cut to the buffered tile, in tile units, simplified to a
     tile unit; None when nothing of it is left."""

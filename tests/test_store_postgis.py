@@ -5,6 +5,7 @@ versions across two store instances, and parameters never pasted into SQL."""
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -14,7 +15,7 @@ from datafiles import synthetic_store
 from pyproj import Geod
 
 from corridor import cql
-from corridor.errors import InvalidParameter, Unavailable
+from corridor.errors import InvalidParameter, NotFound, Unavailable
 from corridor.model import ItemsQuery
 
 pytestmark = pytest.mark.postgis
@@ -286,6 +287,19 @@ def test_st_asmvt_tiles_match_the_python_encoder(pair, z, x, y):
                 xa, ya = fa["geometry"]["coordinates"]
                 xb, yb = b[fid]["geometry"]["coordinates"]
                 assert abs(xa - xb) <= 1 and abs(ya - yb) <= 1
+
+
+@pytest.mark.parametrize(("z", "x", "y", "error", "words"), [
+    (25, 0, 0, NotFound, "tileMatrix 25 is not in WebMercatorQuad; expected 0 to 24"),
+    (3, 8, 0, NotFound, "tileCol 8 is outside tile matrix 3; expected 0 to 7"),
+    (3, 0, -1, NotFound, "tileRow -1 is negative"),
+    (3, "x", 0, InvalidParameter, "tileCol 'x' is not a whole number"),
+])
+def test_both_engines_refuse_a_tile_outside_the_matrix_set_alike(pair, z, x, y, error, words):
+    """The database is never asked for a tile WebMercatorQuad does not have."""
+    for store in pair:
+        with pytest.raises(error, match=re.escape(words)):
+            store.tile("synthetic", z, x, y)
 
 
 def test_a_store_dropped_without_close_closes_its_pool(pg_url, monkeypatch):

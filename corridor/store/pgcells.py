@@ -13,11 +13,12 @@ The cells
 ---------
 Cells are those of the tile thinning rule: a tile of zoom ``z`` is 32 x 32 cells of 128
 tile units, so thinning at zoom ``z`` groups points by the Web Mercator grid of level
-``z + 5`` (``2**(z+5)`` cells across the world). Every point gets the Morton code of its
+``z + 5`` (``2**(z+5)`` cells across the world: :func:`corridor.tilematrix.grid_cells`,
+WebMercatorQuad's own grids). Every point gets the Morton code of its
 cell at level :data:`LEVEL` (29, i.e. zoom 24, the last tile matrix), ``mkey``; its cell at
 any coarser level is ``mkey`` shifted right, and the cells of a level-``L`` cell are one
 range of ``mkey`` values. Points beyond the Web Mercator world (latitudes past
-:data:`~corridor.tiles.MAX_LAT`, never in a tile) and features that are not points get no
+:data:`~corridor.tilematrix.LONLAT_BBOX`, never in a tile) and features that are not points get no
 cell (NULL).
 
 Thinning keeps, in each cell, the point first in data order (smallest ``pos``). Cells nest,
@@ -54,19 +55,22 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
-#: Level of the stored cell keys: zoom 24 (the last tile matrix) thinned in 32 x 32 cells.
-LEVEL = 29
-#: A tile of zoom z is 2**ZOOM_TO_LEVEL thinning cells across.
+from corridor import tilematrix
+from corridor.tilematrix import grid_cells, grid_corners, grid_side
+
+#: A tile of zoom z is 2**ZOOM_TO_LEVEL thinning cells across (4096 / 128 tile units, the
+#: EXTENT and THIN_CELL of corridor.tiles).
 ZOOM_TO_LEVEL = 5
 #: Deepest zoom with a kept point (the last WebMercatorQuad tile matrix).
-MAX_ZOOM = LEVEL - ZOOM_TO_LEVEL
-#: Latitude of the Web Mercator world's edge (as corridor.tiles.MAX_LAT).
-MAX_LAT = math.degrees(math.atan(math.sinh(math.pi)))
+MAX_ZOOM = tilematrix.MAX_ZOOM
+#: Level of the stored cell keys: zoom 24 (the last tile matrix) thinned in 32 x 32 cells.
+LEVEL = MAX_ZOOM + ZOOM_TO_LEVEL
+#: The lon/lat limits of the Web Mercator world (latitude about 85.0511).
+WEST, SOUTH, EAST, NORTH = tilematrix.LONLAT_BBOX
 #: Radius of PostGIS's sphere (WGS84 (2a + b) / 3) and the smallest radius of curvature
 #: of the spheroid (the meridian's at the equator), in metres.
 SPHERE_RADIUS = 6371008.7714
 R_MIN = 6_335_439.0
-WGS84_A = 6378137.0
 #: Bound of the relative difference between a distance on PostGIS's sphere and on the
 #: WGS84 spheroid (the radii of curvature span 0.9944 to 1.0045 of the mean radius), with room.
 SPHERE_ERROR = 0.007
@@ -101,12 +105,9 @@ def cell_keys(lon: FloatArray, lat: FloatArray) -> tuple[IntArray, NDArray[np.bo
     """Level-:data:`LEVEL` Morton keys of points (lon/lat degrees), and which points have
     one (those inside the Web Mercator world)."""
     lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
-    ok = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lat) <= MAX_LAT) & (np.abs(lon) <= 180)
-    side = 2**LEVEL
-    x = (np.where(ok, lon, 0.0) + 180.0) / 360.0
-    y = (1.0 - np.log(np.tan(np.pi / 4 + np.radians(np.where(ok, lat, 0.0)) / 2)) / np.pi) / 2.0
-    cx = np.clip(np.floor(x * side), 0, side - 1).astype(np.int64)
-    cy = np.clip(np.floor(y * side), 0, side - 1).astype(np.int64)
+    with np.errstate(invalid="ignore"):  # NaN compares false: no cell
+        ok = (lat >= SOUTH) & (lat <= NORTH) & (lon >= WEST) & (lon <= EAST)
+    cx, cy = grid_cells(np.where(ok, lon, 0.0), np.where(ok, lat, 0.0), LEVEL)
     return interleave(cx, cy), ok
 
 
@@ -237,9 +238,10 @@ def tile_ranges(z: int, x: int, y: int) -> tuple[list[int], list[int]]:
     level = z + ZOOM_TO_LEVEL
     tile = int(interleave(np.array([x]), np.array([y]))[0])
     ranges = [cell_range(tile, z)]
-    side, c0, r0 = 2**level, 32 * x, 32 * y
-    ring = [(cx, cy) for cx in range(c0 - 1, c0 + 33) for cy in (r0 - 1, r0 + 32)]
-    ring += [(cx, cy) for cx in (c0 - 1, c0 + 32) for cy in range(r0, r0 + 32)]
+    side, n = grid_side(level), 2**ZOOM_TO_LEVEL
+    c0, r0 = n * x, n * y
+    ring = [(cx, cy) for cx in range(c0 - 1, c0 + n + 1) for cy in (r0 - 1, r0 + n)]
+    ring += [(cx, cy) for cx in (c0 - 1, c0 + n) for cy in range(r0, r0 + n)]
     ring = [(cx, cy) for cx, cy in ring if 0 <= cx < side and 0 <= cy < side]
     if ring:
         keys = interleave(np.array([c[0] for c in ring]), np.array([c[1] for c in ring]))
@@ -270,16 +272,6 @@ def _sphere_m(lon0: Any, lat0: Any, lon: Any, lat: Any) -> FloatArray:
     return np.asarray(2 * SPHERE_RADIUS * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0))))
 
 
-def _lat_of_row(cy: NDArray[Any], level: int) -> FloatArray:
-    """Latitude of the top edge of row ``cy`` of a level's Web Mercator grid."""
-    return np.degrees(np.arctan(np.sinh(np.pi * (1 - 2 * cy / 2.0**level))))
-
-
-def _row_of_lat(lat: float, level: int) -> int:
-    y = (1 - math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)) / math.pi) / 2
-    return int(math.floor(y * 2**level))
-
-
 def circle_cover(lon: float, lat: float, meters: float, spacing_m: float) -> Cover | None:
     """The cells of the circle of ``meters`` around ``lon``, ``lat``, boundary cells about
     ``spacing_m`` across; None where cells cannot describe it (it would cross the
@@ -291,24 +283,24 @@ def circle_cover(lon: float, lat: float, meters: float, spacing_m: float) -> Cov
     """
     reach = meters * (1 + SPHERE_ERROR) + COVER_SLACK_M
     dlat = math.degrees(reach / R_MIN)
-    if abs(lat) + dlat >= MAX_LAT - 1e-6:
+    if abs(lat) + dlat >= NORTH - 1e-6:
         return None
     dlon = math.degrees(reach / (R_MIN * math.cos(math.radians(abs(lat) + dlat))))
-    if lon - dlon <= -180 or lon + dlon >= 180:
+    if lon - dlon <= WEST or lon + dlon >= EAST:
         return None
-    start = min(max(int(math.floor(math.log2(360.0 / (2 * dlon)))), ZOOM_TO_LEVEL), LEVEL)
-    width = 2 * math.pi * WGS84_A * math.cos(math.radians(lat))
+    start = min(max(int(math.floor(math.log2((EAST - WEST) / (2 * dlon)))), ZOOM_TO_LEVEL), LEVEL)
+    # cells of a level are the same width in metres along a parallel: the world's, shrunk
+    width = tilematrix.WORLD_WIDTH * math.cos(math.radians(lat))
     finest = min(max(round(math.log2(width / max(spacing_m, meters / 64, 0.01))), start), LEVEL)
-    side = 2**start
-    xs = np.arange(int((lon - dlon + 180) / 360 * side), int((lon + dlon + 180) / 360 * side) + 1)
-    ys = np.arange(_row_of_lat(lat + dlat, start), _row_of_lat(lat - dlat, start) + 1)
-    cx, cy = (a.ravel().astype(np.int64) for a in np.meshgrid(xs, ys))
+    (c0, c1), (r0, r1) = grid_cells([lon - dlon, lon + dlon], [lat + dlat, lat - dlat], start)
+    cx, cy = (a.ravel().astype(np.int64)
+              for a in np.meshgrid(np.arange(c0, c1 + 1), np.arange(r0, r1 + 1)))
     inner, outer = meters - COVER_SLACK_M, meters + COVER_SLACK_M
     cover: tuple[list[int], list[int], list[int]] = ([], [], [])
     level = start
     while True:
-        w, e = cx * 360.0 / 2**level - 180, (cx + 1) * 360.0 / 2**level - 180
-        n, s = _lat_of_row(cy, level), _lat_of_row(cy + 1, level)
+        lons, lats = grid_corners(np.r_[cx, cx + 1], np.r_[cy, cy + 1], level)
+        (w, e), (n, s) = np.split(lons, 2), np.split(lats, 2)
         mx, my = (w + e) / 2, (n + s) / 2
         # the origin to the 4 corners, the centre to the 4 corners, the origin to the centre
         o_lon, o_lat = np.full_like(mx, lon), np.full_like(my, lat)

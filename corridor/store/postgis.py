@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -38,7 +37,7 @@ import shapely
 from sqlalchemy import and_, cast, false, func, literal_column, or_, select
 from sqlalchemy.dialects.postgresql import JSONB
 
-from corridor import checks
+from corridor import checks, tiles
 from corridor.errors import InvalidParameter, NotFound, Unavailable
 from corridor.geodesic import DENSIFY_DEG
 from corridor.geoindex import Probe
@@ -406,18 +405,18 @@ class PostgisStore(FeatureStore):
         Raises
         ------
         NotFound
-            For an unknown collection.
+            For an unknown collection, or a tile outside WebMercatorQuad.
+        InvalidParameter
+            For a tile index that is not a non-negative integer.
         """
         meta = self.collection(cid)
-        size = 2 * _HALF_WORLD / 2**z
-        minx, maxy = -_HALF_WORLD + x * size, _HALF_WORLD - y * size
-        pad = size * TILE_BUFFER / TILE_EXTENT
-        west, south = _lonlat(minx - pad, maxy - size - pad)
-        east, north = _lonlat(minx + size + pad, maxy + pad)
+        index = tiles.parse_tile(z, x, y)
+        z, x, y = index.z, index.x, index.y
+        west, south, east, north = tiles.lonlat_box(index)
         lo, hi = pgcells.tile_ranges(z, x, y)
         params = {"c": cid, "z": z, "x": x, "y": y, "w": west, "s": south, "e": east,
-                  "n": north, "lo": lo, "hi": hi, "zs": list(range(z + 1)), "thin": THIN_ABOVE,
-                  "extent": TILE_EXTENT, "buffer": TILE_BUFFER,
+                  "n": north, "lo": lo, "hi": hi, "zs": list(range(z + 1)), "thin": tiles.THIN_ABOVE,
+                  "extent": tiles.EXTENT, "buffer": tiles.BUFFER,
                   # a point layer's thinned tile holds nothing but the kept points
                   "points": meta.geometry_types == ("Point",)}
         row = self.db.run(lambda conn: conn.execute(_TILE_SQL, params).fetchone())
@@ -461,19 +460,6 @@ class PostgisStore(FeatureStore):
         """The collection's industry texts that match ``terms``."""
         return [t for t in self._text_column(cid, "industries") if term_matches(terms, (t,))]
 
-
-#: Vector tiles (the values of :mod:`corridor.tiles`): tile units across a tile, buffer and
-#: thinning cell in tile units, and the point count above which a tile is thinned.
-TILE_EXTENT, TILE_BUFFER, THIN_CELL, THIN_ABOVE = 4096, 128, 128, 1000
-_RADIUS = 6378137.0
-_HALF_WORLD = math.pi * _RADIUS
-
-
-def _lonlat(mx: float, my: float) -> tuple[float, float]:
-    """Web Mercator metres as lon/lat degrees (clamped to the Mercator world)."""
-    mx = max(-_HALF_WORLD, min(_HALF_WORLD, mx))
-    my = max(-_HALF_WORLD, min(_HALF_WORLD, my))
-    return math.degrees(mx / _RADIUS), math.degrees(math.atan(math.sinh(my / _RADIUS)))
 
 _TILE_SQL = """
 WITH kept AS MATERIALIZED (
