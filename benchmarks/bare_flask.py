@@ -1,4 +1,4 @@
-"""The framework's ceiling for ``bench_http.py``: a bare Flask app with one trivial endpoint.
+"""The framework's ceiling for ``benchmarks.bench_http``: a bare Flask app with one trivial endpoint.
 
 Served by gunicorn exactly like the corridor service (same workers, same options), so the
 ratio "our endpoint / this endpoint" isolates what the service does on top of Flask itself.

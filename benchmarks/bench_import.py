@@ -8,7 +8,7 @@ the GeoPackage with its R-tree). It checks that every row was stored. A second, 
 run splits the time into reading + checking (corridor.importing.read_layer) and storing
 (Engine.put_layer).
 
-Run:  .venv/bin/python benchmarks/bench_import.py [--points 100000] [--seed 7] [--repeat 3]
+Run:  .venv/bin/python -m benchmarks.bench_import [--points 100000] [--seed 7] [--repeat 3]
       [--crs wgs84|gcj02|bd09]
 The issue's target: 100,000 points in under 10 s.
 """
@@ -30,15 +30,13 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from corridor import crs
+from corridor.importing import read_layer
+from corridor.model import NewLayer
+from corridor.region import LandRegion, qingdao_land
+from corridor.store import Engine
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # run from anywhere without installing the package
-
-from corridor import crs  # noqa: E402 - needs the sys.path entry above
-from corridor.importing import read_layer  # noqa: E402
-from corridor.model import NewLayer  # noqa: E402
-from corridor.region import LandRegion, qingdao_land  # noqa: E402
-from corridor.store import Engine  # noqa: E402
-
 DISTRICTS = ROOT / "geodata" / "data" / "districts.geojson"
 INDUSTRIES = ("新一代信息技术", "高端装备", "海洋科技", "生物医药", "新材料", "新能源")
 
@@ -81,7 +79,7 @@ def time_cli(path: Path, layers: Path, coord_sys: str, n: int) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_import", description=__doc__.split("\n\n")[0])
     parser.add_argument("--points", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeat", type=int, default=3)

@@ -2,7 +2,7 @@
 
 The layer is stored with the real layer store (one GeoPackage, as ``corridor import`` makes
 it) in a temporary directory; ``corridor``'s app then runs under gunicorn exactly as in
-``bench_http.py`` (2 sync workers, preloaded) and this script sends requests one at a time,
+``benchmarks.bench_http`` (2 sync workers, preloaded) and this script sends requests one at a time,
 each on a new connection, timing each from send to last byte:
 
 - ``/healthz`` (the framework's trivial endpoint, measured in the same run as a reference);
@@ -15,8 +15,8 @@ each on a new connection, timing each from send to last byte:
 It prints p50 and p95 in milliseconds and writes ``benchmarks/results/layers.json``. The
 points are SYNTHETIC: random positions over lon 120.0-120.7, lat 35.9-36.5; no real firm.
 
-    .venv/bin/python benchmarks/bench_layers.py            # 100,000 points, 300 requests each
-    .venv/bin/python benchmarks/bench_layers.py --points 20000 --requests 100
+    .venv/bin/python -m benchmarks.bench_layers            # 100,000 points, 300 requests each
+    .venv/bin/python -m benchmarks.bench_layers --points 20000 --requests 100
 """
 
 from __future__ import annotations
@@ -32,11 +32,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
-
-from bench_http import Server, fetch, free_port, server_env  # noqa: E402
+from benchmarks.harness import RESULTS_DIR, Server, fetch, free_port, load_test_helper, server_env
 
 TOKEN = "benchmark-token"
 BBOX = "120.370,36.060,120.392,36.078"  # about 2 km x 2 km, central Qingdao
@@ -45,12 +41,10 @@ NEAR = "near=ouc-yushan&km=5"
 
 def make_layer(root: Path, n: int) -> float:
     """Store ``n`` SYNTHETIC points as layer ``firms``; return the seconds it took."""
-    from datafiles import synthetic_frame
-
     from corridor.model import NewLayer
     from corridor.store import Engine
 
-    frame = synthetic_frame(n, seed=11)
+    frame = load_test_helper("datafiles").synthetic_frame(n, seed=11)
     t0 = time.perf_counter()
     Engine.user_layers(root).put_layer(NewLayer("firms", frame, title_en="SYNTHETIC firms (benchmark)"))
     return time.perf_counter() - t0
@@ -79,7 +73,7 @@ def post(url: str, body: dict[str, Any]) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.bench_layers", description=__doc__.split("\n\n")[0],
                                  epilog="Writes benchmarks/results/layers.json.")
     ap.add_argument("--points", type=int, default=100_000, help="SYNTHETIC points in the layer (default 100000)")
     ap.add_argument("--requests", type=int, default=300, help="requests per endpoint (default 300)")
@@ -118,7 +112,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     doc = {"points": args.points, "layer_store_seconds": round(store_s, 2),
            "server_start_seconds": round(start_s, 2), "results": results,
            "note": "SYNTHETIC points; sequential requests, each on a new connection; gunicorn 2 sync workers"}
-    out = ROOT / "benchmarks" / "results" / "layers.json"
+    out = RESULTS_DIR / "layers.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(doc, indent=2) + "\n")
     print(f"{args.points:,} SYNTHETIC points stored in {store_s:.2f} s; server ready in {start_s:.2f} s")
     print(f"{'endpoint':<24}{'p50 ms':>10}{'p95 ms':>10}{'x healthz p50':>16}")

@@ -24,8 +24,8 @@ empty database. The script
 
 Prints a table and writes ``benchmarks/results/postgis.json``.
 
-    .venv/bin/python benchmarks/bench_postgis.py                    # 1,000,000 points, ~9 min
-    .venv/bin/python benchmarks/bench_postgis.py --points 100000 --requests 50 --duration 5
+    .venv/bin/python -m benchmarks.bench_postgis                    # 1,000,000 points, ~9 min
+    .venv/bin/python -m benchmarks.bench_postgis --points 100000 --requests 50 --duration 5
 """
 
 from __future__ import annotations
@@ -43,22 +43,17 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
-sys.path.insert(0, str(ROOT / "benchmarks"))
-
-from bench_http import (  # noqa: E402
+from benchmarks.harness import (
+    RESULTS_DIR,
     Server,
     ServerError,
     fetch,
     free_port,
-    parse_wrk,
-    run_wrk,
+    load_test_helper,
     server_env,
 )
-
-from corridor.tilematrix import TMS  # noqa: E402
+from benchmarks.wrk import parse_wrk, run_wrk
+from corridor.tilematrix import TMS
 
 LAYER = "firms"
 CAMPUS = "ouc-yushan"
@@ -83,7 +78,6 @@ def timed(fn: Callable[[], Any], n: int) -> dict[str, float]:
 def prepare(url: str, points: int) -> dict[str, float]:
     """Schema, catalog and the SYNTHETIC layer; returns the seconds each took."""
     import psycopg
-    from datafiles import synthetic_frame
 
     from corridor.model import NewLayer
     from corridor.store import Engine
@@ -97,7 +91,7 @@ def prepare(url: str, points: int) -> dict[str, float]:
         migrate(conn)
         load_catalog(conn, Engine.load())
     out["schema_and_catalog_s"] = round(time.perf_counter() - t0, 2)
-    frame = synthetic_frame(points, seed=11)
+    frame = load_test_helper("datafiles").synthetic_frame(points, seed=11)
     store = PostgisStore(url)
     try:
         t0 = time.perf_counter()
@@ -229,7 +223,7 @@ def throughput(url: str, pages: Sequence[tuple[str, str]], duration: float) -> d
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.bench_postgis", description=__doc__.split("\n\n")[0],
                                  epilog="Writes benchmarks/results/postgis.json.")
     ap.add_argument("--points", type=int, default=1_000_000, help="SYNTHETIC points (default 1000000)")
     ap.add_argument("--requests", type=int, default=200, help="timed calls per query (default 200)")
@@ -242,13 +236,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     cluster = None
     url = args.database_url
     if url is None:
-        from pg import Cluster, server_bin
-
-        bindir = server_bin()
+        pg = load_test_helper("pg")
+        bindir = pg.server_bin()
         if bindir is None:
             ap.error("no PostgreSQL + PostGIS server found (apt-get install postgresql "
                      "postgresql-15-postgis-3), and no --database-url")
-        cluster = Cluster(bindir, {"shared_buffers": "512MB", "max_connections": "100"}).init()
+        cluster = pg.Cluster(bindir, {"shared_buffers": "512MB", "max_connections": "100"}).init()
         url = cluster.new_database()
     try:
         doc: dict[str, Any] = {"points": args.points, "machine": f"{platform.machine()}, "
@@ -268,8 +261,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if cluster is not None:
             cluster.destroy()
-    out = ROOT / "benchmarks" / "results" / "postgis.json"
-    out.parent.mkdir(exist_ok=True)
+    out = RESULTS_DIR / "postgis.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(doc, indent=2) + "\n")
     print(f"{'query':<28}{'store p50 ms':>14}{'HTTP p50 ms':>13}")
     for name in ("bbox_limit10", "near5km_limit10", "within5km_all", f"tile_z{ZOOM}", "version_check"):

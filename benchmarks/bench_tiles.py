@@ -28,7 +28,7 @@ screenshot of the first visit is saved beside the JSON results.
 
 Targets (issue 11): tile p50 < 50 ms; first render < 3 s.
 
-Example: .venv/bin/python benchmarks/bench_tiles.py            # 3 rounds, ~1 min
+Example: .venv/bin/python -m benchmarks.bench_tiles            # 3 rounds, ~1 min
 """
 
 from __future__ import annotations
@@ -45,13 +45,9 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_http import Server, free_port, synthetic_points  # noqa: E402  (sibling scripts)
-from load_mix import start_server  # noqa: E402
-
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-from corridor.tilematrix import TMS  # noqa: E402
+from benchmarks.catalogs import synthetic_points
+from benchmarks.harness import RESULTS_DIR, Server, free_port, start_corridor_serve
+from corridor.tilematrix import TMS
 
 CENTRAL = (120.38, 36.07)
 ZOOM = 11
@@ -177,13 +173,13 @@ def summary(values: list[float]) -> dict[str, float]:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="python -m benchmarks.bench_tiles", description=__doc__.split("\n\n")[0])
     p.add_argument("--points", type=int, default=100_000, help="SYNTHETIC points (default 100,000)")
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--rounds", type=int, default=3, help="fresh servers, each with a cold cache")
     p.add_argument("--warm", type=int, default=20, help="warm requests per tile and round")
     p.add_argument("--no-browser", action="store_true", help="skip the map render")
-    p.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "tiles.json")
+    p.add_argument("--out", type=Path, default=RESULTS_DIR / "tiles.json")
     return p.parse_args(argv)
 
 
@@ -202,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
         for rnd in range(args.rounds):
             port = free_port()
             log = args.out.with_suffix(".server.log")
-            proc, started = start_server(port, 1, log)
+            proc, started = start_corridor_serve(port, 1, log)
             base = f"http://127.0.0.1:{port}"
             try:
                 # the worker renders the other pages in the background after it starts:
@@ -229,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     central = block_urls("")[0].split("/WebMercatorQuad/")[1]
     doc: dict[str, Any] = {
         "date": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
-        "command": ["bench_tiles.py", *(argv if argv is not None else sys.argv[1:])],
+        "command": ["python -m benchmarks.bench_tiles", *(argv if argv is not None else sys.argv[1:])],
         "points": args.points, "seed": args.seed, "rounds": args.rounds, "zoom": ZOOM,
         "central_tile": central, "gzip_bytes": sizes,
         "cold_ms": summary(cold), "warm_ms": summary(warm), "map": browser,

@@ -10,7 +10,7 @@ Compares, on the same points and origins:
 
 and checks that the three return the same sets up to points within 1 m of the circle.
 
-Run:  .venv/bin/python benchmarks/bench_within.py [--points 1000000] [--seed 42]
+Run:  .venv/bin/python -m benchmarks.bench_within [--points 1000000] [--seed 42]
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import sys
 import time
 from pathlib import Path
 
@@ -26,12 +25,10 @@ import numpy as np
 import shapely
 from pyproj import Geod
 
+from corridor.crs import to_metric
+from corridor.geoindex import GeodesicIndex
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # run from anywhere without installing the package
-
-from corridor.crs import to_metric  # noqa: E402 - needs the sys.path entry above
-from corridor.geoindex import GeodesicIndex  # noqa: E402
-
 UNIVERSITIES = ROOT / "geodata" / "data" / "universities.geojson"
 #: Approximate campus positions (WGS84, hand-placed, accurate to a few hundred metres at
 #: best); used only when the real universities collection has not been built yet.
@@ -72,7 +69,7 @@ def best_of(fn, repeat: int) -> tuple[float, object]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.bench_within", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--points", type=int, default=1_000_000, help="number of synthetic points (default 1,000,000)")
     ap.add_argument("--seed", type=int, default=42, help="random seed for the synthetic points (default 42)")
     ap.add_argument("--km", type=float, nargs="+", default=[1.0, 5.0, 20.0], help="radii in km (default 1 5 20)")

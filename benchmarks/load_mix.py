@@ -29,15 +29,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_http import WrkResult, free_port, parse_wrk  # noqa: E402  (sibling script)
+from benchmarks.harness import RESULTS_DIR, ROOT, fetch, free_port, start_corridor_serve
+from benchmarks.wrk import WrkResult, parse_wrk
 
-ROOT = Path(__file__).resolve().parents[1]
 PARKS = json.loads((ROOT / "geodata" / "data" / "parks.geojson").read_text(encoding="utf-8"))
 PARK_IDS = [f["properties"]["id"] for f in PARKS["features"]]
 
@@ -66,40 +64,6 @@ MIX = (
 )
 
 
-def _get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
-    req = urllib.request.Request(url, headers=headers or {})
-    try:
-        with urllib.request.urlopen(req, timeout=30) as resp:
-            return resp.status, dict(resp.headers), resp.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, dict(exc.headers), b""
-
-
-def start_server(port: int, workers: int, log: Path) -> tuple[subprocess.Popen[bytes], dict[str, float]]:
-    """Launch `corridor serve`; return it and the seconds to the first 200s (cold start)."""
-    argv = [sys.executable, "-m", "web.cli", "serve", "--port", str(port),
-            "--workers", str(workers)]
-    with log.open("wb") as fh:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(argv, cwd=ROOT, stdout=fh, stderr=fh, start_new_session=True)
-    cold: dict[str, float] = {}
-    deadline = t0 + 120
-    for path in ("/healthz", "/"):
-        while path not in cold:
-            if proc.poll() is not None:
-                raise RuntimeError(f"the server exited with {proc.returncode}; see {log}")
-            if time.perf_counter() > deadline:
-                raise RuntimeError(f"no 200 from {path} in 120 s; see {log}")
-            try:
-                if _get(f"http://127.0.0.1:{port}{path}")[0] == 200:
-                    cold[path] = time.perf_counter() - t0
-                    break
-            except OSError:
-                pass
-            time.sleep(0.02)
-    return proc, cold
-
-
 def wrk_argv(kind: Kind, base: str, duration: float, connections: int, etag: str | None,
              script_dir: Path) -> list[str]:
     # as browsers and HTTP libraries do, every request accepts gzip
@@ -122,10 +86,10 @@ def wrk_argv(kind: Kind, base: str, duration: float, connections: int, etag: str
 def run_mix(base: str, duration: float, connections: int) -> dict[str, WrkResult]:
     """Every kind at once, ``connections // len(MIX)`` connections each."""
     each = max(1, connections // len(MIX))
-    status, headers, _ = _get(base + MIX[-1].path, {"Accept": MIX[-1].accept})
-    etag = headers.get("ETag")
-    assert status == 200 and etag, "the revalidated resource has no ETag"
-    assert _get(base + MIX[-1].path, {"Accept": MIX[-1].accept, "If-None-Match": etag})[0] == 304
+    first = fetch(base + MIX[-1].path, {"Accept": MIX[-1].accept})
+    etag = first.headers.get("ETag")
+    assert first.status == 200 and etag, "the revalidated resource has no ETag"
+    assert fetch(base + MIX[-1].path, {"Accept": MIX[-1].accept, "If-None-Match": etag}).status == 304
     with tempfile.TemporaryDirectory() as tmp:
         procs = {k.key: subprocess.Popen(wrk_argv(k, base, duration, each, etag, Path(tmp)),
                                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -156,14 +120,14 @@ def table(results: dict[str, WrkResult], cold: dict[str, float]) -> str:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(
+    p = argparse.ArgumentParser(prog="python -m benchmarks.load_mix",
         description="Load the production server (`corridor serve`) on loopback with a realistic "
                     "mix of requests, and time its cold start. Needs wrk (apt-get install wrk).")
     p.add_argument("--duration", type=float, default=60.0, help="seconds of load (default 60)")
     p.add_argument("--connections", type=int, default=64,
                    help="connections in all, split evenly over the 8 kinds (default 64)")
     p.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
-    p.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "load.json",
+    p.add_argument("--out", type=Path, default=RESULTS_DIR / "load.json",
                    help="where to write every number as JSON")
     return p.parse_args(argv)
 
@@ -176,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     port = free_port()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     log = args.out.with_suffix(".server.log")
-    proc, cold = start_server(port, args.workers, log)
+    proc, cold = start_corridor_serve(port, args.workers, log)
     try:
         results = run_mix(f"http://127.0.0.1:{port}", args.duration, args.connections)
     finally:
@@ -186,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     doc: dict[str, Any] = {
         "date": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
-        "command": ["load_mix.py", *(argv if argv is not None else sys.argv[1:])],
+        "command": ["python -m benchmarks.load_mix", *(argv if argv is not None else sys.argv[1:])],
         "cold_start_s": cold, "workers": args.workers, "connections": args.connections,
         "duration_s": args.duration, "results": {k: asdict(v) for k, v in results.items()},
         "table_markdown": text,

@@ -157,19 +157,29 @@ def coord_sys(value: Any) -> CoordSys:
     return key  # type: ignore[return-value]
 
 
-def lang(value: Any, default: Lang = "zh") -> Lang:
+def lang(value: Any, default: Lang = "zh", exact: bool = False) -> Lang:
     """A language code, zh or en; ``default`` when ``value`` is empty or None.
+
+    Parameters
+    ----------
+    exact
+        Take ``value`` only as it is: exactly zh or en, never empty (a query parameter,
+        whose published schema lists those two values). Otherwise surrounding blanks and
+        case are forgiven, and an empty value is ``default``.
 
     Raises
     ------
     InvalidParameter
-        If ``value`` names another language.
+        If ``value`` names another language (or, with ``exact``, is not exactly zh or en).
     """
-    if value is None or value == "":
+    if exact:
+        key = value if isinstance(value, str) else None
+    elif value is None or value == "":
         return default
-    key = value.strip().lower() if isinstance(value, str) else None
+    else:
+        key = value.strip().lower() if isinstance(value, str) else None
     if key not in LANGS:
-        raise InvalidParameter(f"language {shown(value)} is not supported; expected zh or en")
+        raise InvalidParameter(f"lang={shown(value)} is not supported; expected zh or en")
     return key  # type: ignore[return-value]
 
 

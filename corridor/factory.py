@@ -1,4 +1,4 @@
-"""One function that builds the store the settings name, for the web app and the command line.
+"""The functions that build the store the settings name, for the web app and the command line.
 
 - ``DATABASE_URL`` set: the PostGIS engine (:class:`corridor.store.postgis.PostgisStore`),
   one database holding the catalog and every user layer; its metadata is read now, so a
@@ -48,3 +48,18 @@ def open_store(settings: Settings, *, lazy: bool = False, pool_size: int | None 
     from corridor.store.engine import Engine
 
     return Engine.open(settings.geodata_dir, settings.layers_dir, lazy=lazy)
+
+
+def open_catalog(settings: Settings) -> FeatureStore:
+    """The bundled catalog of ``settings.geodata_dir`` alone, loaded and validated in this
+    process, whatever store the settings name: what ``corridor validate`` checks and
+    ``corridor db load`` copies into a database.
+
+    Raises
+    ------
+    corridor.errors.DataError
+        If a geodata file is missing or invalid.
+    """
+    from corridor.store.engine import Engine
+
+    return Engine.load(settings.geodata_dir)

@@ -273,9 +273,9 @@ def test_gzip_and_cors(mini_client):
 
 @pytest.mark.parametrize("origins", ["*", "https://planning.example, https://gis.example"])
 def test_cors_headers_are_flask_cors_own_answer(origins, monkeypatch):
-    """The API remembers flask-cors's headers per request shape: every shape (simple and
-    preflight requests, allowed, refused and no origins, API and page paths), asked twice,
-    gets exactly the headers flask-cors itself adds to that response."""
+    """Every request shape (simple and preflight requests, allowed, refused and no origins,
+    API and page paths), asked twice, gets exactly the headers flask-cors itself adds to
+    that response, and its Vary: Origin joins the response's one Vary header."""
     from conftest import MINI_GEODATA
     from flask import Response
 
@@ -283,8 +283,7 @@ def test_cors_headers_are_flask_cors_own_answer(origins, monkeypatch):
 
     monkeypatch.setenv("CORRIDOR_CORS_ORIGINS", origins)
     app = create_app({"TESTING": True, "GEODATA_DIR": str(MINI_GEODATA)})
-    remembered = next(f for f in app.after_request_funcs[None] if hasattr(f, "__wrapped__"))
-    raw = remembered.__wrapped__  # flask-cors's own hook
+    raw = next(f for f in app.after_request_funcs[None] if f.__name__ == "cors_after_request")
     client = app.test_client()
     shapes = [("GET", "/api", {}), ("GET", "/api/collections/parks/items", {"Origin": "https://gis.example"}),
               ("GET", "/api/collections/parks", {"Origin": "https://elsewhere.example"}),

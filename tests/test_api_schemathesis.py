@@ -9,12 +9,19 @@ from __future__ import annotations
 
 import schemathesis
 from hypothesis import HealthCheck, settings
+from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import allow_header_conformance, positive_data_acceptance
 
 from web import create_app
 
 APP = create_app({"TESTING": True})
-schema = schemathesis.openapi.from_wsgi("/api/openapi?f=json", APP)
+# schemathesis's rejection statuses, and 414: a schema-violating value too long for the
+# service's URL limit (MAX_URL_LENGTH) is refused before any parameter is read. (Hypothesis
+# draws string constants from the code under test, so which examples come up changes with
+# the code: a long filter may or may not be among them.)
+REJECTED = ["400", "401", "403", "404", "405", "406", "409", "414", "415", "422", "428", "429", "5xx"]
+CONFIG = SchemathesisConfig.from_dict({"checks": {"negative_data_rejection": {"expected-statuses": REJECTED}}})
+schema = schemathesis.openapi.from_wsgi("/api/openapi?f=json", APP, config=CONFIG)
 
 
 @schema.parametrize()

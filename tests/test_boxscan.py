@@ -68,10 +68,10 @@ def test_served_by_forked_workers(tmp_path):
     from test_faults import server
     from test_layers_served import request
 
-    from benchmarks import bench_http
+    from benchmarks import catalogs
 
-    root = bench_http.build_catalog(tmp_path / "cat", 6_000, seed=3)
-    doc = json.loads((root / "data" / f"{bench_http.SYNTHETIC_CID}.geojson").read_text(encoding="utf-8"))
+    root = catalogs.build_catalog(tmp_path / "cat", 6_000, seed=3)
+    doc = json.loads((root / "data" / f"{catalogs.SYNTHETIC_CID}.geojson").read_text(encoding="utf-8"))
     ids = [f["id"] for f in doc["features"]]
     lon = np.array([f["geometry"]["coordinates"][0] for f in doc["features"]])
     lat = np.array([f["geometry"]["coordinates"][1] for f in doc["features"]])
@@ -81,7 +81,7 @@ def test_served_by_forked_workers(tmp_path):
              (float(lon[0]), float(lat[0]), float(lon[0]) + 0.3, float(lat[0]) + 0.3)]
 
     def ask(box):
-        path = (f"/api/collections/{bench_http.SYNTHETIC_CID}/items?limit=7&bbox="
+        path = (f"/api/collections/{catalogs.SYNTHETIC_CID}/items?limit=7&bbox="
                 + ",".join(repr(v) for v in box))
         status, _, body = request(port, "GET", path, headers={"Accept": "application/geo+json"})
         assert status == 200, body

@@ -116,7 +116,6 @@ def test_gcj02_import_is_stored_in_wgs84(tmp_path, layers_dir, capsys):
 
 @pytest.mark.parametrize("args,message", [
     (["--layer", "Firms"], "error: layer id 'Firms' is not valid; expected a lower-case letter"),
-    (["--layer", "parks"], "error: collection 'parks' is part of the bundled catalog and read-only"),
     (["--layer", "x", "--encoding", "klingon"], "error: encoding 'klingon' is not known"),
     (["--layer", "x", "--indicator", "gdp"], "error: indicator 'gdp' is not one of the plan's main indicators"),
 ])
@@ -124,6 +123,15 @@ def test_bad_command_lines_exit_2(tmp_path, layers_dir, capsys, args, message):
     path = csv_file(tmp_path / "f.csv")
     status, out, err = run(capsys, "import", str(path), *args, "--layers-dir", str(layers_dir))
     assert status == 2 and out == "" and err.startswith(message)
+    assert not layers_dir.exists()
+
+
+def test_a_bundled_collection_name_is_refused_by_the_store(tmp_path, layers_dir, capsys):
+    status, out, err = run(capsys, "import", str(csv_file(tmp_path / "f.csv")), "--layer", "parks",
+                           "--layers-dir", str(layers_dir))
+    assert (status, out) == (1, "")
+    assert err == ("error: collection 'parks' is part of the bundled catalog and read-only; only "
+                   "user layers take writes, under a name the catalog does not use\n")
     assert not layers_dir.exists()
 
 

@@ -222,33 +222,3 @@ def test_api_documents_are_built_once_per_request_shape(monkeypatch):
     client.get("/api?lang=zh")
     client.get("/api?lang=en&f=html")
     assert len(calls) == 3
-
-
-def test_ensure_sync_asks_once_per_function(mini_app, mini_client, monkeypatch):
-    """Flask asks whether each hook and view is a coroutine function on every request; the
-    app remembers the answer, so a second request asks nothing (and async functions are still Flask's to wrap)."""
-    import flask.app
-
-    asked: list[object] = []
-    real = flask.app.iscoroutinefunction
-
-    def spy(func: object) -> bool:
-        asked.append(func)
-        return real(func)
-
-    monkeypatch.setattr(flask.app, "iscoroutinefunction", spy)
-    mini_app.extensions.pop("corridor_api_documents", None)
-    assert mini_client.get("/api").status_code == 200
-    first = len(asked)
-    assert mini_client.get("/api/conformance").status_code == 200
-    assert mini_client.get("/api").status_code == 200
-    second = len(asked) - first
-    assert second <= 1, asked[first:]  # at most the new view, asked once
-
-    async def coro() -> str:
-        return "x"
-
-    # still Flask's own answer for a coroutine function, every time (no async extra here)
-    for _ in range(2):
-        with pytest.raises(RuntimeError, match="async"):
-            mini_app.ensure_sync(coro)

@@ -145,7 +145,7 @@ def test_no_tile_layer_unless_configured(client):
 
 
 def test_tianditu_and_osm_when_configured(cat):
-    from web import SETTINGS  # noqa: F401  (documented settings)
+    from corridor.settings import SETTINGS  # noqa: F401  (documented settings)
 
     app = create_app({"TESTING": True, "TIANDITU_KEY": "abc123", "ENABLE_OSM_TILES": True})
     html = app.test_client().get("/?lang=zh").get_data(as_text=True)

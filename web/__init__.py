@@ -1,47 +1,26 @@
 """Flask application factory for the corridor map service.
 
-Configuration, in increasing precedence: defaults below, ``instance/config.py``,
-environment variables prefixed ``CORRIDOR_`` (e.g. ``CORRIDOR_TIANDITU_KEY``), then
-``test_config``. The feature store is opened (the bundled data loaded, validated, indexed
-and serialised) once here; a bad data file stops start-up with a
+Configuration is read by :func:`corridor.settings.load`, as the command line reads it: in
+increasing precedence the defaults of :data:`corridor.settings.SETTINGS`, ``config.py`` in
+the instance folder (:func:`instance_path`), environment variables prefixed ``CORRIDOR_``
+(e.g. ``CORRIDOR_TIANDITU_KEY``), then ``test_config``. The feature store is opened by
+:func:`corridor.factory.open_store` (the bundled data loaded, validated, indexed and
+serialised) once here; a bad data file stops start-up with a
 :class:`corridor.errors.DataError`. Views reach the store through :func:`get_store`.
 """
 
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, request
+from flask import Flask, request
 
 from corridor import factory, settings
 from corridor.errors import Unavailable
-from corridor.settings import SETTINGS, Settings
+from corridor.settings import Settings
 from corridor.store import FeatureStore
-
-
-class CorridorFlask(Flask):
-    """Flask, with :meth:`ensure_sync` remembering its answer per function.
-
-    Flask asks, for every request hook and view on every request, whether the function is a
-    coroutine function (``inspect.iscoroutinefunction``), about a microsecond each time; the
-    answer never changes for a function, so it is looked up once. Async functions are still
-    wrapped, as Flask wraps them.
-    """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._sync: dict[Any, Any] = {}
-
-    def ensure_sync(self, func: Any) -> Any:
-        try:
-            return self._sync[func]
-        except KeyError:
-            sync = self._sync[func] = super().ensure_sync(func)
-            return sync
-        except TypeError:  # an unhashable callable
-            return super().ensure_sync(func)
+from web.extensions import STORE, get_store  # noqa: F401  (get_store: part of the package API)
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -54,25 +33,22 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     Raises
     ------
+    corridor.errors.InvalidParameter
+        If the instance config cannot be read, or a setting has the wrong type.
     corridor.errors.DataError
         If a geodata file is missing or invalid.
     corridor.errors.Unavailable
         If ``DATABASE_URL`` names a database that cannot be reached or has no schema.
     """
-    app = CorridorFlask(__name__, instance_relative_config=True)
-    app.config.from_mapping({name: default for name, (default, _) in SETTINGS.items()})
-    app.config.from_pyfile("config.py", silent=True)
-    app.config.from_prefixed_env("CORRIDOR")
-    if test_config is not None:
-        app.config.from_mapping(test_config)
+    app = Flask(__name__, instance_path=instance_path(), instance_relative_config=True)
+    app.config.from_mapping(settings.load(app.instance_path, test_config))
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    app.extensions["corridor_store"] = open_store(app.config, app.instance_path)
+    app.extensions[STORE] = open_store(app.config, app.instance_path)
     from web.pages.cache import PageCache
 
     app.extensions["corridor_page_cache"] = PageCache()
-    app.extensions["corridor_map_parts"] = {}
 
     from web.api import bp as api_bp
     from web.pages import bp as pages_bp
@@ -120,26 +96,11 @@ def open_store(config: Any, instance_path: str) -> FeatureStore:
     return factory.open_store(Settings.from_mapping(config, instance_path))
 
 
-def get_store() -> FeatureStore:
-    """The feature store of the current app (opened once in :func:`create_app`)."""
-    store: FeatureStore = current_app.extensions["corridor_store"]
-    return store
-
-
 @cache
 def instance_path() -> str:
-    """The app's instance folder, as Flask places it for this package (a checkout's
-    ``instance/``, or ``<prefix>/var/web-instance`` when installed); computed once."""
-    return Flask(__name__, instance_relative_config=True).instance_path
-
-
-def cli_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Every setting as the app reads it (defaults, instance config, ``CORRIDOR_*``), with
-    ``overrides`` (command-line options) on top: the command line and the app agree."""
-    return settings.load(instance_path(), overrides)
-
-
-def default_layers_dir() -> Path:
-    """Where user layers live: ``LAYERS_DIR`` (instance config or ``$CORRIDOR_LAYERS_DIR``),
-    else ``layers`` in the app's instance folder."""
-    return Settings.from_mapping(cli_settings(), instance_path()).layers_dir
+    """The app's instance folder, placed by Flask's own rule
+    (:meth:`flask.Flask.auto_find_instance_path`): ``instance`` beside the package in a
+    checkout, ``<prefix>/var/web-instance`` when installed. Asked once of a bare
+    :class:`flask.Flask` (no store, no blueprints), so the app and the command line read the
+    same ``config.py`` and layers."""
+    return Flask(__name__).auto_find_instance_path()

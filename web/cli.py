@@ -1,5 +1,9 @@
-"""The ``corridor`` command: validate the bundled data, serve the app, and import, list and
-drop user layers (:mod:`web.cli_layers`)."""
+"""The ``corridor`` command: validate the bundled data, serve the app, import, list and drop
+user layers (:mod:`web.cli_layers`) and set up a database (:mod:`web.cli_db`).
+
+It sits above the web app it serves. Every command reads the app's settings
+(:mod:`web.cli_settings`: defaults < instance config < ``CORRIDOR_*`` < its options) and
+opens its store with :mod:`corridor.factory`, as the app does."""
 
 from __future__ import annotations
 
@@ -7,23 +11,23 @@ import argparse
 import statistics
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from corridor.errors import DataError, Unavailable
+from corridor.errors import CorridorError
+from corridor.factory import open_catalog
+from corridor.settings import Settings
+from corridor.store import FeatureStore
 from web.cli_db import add_commands as add_db_commands
 from web.cli_layers import add_commands as add_layer_commands
-
-if TYPE_CHECKING:
-    from corridor.store import Engine
+from web.cli_settings import command_settings, overrides
 
 
-def _load_store(args: argparse.Namespace) -> Engine | None:
-    """The data of ``--geodata`` (or the bundled data); None after reporting bad data."""
-    from corridor.store import Engine
-
+def _load_catalog(args: argparse.Namespace) -> tuple[FeatureStore, Settings] | None:
+    """The bundled catalog of ``--geodata``, else of the ``GEODATA_DIR`` setting, else the
+    bundled data; None after reporting bad data or a bad setting."""
     try:
-        return Engine.load(args.geodata)
-    except DataError as exc:
+        chosen = command_settings(geodata_dir=args.geodata)
+        return open_catalog(chosen), chosen
+    except CorridorError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return None
 
@@ -31,9 +35,10 @@ def _load_store(args: argparse.Namespace) -> Engine | None:
 def _cmd_validate(args: argparse.Namespace) -> int:
     from corridor.validate import default_plan_path, validate_all
 
-    store = _load_store(args)
-    if store is None:
+    loaded = _load_catalog(args)
+    if loaded is None:
         return 1
+    store, chosen = loaded
     plan = args.plan or default_plan_path()
     if plan is None:
         print(
@@ -44,7 +49,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     elif not plan.exists():
         print(f"error: --plan {plan}: no such file", file=sys.stderr)
         return 2
-    checklist = args.geodata / "inventory" / "checklist.toml" if args.geodata else None
+    root = chosen.geodata_dir
+    checklist = root / "inventory" / "checklist.toml" if root else None
     problems = validate_all(store, plan, checklist)
     for p in problems:
         print(f"error: {p}", file=sys.stderr)
@@ -57,9 +63,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_summary(args: argparse.Namespace) -> int:
-    store = _load_store(args)
-    if store is None:
+    loaded = _load_catalog(args)
+    if loaded is None:
         return 1
+    store = loaded[0]
     print("| collection | features | approximate | accuracy_m (min / median / max) |")
     print("| --- | ---: | ---: | --- |")
     for c in store.collections():
@@ -77,12 +84,12 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     from web import create_app
     from web.serve import run
 
-    given = {"GEODATA_DIR": str(args.geodata) if args.geodata else None, "HOST": args.host,
-             "PORT": args.port, "WORKERS": args.workers, "THREADS": args.threads}
+    given = overrides(geodata_dir=args.geodata, host=args.host, port=args.port,
+                      workers=args.workers, threads=args.threads)
     try:
-        # command-line options win over CORRIDOR_* environment variables and instance config
-        app = create_app({k: v for k, v in given.items() if v is not None})
-    except (DataError, Unavailable) as exc:  # bad data; no database, or no schema in it
+        # the options override the settings the app reads (instance config, CORRIDOR_*)
+        app = create_app(given)
+    except CorridorError as exc:  # bad data or setting; no database, or no schema in it
         print(f"error: refusing to start: {exc}", file=sys.stderr)
         return 1
     c = app.config
@@ -113,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
             "inventory item and all ten parks present. Exit status 1 on any problem."
         ),
     )
-    val.add_argument("--geodata", type=Path, default=None, help="geodata directory (default: bundled)")
+    val.add_argument("--geodata", type=Path, default=None, help="geodata directory (default: the GEODATA_DIR setting, else the bundled data)")
     val.add_argument(
         "--plan",
         type=Path,
@@ -130,7 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
             "the min/median/max accuracy_m (the honest error radius of their positions)."
         ),
     )
-    summ.add_argument("--geodata", type=Path, default=None, help="geodata directory (default: bundled)")
+    summ.add_argument("--geodata", type=Path, default=None, help="geodata directory (default: the GEODATA_DIR setting, else the bundled data)")
     summ.set_defaults(func=_cmd_summary)
 
     srv = sub.add_parser(
@@ -150,7 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     srv.add_argument("--threads", type=int, default=None, help="threads per worker (default 4)")
     srv.add_argument("--server", choices=("gunicorn", "waitress"), default="gunicorn",
                      help="gunicorn (default), or waitress where gunicorn cannot run (Windows)")
-    srv.add_argument("--geodata", type=Path, default=None, help="geodata directory (default: bundled)")
+    srv.add_argument("--geodata", type=Path, default=None, help="geodata directory (default: the GEODATA_DIR setting, else the bundled data)")
     srv.set_defaults(func=_cmd_serve)
     add_layer_commands(sub)
     add_db_commands(sub)

@@ -1,7 +1,8 @@
 """The database commands of ``corridor``: ``db init``, ``db load`` and ``db status``.
 
-They act on the PostgreSQL + PostGIS database of ``--database-url``, else
-``$CORRIDOR_DATABASE_URL`` (the setting the web app reads). Exit status: 0 done; 1 the
+They act on the PostgreSQL + PostGIS database of ``--database-url``, else of the
+``DATABASE_URL`` setting the web app reads (``$CORRIDOR_DATABASE_URL`` or the instance
+config; :mod:`web.cli_settings`). Exit status: 0 done; 1 the
 database refused or cannot be reached, or the data is bad; 2 a bad command line.
 """
 
@@ -12,28 +13,22 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from corridor.errors import CorridorError, DataError
+from corridor.errors import CorridorError
+from corridor.factory import open_catalog
+from corridor.settings import Settings
+from web.cli_settings import command_settings
 
 URL_HELP = ("database URL, e.g. postgresql://corridor:secret@db:5432/corridor (default: "
-            "$CORRIDOR_DATABASE_URL)")
+            "the DATABASE_URL setting: $CORRIDOR_DATABASE_URL or the instance config)")
 
 
-def database_url(args: argparse.Namespace) -> str | None:
-    """``--database-url``, else the ``DATABASE_URL`` setting (``$CORRIDOR_DATABASE_URL`` or the
-    instance config, as the app reads it), else None."""
-    from web import cli_settings
-
-    return getattr(args, "database_url", None) or cli_settings().get("DATABASE_URL") or None
-
-
-def _connect(args: argparse.Namespace) -> Any:
+def _connect(chosen: Settings) -> Any:
     import psycopg
 
-    url = database_url(args)
-    if url is None:
+    if not chosen.database_url:
         raise CorridorError("no database: give --database-url or set CORRIDOR_DATABASE_URL")
     try:
-        return psycopg.connect(url, autocommit=True, connect_timeout=10,
+        return psycopg.connect(chosen.database_url, autocommit=True, connect_timeout=10,
                                application_name="corridor-cli")
     except psycopg.Error as exc:
         raise CorridorError(f"cannot connect to the database: {str(exc).strip()}") from None
@@ -42,7 +37,7 @@ def _connect(args: argparse.Namespace) -> Any:
 def _cmd_init(args: argparse.Namespace) -> int:
     from corridor.store.pgschema import LATEST, migrate
 
-    with _connect(args) as conn:
+    with _connect(command_settings(database_url=args.database_url)) as conn:
         done = migrate(conn)
     for number, name in done:
         print(f"applied migration {number}: {name}")
@@ -51,12 +46,12 @@ def _cmd_init(args: argparse.Namespace) -> int:
 
 
 def _cmd_load(args: argparse.Namespace) -> int:
-    from corridor.store import Engine
     from corridor.store.pgschema import LATEST, applied
     from corridor.store.pgwrite import load_catalog
 
-    src = Engine.load(args.geodata)  # validated before anything is written
-    with _connect(args) as conn:
+    chosen = command_settings(database_url=args.database_url, geodata_dir=args.geodata)
+    src = open_catalog(chosen)  # validated before anything is written
+    with _connect(chosen) as conn:
         if LATEST not in applied(conn):
             raise CorridorError("the database has no corridor schema yet; run `corridor db init` "
                                 "first")
@@ -71,7 +66,7 @@ def _cmd_load(args: argparse.Namespace) -> int:
 def _cmd_status(args: argparse.Namespace) -> int:
     from corridor.store.pgschema import LATEST, applied
 
-    with _connect(args) as conn:
+    with _connect(command_settings(database_url=args.database_url)) as conn:
         have = applied(conn)
         print(f"schema: migration {max(have) if have else 'none'} of {LATEST}")
         if LATEST not in have:
@@ -92,7 +87,7 @@ def _run(fn: Any) -> Any:
     def wrapped(args: argparse.Namespace) -> int:
         try:
             return int(fn(args))
-        except (CorridorError, DataError) as exc:
+        except CorridorError as exc:  # DataError, a bad setting, the database
             print(f"error: {exc}", file=sys.stderr)
             return 1
     return wrapped

@@ -1,11 +1,13 @@
 """The user-layer commands of ``corridor``: ``import``, ``layers`` and ``drop``.
 
-Layers are stored by :class:`corridor.store.LayerStore` in the layers directory the web app
-reads too (``--layers-dir``, else ``$CORRIDOR_LAYERS_DIR``, else ``layers`` in the app's
-instance folder), or, when ``$CORRIDOR_DATABASE_URL`` is set and no ``--layers-dir`` is
-given, in that PostGIS database (:class:`corridor.store.postgis.PostgisStore`), as the web
-app does. Exit status: 0 done; 1 the file or its rows were refused, or the store
-refused the change; 2 a bad command line (unknown option value, invalid or taken layer
+Each command reads its settings as the web app does (:mod:`web.cli_settings`) and writes to
+the store :func:`corridor.factory.open_store` opens from them: the GeoPackage files of the
+layers directory (``--layers-dir``, else the ``LAYERS_DIR`` setting, else ``layers`` in the
+app's instance folder), or the PostGIS database of ``--database-url``, else of
+``$CORRIDOR_DATABASE_URL`` (unless ``--layers-dir`` asks for files). The store applies the
+read-only rule of the bundled collections. Exit status: 0 done; 1 the file or its rows were
+refused, the store refused the change (a bundled collection's name), or the settings or the
+store are bad or unreachable; 2 a bad command line (unknown option value, invalid layer
 name, missing file).
 """
 
@@ -14,13 +16,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from corridor.errors import CorridorError, InvalidParameter, ReadOnly
-
-if TYPE_CHECKING:
-    from corridor.store import FeatureStore
-    from corridor.store.postgis import PostgisStore
+from corridor.errors import CorridorError, InvalidParameter, NotFound
+from corridor.settings import Settings
+from corridor.store import FeatureStore
+from web.cli_settings import command_settings, describe, opened_store
 
 #: Skipped rows listed by ``corridor import --skip-invalid`` (the count of the rest follows).
 LISTED_SKIPS = 50
@@ -31,83 +32,62 @@ def _error(message: str, status: int) -> int:
     return status
 
 
-def _layers_dir(args: argparse.Namespace) -> Path:
+def _settings(args: argparse.Namespace) -> Settings:
+    """The command's settings: ``--layers-dir`` means those files, even when a database is
+    configured; ``--database-url`` that database."""
     if args.layers_dir is not None:
-        return Path(args.layers_dir)
-    from web import default_layers_dir  # the web app's own setting, so both agree
-
-    return default_layers_dir()
+        return command_settings(layers_dir=args.layers_dir, database_url="")
+    return command_settings(database_url=args.database_url)
 
 
-def _database(args: argparse.Namespace) -> PostgisStore | None:
-    """The PostGIS store the web app uses, when $CORRIDOR_DATABASE_URL is set and no
-    --layers-dir asks for files."""
-    from web.cli_db import database_url
-
-    url = database_url(args) if args.layers_dir is None else None
-    if url is None:
-        return None
-    store: PostgisStore | None = getattr(args, "opened_database", None)
-    if store is None:
-        from corridor.store.postgis import PostgisStore
-
-        store = args.opened_database = PostgisStore(url, pool_size=1)
-    store.refresh()
-    return store
-
-
-def _closing(command: Any) -> Any:
-    """``command``, closing the database connections it opened (if any) when it ends."""
+def _with_store(command: Any) -> Any:
+    """``command(args, store, settings)`` run on the store of its settings, closed after; a
+    bad setting, bad bundled data or an unreachable database is reported, exit status 1."""
     def run(args: argparse.Namespace) -> int:
         try:
-            return int(command(args))
-        finally:
-            db = getattr(args, "opened_database", None)
-            if db is not None:
-                db.close()
+            chosen = _settings(args)
+            with opened_store(chosen) as store:
+                return int(command(args, store, chosen))
+        except CorridorError as exc:
+            return _error(str(exc), 1)
     return run
 
 
-def _stores(args: argparse.Namespace) -> tuple[FeatureStore, FeatureStore]:
-    """(the catalog, the store layers go to): the bundled data and the layer files, or the
-    database holding both."""
-    from corridor.store import Engine
-
-    db = _database(args)
-    if db is not None:
-        return db, db
-    store = Engine.open(None, _layers_dir(args), lazy=True)
-    return store, store
-
-
-def _check_import_args(args: argparse.Namespace, catalog: FeatureStore) -> None:
-    """Raise InvalidParameter for a bad command line, before the file is read."""
-    from corridor.indicators import check_indicator
+def _check_import_args(args: argparse.Namespace) -> None:
+    """Raise InvalidParameter for a bad command line the store need not see."""
     from corridor.layerfiles import check_encoding, file_format
     from corridor.store.layerrules import check_layer_id
 
     check_layer_id(args.layer)
-    catalog.check_writable(args.layer)  # the store's one read-only rule, before the file is read
     if not args.file.is_file():
         raise InvalidParameter(f"{args.file}: no such file")
     file_format(args.file)
     check_encoding(args.encoding)
-    if args.indicator is not None:
-        check_indicator(catalog, args.indicator)
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
+    try:
+        _check_import_args(args)  # before the store is opened or the file read
+    except InvalidParameter as exc:
+        return _error(str(exc), 2)
+    return int(_with_store(_import)(args))
+
+
+def _import(args: argparse.Namespace, store: FeatureStore, chosen: Settings) -> int:
     from tqdm import tqdm
 
     from corridor.importing import ImportRefused, list_problems, read_layer
+    from corridor.indicators import check_indicator
     from corridor.model import NewLayer
     from corridor.region import LandRegion, qingdao_land
 
-    catalog, store = _stores(args)
-    try:
-        _check_import_args(args, catalog)
-    except (InvalidParameter, ReadOnly) as exc:
-        return _error(str(exc), 2)
+    if args.indicator is not None:
+        try:
+            check_indicator(store, args.indicator)
+        except InvalidParameter as exc:
+            return _error(str(exc), 2)
+    # the store's read-only rule, asked before a long file is read (put_layer asks it again)
+    store.check_writable(args.layer)
     # The bar shows on a terminal, when the import takes more than a second.
     bar = tqdm(desc="checking rows", unit=" rows", file=sys.stderr, delay=1.0, leave=False,
                disable=None)
@@ -121,7 +101,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
             result = read_layer(
                 args.file, coord_sys=args.crs, encoding=args.encoding, id_field=args.id_field,
                 layer=args.source_layer, skip_invalid=args.skip_invalid,
-                region=LandRegion(qingdao_land(catalog)), progress=progress)
+                region=LandRegion(qingdao_land(store)), progress=progress)
             bar.set_description(f"storing layer {args.layer}")
             meta = store.put_layer(NewLayer(
                 id=args.layer, frame=result.frame, title_zh=args.title_zh or "",
@@ -131,8 +111,6 @@ def _cmd_import(args: argparse.Namespace) -> int:
             f"\n(--skip-invalid imports the {exc.rows_read - exc.bad_rows} valid rows and lists "
             "the skipped ones)")
         return _error(f"{exc}{hint}", 1)
-    except CorridorError as exc:
-        return _error(str(exc), 1)
     for old, new in result.renamed.items():
         print(f"note: column {old!r} renamed {new!r} (the layer file reserves that name)", file=sys.stderr)
     if result.skipped:
@@ -143,49 +121,49 @@ def _cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_layers(args: argparse.Namespace) -> int:
-    from corridor.store import Engine
-
-    db = _database(args)
-    store: FeatureStore
-    if db is not None:
-        store, where = db, "the database"
-    else:
-        root = _layers_dir(args)
-        store, where = Engine.user_layers(root), str(root)
+@_with_store
+def _cmd_layers(args: argparse.Namespace, store: FeatureStore, chosen: Settings) -> int:
     metas = [m for m in store.collections() if m.editable]
     if not metas:
-        print(f"no layers in {where}")
+        print(f"no layers in {describe(chosen)}")
         return 0
-    rows = [(m.id, f"{m.count:,}", m.version, store.provenance(m.id)["source"]) for m in metas]
-    widths = [max(len(r[k]) for r in [("id", "count", "version", "source"), *rows]) for k in range(3)]
-    for r in [("id", "count", "version", "source"), *rows]:
+    header = ("id", "count", "version", "source")
+    rows = [header, *((m.id, f"{m.count:,}", m.version, store.provenance(m.id)["source"])
+                      for m in metas)]
+    widths = [max(len(r[k]) for r in rows) for k in range(3)]
+    for r in rows:
         print(f"{r[0]:<{widths[0]}}  {r[1]:>{widths[1]}}  {r[2]:<{widths[2]}}  {r[3]}")
     return 0
 
 
-def _cmd_drop(args: argparse.Namespace) -> int:
-    from corridor.errors import NotFound
-
-    _, store = _stores(args)
+@_with_store
+def _cmd_drop(args: argparse.Namespace, store: FeatureStore, chosen: Settings) -> int:
     try:
-        store.drop_layer(args.name)
+        store.drop_layer(args.name)  # ReadOnly for a bundled collection: exit 1
     except NotFound:
         names = [m.id for m in store.collections() if m.editable]
-        where = "the database" if _database(args) is not None else _layers_dir(args)
-        return _error(f"no layer {args.name!r} in {where}; the layers are "
+        return _error(f"no layer {args.name!r} in {describe(chosen)}; the layers are "
                       f"{', '.join(names) or '(none)'}", 1)
-    except CorridorError as exc:
-        return _error(str(exc), 1)
     print(f"dropped layer {args.name!r}")
     return 0
 
 
+def _add_store_options(parser: argparse.ArgumentParser) -> None:
+    """``--layers-dir`` or ``--database-url``: where the layers are, when not as configured."""
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--layers-dir", type=Path, default=None, metavar="DIR",
+                       help="directory of the user layers, even when a database is configured "
+                            "(default: the LAYERS_DIR setting, e.g. $CORRIDOR_LAYERS_DIR, else "
+                            "'layers' in the web app's instance folder, which the served app "
+                            "reads too)")
+    where.add_argument("--database-url", default=None, metavar="URL",
+                       help="PostGIS database holding the layers (default: "
+                            "$CORRIDOR_DATABASE_URL or the instance config; unset, the layers "
+                            "are files)")
+
+
 def add_commands(sub: Any) -> None:
     """Add ``import``, ``layers`` and ``drop`` to the ``corridor`` subcommand parsers."""
-    dir_help = ("directory of the user layers (default: $CORRIDOR_LAYERS_DIR, else 'layers' in "
-                "the web app's instance folder, which the served app reads too); without it, "
-                "$CORRIDOR_DATABASE_URL, when set, sends the layers to that PostGIS database")
     imp = sub.add_parser(
         "import",
         help="import a CSV, GeoJSON, GeoPackage or zipped Shapefile as a user layer",
@@ -200,7 +178,8 @@ def add_commands(sub: Any) -> None:
             "lon/lat, projected metres), invalid geometries, empty or duplicate ids, "
             "undecodable text; one bad row refuses the import unless --skip-invalid is given. "
             "Ids come from --id-field, else GeoJSON feature ids, else an 'id' column, else "
-            "the row numbers. Exit status: 0 imported, 1 refused, 2 bad command line."
+            "the row numbers. Exit status: 0 imported; 1 refused (bad rows, or NAME is a "
+            "bundled collection's, which the store keeps read-only); 2 bad command line."
         ),
     )
     imp.add_argument("file", type=Path, metavar="FILE", help="the file to import")
@@ -224,20 +203,21 @@ def add_commands(sub: Any) -> None:
                           "high-tech-enterprises), shown beside its 2025 target")
     imp.add_argument("--skip-invalid", action="store_true",
                      help="import the valid rows and list the skipped ones, instead of refusing")
-    imp.add_argument("--layers-dir", default=None, metavar="DIR", help=dir_help)
-    imp.set_defaults(func=_closing(_cmd_import))
+    _add_store_options(imp)
+    imp.set_defaults(func=_cmd_import)
 
     lay = sub.add_parser(
         "layers", help="list the user layers: id, feature count, version, source",
         description="List the stored user layers with their feature count, version and the "
                     "file each was imported from.")
-    lay.add_argument("--layers-dir", default=None, metavar="DIR", help=dir_help)
-    lay.set_defaults(func=_closing(_cmd_layers))
+    _add_store_options(lay)
+    lay.set_defaults(func=_cmd_layers)
 
     drop = sub.add_parser(
         "drop", help="delete a user layer",
-        description="Delete user layer NAME (its GeoPackage file). Bundled collections cannot "
-                    "be dropped. Exit status 1 if there is no such layer.")
+        description="Delete user layer NAME (its GeoPackage file, or its rows in the "
+                    "database). Bundled collections cannot be dropped. Exit status 1 if there "
+                    "is no such layer or NAME is a bundled collection's.")
     drop.add_argument("name", metavar="NAME", help="the layer id")
-    drop.add_argument("--layers-dir", default=None, metavar="DIR", help=dir_help)
-    drop.set_defaults(func=_closing(_cmd_drop))
+    _add_store_options(drop)
+    drop.set_defaults(func=_cmd_drop)

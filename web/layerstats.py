@@ -8,7 +8,7 @@ from __future__ import annotations
 from corridor.model import USER_GROUP, CollectionMeta
 from corridor.stats import LayerStatistics, layer_statistics
 from corridor.store import FeatureStore
-from web.lru import LRU, app_lru
+from web.cache import BoundedCache, app_cache
 
 #: Statistics kept per app (each a few hundred bytes: one count per zone).
 MAX_STATISTICS = 1024
@@ -23,7 +23,7 @@ def statistics(store: FeatureStore, cid: str, by: str, km: object = None) -> Lay
         As :func:`~corridor.stats.layer_statistics` does (errors are not cached).
     """
     key = (store.version, cid, by, None if km is None else str(km))
-    cache: LRU[LayerStatistics] = app_lru("corridor_layer_statistics", MAX_STATISTICS)
+    cache: BoundedCache[LayerStatistics] = app_cache("corridor_layer_statistics", MAX_STATISTICS)
     hit = cache.get(key)
     if hit is None:
         hit = layer_statistics(store, cid, by, km)

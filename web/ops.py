@@ -23,6 +23,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 
 from web.clock import utc_now
+from web.extensions import get_store
 
 bp = Blueprint("ops", __name__)
 
@@ -50,8 +51,6 @@ def healthz() -> Response:
 @bp.get("/readyz")
 def readyz() -> Response | tuple[Response, int]:
     """Readiness: the store is loaded, validated and reachable."""
-    from web import get_store
-
     try:
         store = get_store()
         store.check()

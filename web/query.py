@@ -1,12 +1,8 @@
-"""Reading the request: its query string and the language it prefers."""
+"""Reading the request's query string (what it prefers is :mod:`web.negotiate`'s)."""
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from flask import request
-from werkzeug.datastructures import LanguageAccept
-from werkzeug.http import parse_accept_header
 
 
 def query_arg(name: str, default: str | None = None) -> str | None:
@@ -18,14 +14,3 @@ def query_arg(name: str, default: str | None = None) -> str | None:
     """
     args = request.args
     return args[name] if name in args else default
-
-
-@lru_cache(maxsize=256)
-def preferred_language(accept_language: str) -> str | None:
-    """zh or en, as an Accept-Language value prefers them (None: neither), remembered per
-    value (clients send few distinct ones)."""
-    best = parse_accept_header(accept_language, LanguageAccept).best_match(
-        ["zh", "zh-CN", "zh-TW", "zh-HK", "en"])
-    if not best:
-        return None
-    return "zh" if best.lower().startswith("zh") else "en"

@@ -15,6 +15,8 @@ from typing import Any
 
 from flask import Flask
 
+from corridor.checks import LANGS
+
 SERVERS = ("gunicorn", "waitress")
 
 
@@ -42,7 +44,7 @@ def gunicorn_options(config: dict[str, Any]) -> dict[str, Any]:
 def page_paths(app: Flask) -> list[str]:
     """Every page a visitor may open: the map, the parks comparison, the indicators, and
     each park's profile (the map first: it is the one most visitors open)."""
-    from web import get_store
+    from web.extensions import get_store
     from web.pages.parks import parks_collection
 
     with app.app_context():
@@ -55,7 +57,7 @@ def warm(app: Flask, paths: list[str]) -> int:
     """Render ``paths`` in both languages (by ``?lang=`` and by Accept-Language) into the
     page cache; returns how many rendered fine."""
     client = app.test_client()
-    urls = [(url, lang) for path in paths for lang in ("zh", "en")
+    urls = [(url, lang) for path in paths for lang in LANGS
             for url in (f"{path}?lang={lang}", path)]
     return sum(client.get(url, headers={"X-Request-ID": "warm-up", "Accept-Language": lang}
                           ).status_code == 200 for url, lang in urls)

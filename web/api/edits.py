@@ -37,10 +37,10 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from corridor import checks
 from corridor.geojson_input import parse_geometry
 from corridor.model import NewLayer
-from web import get_store
 from web.api import errors, params
 from web.api.links import url
 from web.api.openapi import REF, WRITE_RESPONSES, Document, describes
+from web.extensions import get_store
 
 edits_bp = Blueprint("api_edits", __name__)
 errors.register(edits_bp)

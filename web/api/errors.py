@@ -19,6 +19,7 @@ from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
 from corridor.errors import Conflict, InvalidParameter, NotFound, ReadOnly, Unavailable
+from web.negotiate import error_format, is_api_path, page_lang
 
 log = logging.getLogger(__name__)
 
@@ -127,28 +128,14 @@ def from_exception(exc: BaseException) -> ApiError:
     return ServerError("internal error; the request was logged")
 
 
-def _wants_html() -> bool:
-    fs = request.args.getlist("f")
-    if len(fs) == 1 and fs[0].strip().lower() in ("html", "json", "geojson"):
-        return fs[0].strip().lower() == "html"
-    accept = request.accept_mimetypes
-    return accept.quality("text/html") > max(
-        accept.quality("application/json"), accept.quality("application/geo+json")
-    )
-
-
 def error_response(exc: BaseException) -> Response:
-    """Render ``exc`` as the JSON error body, or as an HTML page for browsers."""
+    """Render ``exc`` as the JSON error body, or as an HTML page for browsers
+    (:func:`web.negotiate.error_format`), in the request's language (an unsupported ``?lang=``
+    may be the error shown, so it is passed over here)."""
     err = from_exception(exc)
-    if _wants_html():
-        from web.api.features import lang
-
-        try:
-            lg = lang()
-        except Exception:  # noqa: BLE001 - a bad ?lang= is the error being shown
-            lg = "zh"
+    if error_format() == "html":
         html = render_template("api/error.html", error=err.body(), title=f"{err.status} {err.code}",
-                               lang=lg)
+                               lang=page_lang())
         resp = Response(html, status=err.status, mimetype="text/html")
     else:
         resp = jsonify(err.body())
@@ -181,7 +168,3 @@ def register(bp: Blueprint) -> None:
     """Route every error raised inside the blueprint to :func:`error_response`."""
     bp.register_error_handler(Exception, error_response)
 
-
-def is_api_path() -> bool:
-    """Whether the current request is for the API (so 404/405 for unknown paths use our body)."""
-    return request.path == "/api" or request.path.startswith("/api/")

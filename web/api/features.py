@@ -6,19 +6,16 @@ Each view parses (``params``), calls the store (:func:`web.get_store`) and seria
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
-from flask import Response, current_app, request
-from werkzeug.datastructures import MIMEAccept
-from werkzeug.http import parse_accept_header
+from flask import Response, request
 
 from corridor import checks, cql
 from corridor.model import CollectionMeta, ItemsQuery
 from corridor.queries import locate_origin
 from corridor.store import FeatureStore
-from web import get_store
-from web.api import bp, params
+from web.api import params
+from web.api.blueprint import bp
 from web.api.crs import CRS84_URI, CRS_URIS, bbox_to_wgs84, input_fn
 from web.api.errors import InvalidParameterValue
 from web.api.formats import (
@@ -32,7 +29,6 @@ from web.api.formats import (
     geojson_response,
     html_response,
     json_response,
-    negotiate,
     to_features,
 )
 from web.api.http import cached_document
@@ -45,42 +41,10 @@ from web.api.links import (
     with_args,
 )
 from web.api.openapi import Document, describes, ok
+from web.cache import BoundedCache, app_cache
 from web.clock import utc_now
-from web.lru import LRU, app_lru
-from web.query import preferred_language, query_arg
-
-
-def lang() -> str:
-    """The ``lang`` parameter (zh or en); else, for a page a browser asked for (HTML), the
-    browser's Accept-Language; else the app's DEFAULT_LANG."""
-    value = query_arg("lang")
-    if value is None:
-        env = request.environ
-        if wants_html():
-            best = preferred_language(env.get("HTTP_ACCEPT_LANGUAGE", ""))
-            if best:
-                return best
-        return str(current_app.config.get("DEFAULT_LANG", "zh"))
-    if value not in ("zh", "en"):
-        raise InvalidParameterValue(f"lang={value!r} is not supported; expected zh or en")
-    return value
-
-
-def wants_html() -> bool:
-    """Whether this request asks for HTML (``f=html``, or a browser's Accept without ``f``)."""
-    f = query_arg("f")
-    if f is not None:
-        return f == "html"
-    return _html_first(request.environ.get("HTTP_ACCEPT", ""))
-
-
-@lru_cache(maxsize=256)
-def _html_first(accept: str) -> bool:
-    """Whether the Accept header value ``accept`` prefers HTML to JSON (remembered per
-    value, as :func:`web.api.formats.best_by_accept` is)."""
-    best = parse_accept_header(accept, MIMEAccept).best_match(
-        ["application/json", "application/geo+json", "text/html"])
-    return best == "text/html"
+from web.extensions import get_store
+from web.negotiate import lang, negotiate
 
 
 def collection_doc(c: CollectionMeta, lg: str) -> dict[str, Any]:
@@ -224,7 +188,7 @@ def collection_items_params(store: FeatureStore, cid: str) -> params.Params:
     """:func:`items_params` of collection ``cid``, made once per version of the collection
     (a third of a small items request's time otherwise)."""
     key = (cid, store.collection(cid).version)
-    made: LRU[params.Params] = app_lru("corridor_items_params", MAX_ITEMS_PARAMS)
+    made: BoundedCache[params.Params] = app_cache("corridor_items_params", MAX_ITEMS_PARAMS)
     found = made.get(key)
     if found is None:
         found = items_params(store.queryables(cid))

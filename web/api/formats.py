@@ -1,6 +1,7 @@
-"""Content negotiation and serialisers: GeoJSON, HTML, CSV, GeoPackage and KML.
+"""Serialisers: GeoJSON, HTML, CSV, GeoPackage and KML (the format is negotiated by
+:func:`web.negotiate.negotiate`: ``f=`` wins; otherwise the ``Accept`` header; no acceptable
+format is a 406).
 
-Negotiation: ``f=`` wins; otherwise the ``Accept`` header; no acceptable format is a 406.
 Features arrive from the store as :class:`corridor.model.Feature` values with their GeoJSON
 text ready; output coordinates are converted here, in one place, by the function
 :func:`web.api.crs.output_fn` returns.
@@ -13,86 +14,23 @@ import io
 import json
 import math
 from collections.abc import Sequence
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import pyogrio.raw
 import shapely
-from flask import Response, jsonify, render_template, request
-from werkzeug.datastructures import MIMEAccept
-from werkzeug.http import parse_accept_header
+from flask import Response, jsonify, render_template
 
 from corridor.crs import CRS84, transformer
 from corridor.model import Feature
 from web.api.crs import GeomFn, RefSystem, output_fn
-from web.api.errors import InvalidParameterValue, NotAcceptable
-from web.query import query_arg
+from web.api.errors import InvalidParameterValue
+from web.negotiate import MEDIA_TYPES, lang
 
-#: f= value -> media type.
-MEDIA_TYPES = {
-    "json": "application/json",
-    "geojson": "application/geo+json",
-    "html": "text/html",
-    "csv": "text/csv",
-    "gpkg": "application/geopackage+sqlite3",
-    "kml": "application/vnd.google-earth.kml+xml",
-    "mvt": "application/vnd.mapbox-vector-tile",
-}
 #: Formats of plain documents (landing, collections, conformance...).
 DOC_FORMATS = ("json", "html")
 #: Formats of feature resources (items, single items, near/nearest/at results).
 FEATURE_FORMATS = ("geojson", "html", "csv", "gpkg", "kml")
-_F_ALIASES = {"application/json": "json", "jsonfg": None, "xml": None}
-_ACCEPT_ALSO = {"geojson": ("application/json",)}
-
-
-def negotiate(available: Sequence[str]) -> str:
-    """Pick the response format among ``available`` from ``f=`` or the Accept header.
-
-    ``f=json`` on a feature resource means GeoJSON.
-
-    Raises
-    ------
-    NotAcceptable
-        If ``f`` names another format or nothing in ``Accept`` is available.
-    """
-    f = query_arg("f")
-    if f is not None:
-        key = f.strip().lower()
-        if key == "json" and "geojson" in available:
-            key = "geojson"
-        if key == "geojson" and "geojson" not in available:
-            key = "json"
-        if key not in available:
-            raise NotAcceptable(f"f={f!r} is not offered here; expected one of {', '.join(available)}")
-        return key
-    best = best_by_accept(request.environ.get("HTTP_ACCEPT", ""), tuple(available))
-    if best is None:
-        raise NotAcceptable(
-            f"none of the media types in Accept: {request.headers.get('Accept')!r} is offered; "
-            f"expected one of {', '.join(MEDIA_TYPES[k] for k in available)} (or use f=)"
-        )
-    return best
-
-
-@lru_cache(maxsize=256)
-def best_by_accept(accept: str, available: tuple[str, ...]) -> str | None:
-    """The format of ``available`` that the Accept header value ``accept`` prefers (the
-    first on a tie; the first when there is no header), or None when it accepts none.
-
-    A pure function of the header's text, so it is remembered: clients send few distinct
-    Accept values, and parsing one costs more than the rest of a small response."""
-    parsed = parse_accept_header(accept, MIMEAccept)
-    if not parsed:
-        return available[0]
-    best, best_q = None, 0.0
-    for key in available:
-        for mt in (MEDIA_TYPES[key], *_ACCEPT_ALSO.get(key, ())):
-            q = parsed.quality(mt)
-            if q > best_q:
-                best, best_q = key, q
-    return best
 
 
 #: One compact encoder for every response (``json.dumps`` with options builds one a call).
@@ -206,9 +144,7 @@ def json_response(doc: Any) -> Response:
 
 def html_response(template: str, **context: Any) -> Response:
     """Render an ``api/`` template (links in ``context['links']`` become navigation) in the
-    request's language (see :func:`web.api.features.lang`), which its own links carry on."""
-    from web.api.features import lang
-
+    request's language (see :func:`web.negotiate.lang`), which its own links carry on."""
     context.setdefault("lang", lang())
     resp = Response(render_template(f"api/{template}", **context), mimetype="text/html")
     resp.headers["Vary"] = "Accept-Language"  # a new response: no Vary yet

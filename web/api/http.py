@@ -1,25 +1,35 @@
 """HTTP behaviour of the API: ETag/304, Cache-Control, compression and CORS.
 
 Responses are a pure function of the loaded data and the request (path, query string,
-Accept), apart from ``timeStamp``. So the ETag is a weak validator computed from those
-inputs *before* the work is done: a matching ``If-None-Match`` is answered 304 at once.
-Compression is Flask-Compress (gzip/br/zstd, by Accept-Encoding); CORS is flask-cors.
+Accept, Accept-Language), apart from ``timeStamp``. So the ETag is a weak validator computed
+from those inputs *before* the work is done: a matching ``If-None-Match`` is answered 304 at
+once (:mod:`web.conditional` makes the 304). ETags derive from the data's version and the
+package version: stable across restarts and workers, new whenever the served data (a layer
+edit, too) or the code changes. Fixed documents are kept with their gzip form
+(:func:`cached_document`); other responses are compressed by Flask-Compress (gzip/br/zstd,
+by Accept-Encoding). CORS is flask-cors.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache, wraps
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as package_version
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, request
+from flask import Blueprint, Flask, Response, request
 from flask_compress import Compress
 from flask_cors import CORS
-from werkzeug.datastructures import Headers
 
 from corridor.errors import NotFound
-from web.lru import LRU, app_lru
+from web.cache import BoundedCache, app_cache
+from web.conditional import Body, add_vary, header_names, is_fresh, not_modified, respond
+from web.extensions import get_store
+from web.negotiate import answers_html
+from web.ops import content_security_policy, script_hashes
 
 #: Seconds clients and proxies may reuse an API response.
 MAX_AGE = 300
@@ -38,157 +48,112 @@ def init_app(app: Flask) -> None:
     # leaking a handle per request; those files are small and cached, so send them as is.
     app.config.setdefault("COMPRESS_STREAMS", False)
     Compress(app)
+    # Flask runs after_request hooks last-registered first: this one, registered between
+    # Flask-Compress and flask-cors, runs after flask-cors and before Flask-Compress
+    app.after_request(one_vary_header)
     origins = str(app.config.get("CORS_ORIGINS") or "*").strip()
     allowed: str | list[str] = "*" if origins == "*" else [o.strip() for o in origins.split(",")]
     CORS(app, send_wildcard=allowed == "*", resources={r"/api/*": {"origins": allowed, "methods": ["GET", "HEAD", "OPTIONS"],
                                       "expose_headers": ["ETag", "Content-Crs", "Link",
                                                          "Content-Coord-Sys", "OATiles-hint"]}})
-    # flask-cors appended its response hook last: let it answer once per request shape
-    hooks = app.after_request_funcs[None]
-    hooks.append(remembered_cors(hooks.pop()))  # type: ignore[arg-type]  # a sync hook
-    # ETags derive from the data's version and the package version: stable across restarts
-    # and workers, new whenever the served data (a layer edit, too) or the code changes.
-    app.extensions["corridor_code_version"] = _code_version()
 
 
-#: Request shapes whose CORS headers are remembered (path, method and the CORS request
-#: headers: a few per API route, more for per-feature paths, which come and go).
-MAX_CORS_SHAPES = 4096
-_CORS_INPUTS = ("PATH_INFO", "REQUEST_METHOD", "HTTP_ORIGIN", "HTTP_ACCESS_CONTROL_REQUEST_METHOD",
-                "HTTP_ACCESS_CONTROL_REQUEST_HEADERS",
-                "HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK")
+def one_vary_header(resp: Response) -> Response:
+    """Merge the response's ``Vary`` headers into one (flask-cors adds its ``Vary: Origin``
+    as a second header, which Flask-Compress, rewriting the first, would drop)."""
+    varies = resp.headers.getlist("Vary")
+    if len(varies) > 1:
+        names = (v.strip() for value in varies for v in value.split(","))
+        resp.headers["Vary"] = ", ".join(dict.fromkeys(n for n in names if n))
+    return resp
 
 
-def header_names(headers: Headers) -> set[str]:
-    """The names, lower-cased, of ``headers``: one pass, where asking werkzeug's headers
-    about an absent name raises and catches an HTTP exception (a few microseconds each)."""
-    return {name.lower() for name, _ in headers.items()}
+#: Bytes of API documents kept per app (landing, conformance, collections, queryables,
+#: indicators, statistics, tilesets; a few kB each, both forms).
+MAX_DOCUMENT_BYTES = 16 * 2**20
 
 
-def add_vary(headers: Headers, names: set[str], values: str) -> None:
-    """Add ``values`` (comma-separated) to the one ``Vary`` header, those not there yet.
+@dataclass(frozen=True)
+class CachedDocument:
+    """An API document's final bytes and the headers a 200 of it carries."""
 
-    ``names``: :func:`header_names` of ``headers``. One header, not a second one: a second
-    would be lost when Flask-Compress rewrites the first.
-    """
-    if "vary" not in names:
-        headers.add("Vary", values)
-        names.add("vary")
-        return
-    vary = headers["Vary"]
-    present = {v.strip() for v in vary.split(",")}
-    missing = [v for v in values.split(", ") if v not in present]
-    if missing:
-        headers["Vary"] = ", ".join([vary, *missing])
-
-
-def remembered_cors(cors_hook: Callable[[Response], Response]) -> Callable[[Response], Response]:
-    """flask-cors's response hook, asked once per request shape.
-
-    The headers flask-cors adds follow from its fixed options and the request's path (which
-    resource matches), method, ``Origin`` and CORS request headers, and it adds none to a
-    response that has ``Access-Control-Allow-Origin`` already. So, per shape, it is run once
-    on an empty response, and the headers it added there are added to every response of that
-    shape: its answer, without working it out again on every request (about a fifth of the
-    cost of the API's cheapest responses). Its ``Vary: Origin`` (a list of origins) joins
-    the response's one ``Vary`` header (:func:`add_vary`).
-    """
-    shapes: LRU[list[tuple[str, str]]] = LRU(MAX_CORS_SHAPES)
-
-    @wraps(cors_hook)
-    def hook(resp: Response) -> Response:
-        env = request.environ
-        key = tuple(env.get(name) for name in _CORS_INPUTS)
-        added = shapes.get(key)
-        if added is None:
-            probe = Response()
-            before = len(probe.headers)
-            cors_hook(probe)
-            added = list(probe.headers.items())[before:]
-            shapes.put(key, added)
-        h = resp.headers
-        names = header_names(h)
-        if added and "access-control-allow-origin" not in names:
-            for name, value in added:
-                if name == "Vary":
-                    add_vary(h, names, value)
-                else:
-                    h.add(name, value)
-        return resp
-
-    return hook
-
-
-#: API documents kept per app (landing, conformance, collections, queryables, indicators).
-MAX_DOCUMENTS = 512
+    body: Body
+    content_type: str
+    etag: str
+    weak: bool
+    cache_control: str
+    vary: str
+    #: The view's other headers (e.g. Content-Disposition, Content-Security-Policy).
+    headers: tuple[tuple[str, str], ...]
 
 
 def cached_document(view: Callable[..., Response]) -> Callable[..., Response]:
     """Serve ``view``'s 200 responses from memory, built once per data version and request.
 
     For the API's fixed documents: a pure function of the data, the URL (host, path, query)
-    and the headers that negotiate (Accept, Accept-Language), which form the key.
+    and the headers that negotiate (Accept, Accept-Language), which form the key. The
+    document is kept with its gzip form (:class:`web.conditional.Body`), so a request for it
+    does no rendering and no compression.
     """
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Response:
-        from web import get_store
-
         env = request.environ
         version = get_store().version
         key = (version, env.get("HTTP_HOST", ""), env.get("SCRIPT_NAME", ""),
                env.get("PATH_INFO", ""), env.get("QUERY_STRING", ""), env.get("HTTP_ACCEPT", ""),
                env.get("HTTP_ACCEPT_LANGUAGE", ""))
-        documents: LRU[tuple[bytes, str, list[tuple[str, str]]]] = app_lru("corridor_api_documents", MAX_DOCUMENTS)
-        hit = documents.get(key)
-        if hit is not None:
-            body, content_type, headers = hit
-            resp = Response(body, content_type=content_type, headers=headers)
-            resp.corridor_tagged = True  # type: ignore[attr-defined]
-            return resp
-        resp = view(*args, **kwargs)
-        if resp.status_code == 200 and not resp.direct_passthrough:
-            # kept with what _tag would add, so that a hit needs no tagging work
-            _tag_response(resp, version)
-            documents.put(key, (resp.get_data(), resp.content_type or "", list(resp.headers.items())))
-        return resp
+        documents: BoundedCache[CachedDocument] = app_cache(
+            "corridor_api_documents", MAX_DOCUMENT_BYTES, lambda d: d.body.nbytes + 64 * len(d.headers))
+        doc = documents.get(key)
+        if doc is None:
+            resp = view(*args, **kwargs)
+            if resp.status_code != 200 or resp.direct_passthrough:
+                return resp
+            doc = _document(resp, version)
+            documents.put(key, doc)
+        served = respond(doc.body, doc.content_type, doc.etag, weak=doc.weak,
+                         cache_control=doc.cache_control, vary=doc.vary, headers=doc.headers)
+        served.corridor_tagged = True  # type: ignore[attr-defined]
+        return served
 
     return wrapper
 
 
+def _document(resp: Response, version: str) -> CachedDocument:
+    """What :func:`cached_document` keeps of a view's 200 response."""
+    _tag_response(resp, version)
+    h = resp.headers
+    data = resp.get_data()
+    others = [(k, v) for k, v in h.items()
+              if k.lower() not in ("content-type", "content-length", "etag", "cache-control", "vary")]
+    content_type = resp.content_type or ""
+    if content_type.startswith("text/html") and "content-security-policy" not in header_names(h):
+        # the app's page policy reads the body, which may go out gzipped: decided here
+        others.append(("Content-Security-Policy",
+                       content_security_policy(script_hashes(data.decode()))))
+    etag, weak = resp.get_etag()  # _tag_response made sure there is one
+    return CachedDocument(Body.of(data), content_type, str(etag), bool(weak),
+                          h.get("Cache-Control", cache_control()), h.get("Vary", ""), tuple(others))
+
+
 @cache
 def _code_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
     try:
-        return version("qingdao-corridor")
+        return package_version("qingdao-corridor")
     except PackageNotFoundError:
         return "dev"
 
 
-def collection_etag(version: str) -> str:
-    """The ETag of a response that depends only on one collection (its ``version``), the
-    code and the request (path, query, Accept, Accept-Language): it stays valid while other collections
-    change, unlike the API-wide tag of :func:`_etag`."""
+def request_etag(version: str) -> str:
+    """The ETag of this request's answer when it depends on data of version ``version``
+    (the store's, or one collection's: then it stays valid while other collections change),
+    the code, and the request: path, query, Accept and Accept-Language (an HTML page's
+    language may come from it)."""
     env = request.environ
     key = "\n".join((version, _code_version(), env.get("PATH_INFO", ""),
                      env.get("QUERY_STRING", ""), env.get("HTTP_ACCEPT", ""),
                      env.get("HTTP_ACCEPT_LANGUAGE", "")))
-    return hashlib.sha256(key.encode()).hexdigest()[:32]
-
-
-def _etag(version: str | None = None) -> str:
-    """The API-wide ETag of this request: the store's data version (``version``, if the
-    caller has it), the code, the path, query, Accept and Accept-Language (an HTML page's
-    language may come from it)."""
-    if version is None:
-        from web import get_store
-
-        version = get_store().version
-    env = request.environ
-    key = "\n".join((f"{version}-{current_app.extensions.get('corridor_code_version', '0')}",
-                     env.get("PATH_INFO", ""), env.get("QUERY_STRING", ""),
-                     env.get("HTTP_ACCEPT", ""), env.get("HTTP_ACCEPT_LANGUAGE", "")))
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
@@ -204,7 +169,7 @@ def _tag_response(resp: Response, version: str | None = None) -> None:
     h = resp.headers
     names = header_names(h)
     if "etag" not in names:  # absent: added, not set (setting looks for it again)
-        h.add("ETag", f'W/"{_etag(version)}"')
+        h.add("ETag", f'W/"{request_etag(get_store().version if version is None else version)}"')
     if "cache-control" not in names:
         h.add("Cache-Control", cache_control())
     add_vary(h, names, _vary(h.get("Content-Type", "").startswith("text/html")))
@@ -217,15 +182,9 @@ def register(bp: Blueprint) -> None:
     def _not_modified() -> Response | None:
         env = request.environ
         if env.get("HTTP_IF_NONE_MATCH") and env.get("REQUEST_METHOD") in ("GET", "HEAD"):
-            tag = _etag()
-            if request.if_none_match.contains_weak(tag):
-                resp = Response(status=304)
-                resp.set_etag(tag, weak=True)
-                resp.headers["Cache-Control"] = cache_control()
-                from web.api.features import wants_html
-
-                resp.headers["Vary"] = _vary(wants_html())
-                return resp
+            tag = request_etag(get_store().version)
+            if is_fresh(tag):
+                return not_modified(tag, True, cache_control(), _vary(answers_html()))
         return None
 
     @bp.after_request
@@ -241,8 +200,6 @@ def cache_control() -> str:
     """Reuse for :data:`MAX_AGE` what only the bundled catalog decides (it changes only with a
     new deployment); anything a layer import or edit can change is revalidated on every use
     (``no-cache``: the ETag makes that a cheap 304)."""
-    from web import get_store
-
     cid = (request.view_args or {}).get("cid")
     if cid is not None:
         try:

@@ -11,15 +11,16 @@ from corridor.indicators import tagged_layers
 from corridor.model import CollectionMeta
 from corridor.stats import placed_count
 from corridor.store import FeatureStore
-from web import get_store
-from web.api import bp, params
+from web.api import params
+from web.api.blueprint import bp
 from web.api.errors import ResourceNotFound
-from web.api.features import lang
-from web.api.formats import DOC_FORMATS, html_response, json_response, negotiate
+from web.api.formats import DOC_FORMATS, html_response, json_response
 from web.api.http import cached_document
 from web.api.links import REL_TILING_SCHEMES, link, self_and_alternates, statistics_links, url
 from web.api.openapi import HTML, OPENAPI_MEDIA_TYPE, Document, describes, ok, openapi_document
 from web.api.tiles import CONFORMANCE as TILES_CONFORMANCE
+from web.extensions import get_store
+from web.negotiate import lang, negotiate
 
 #: OGC conformance classes the service implements (checked by the tests against behaviour).
 CONFORMANCE = [

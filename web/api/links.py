@@ -11,8 +11,8 @@ from flask import request, url_for
 from corridor.errors import NotFound
 from corridor.stats import BY, DEFAULT_KM, zone_collection
 from corridor.store import FeatureStore
-from web.api.formats import MEDIA_TYPES
-from web.lru import LRU, app_lru
+from web.cache import BoundedCache, app_cache
+from web.negotiate import MEDIA_TYPES
 
 #: OGC link relations of the tiles resources (OGC API - Tiles, 2D TMS).
 REL_TILING_SCHEME = "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme"
@@ -52,7 +52,7 @@ def url(endpoint: str, **values: Any) -> str:
     """Absolute URL of an API endpoint (``endpoint`` without the ``api.`` prefix), built by
     Flask's ``url_for`` once per endpoint, values and origin."""
     key = ("url", endpoint, tuple(sorted(values.items())), _origin(request.environ))
-    urls: LRU[str] = app_lru("corridor_urls", MAX_URLS)
+    urls: BoundedCache[str] = app_cache("corridor_urls", MAX_URLS)
     built = urls.get(key)
     if built is None:
         built = url_for(f"api.{endpoint}", _external=True, **values)
@@ -70,7 +70,7 @@ def _request_parts() -> tuple[str, list[tuple[str, str]]]:
         pairs = [(unquote_plus(p.split("=", 1)[0]), p) for p in raw.split("&") if p]
         # werkzeug's base_url, once per path and origin (it re-quotes the path every time)
         key = ("base", env.get("PATH_INFO", ""), _origin(env))
-        urls: LRU[str] = app_lru("corridor_urls", MAX_URLS)
+        urls: BoundedCache[str] = app_cache("corridor_urls", MAX_URLS)
         base = urls.get(key)
         if base is None:
             base = request.base_url

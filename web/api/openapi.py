@@ -21,9 +21,9 @@ from flask import current_app
 
 from corridor.stats import BY
 from corridor.store import FeatureStore
-from web import get_store
-from web.api.formats import MEDIA_TYPES
 from web.api.params import Param
+from web.extensions import get_store
+from web.negotiate import MEDIA_TYPES
 
 OPENAPI_MEDIA_TYPE = "application/vnd.oai.openapi+json;version=3.0"
 REF = "#/components/"

@@ -222,10 +222,9 @@ def parse_text(name: str) -> Callable[[str], str]:
 
 
 def parse_lang(text: str) -> str:
-    """``lang``: exactly zh or en."""
-    if text not in checks.LANGS:
-        raise InvalidParameterValue(f"lang={checks.shown(text)} is not supported; expected zh or en")
-    return text
+    """``lang``: exactly zh or en (:func:`corridor.checks.lang`, the one check; the request's
+    language is :func:`web.negotiate.lang`)."""
+    return checks.lang(text, exact=True)
 
 
 def parse_limit(text: str) -> int:
@@ -362,7 +361,7 @@ def equality(name: str, schema: Mapping[str, Any]) -> Param:
 
 def f_param(key: str, formats: tuple[str, ...] | list[str], what: str) -> Param:
     """The ``f`` parameter of operations answering ``formats`` (negotiated by
-    :func:`web.api.formats.negotiate`, which names a format not offered: a 406)."""
+    :func:`web.negotiate.negotiate`, which names a format not offered: a 406)."""
     return Param("f", f"Response format (overrides Accept): {what}.",
                  {"type": "string", "enum": list(formats)}, key=key)
 

@@ -14,10 +14,9 @@ from flask import Response, request
 
 from corridor import checks, queries
 from corridor.model import Hit
-from web import get_store
-from web.api import bp, params
+from web.api import params
+from web.api.blueprint import bp
 from web.api.crs import parse_crs
-from web.api.features import lang
 from web.api.formats import (
     FEATURE_FORMATS,
     check_download_options,
@@ -26,13 +25,14 @@ from web.api.formats import (
     feature_collection_bytes,
     geojson_bytes_response,
     html_response,
-    negotiate,
     to_features,
 )
 from web.api.links import link, self_and_alternates, url
 from web.api.openapi import Document, describes, ok
+from web.cache import BoundedCache, app_cache
 from web.clock import utc_now
-from web.lru import LRU, app_lru
+from web.extensions import get_store
+from web.negotiate import lang, negotiate
 
 #: Answers kept per app: the spatial questions most asked (a campus's neighbours, say).
 MAX_ANSWERS = 1024
@@ -45,7 +45,7 @@ def answered(question: Hashable, compute: Callable[[], list[Hit]]) -> list[Hit]:
     LRU) under the store's version: an import or edit changes the version, and with it
     every key. The response around the hits (format, links, timeStamp) is made anew."""
     store = get_store()
-    answers: LRU[list[Hit]] = app_lru("corridor_answers", MAX_ANSWERS)
+    answers: BoundedCache[list[Hit]] = app_cache("corridor_answers", MAX_ANSWERS)
     key = (store.version, question)
     hits = answers.get(key)
     if hits is None:

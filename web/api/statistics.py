@@ -14,14 +14,15 @@ from flask import Response, request
 
 from corridor import checks
 from corridor.stats import BY, DEFAULT_KM, LayerStatistics
-from web import get_store
-from web.api import bp, params
-from web.api.features import lang
-from web.api.formats import html_response, json_response, negotiate
+from web.api import params
+from web.api.blueprint import bp
+from web.api.formats import html_response, json_response
 from web.api.http import cached_document
 from web.api.links import link, self_and_alternates, url
 from web.api.openapi import Document, describes, ok
+from web.extensions import get_store
 from web.layerstats import statistics as cached_statistics
+from web.negotiate import lang, negotiate
 
 #: Formats of the statistics resource.
 STATS_FORMATS = ("json", "html", "csv")

@@ -8,13 +8,13 @@ encoded by :mod:`corridor.tiles` (what a tile carries is said there).
 
 Every tile of the matrix set exists: a tile with no feature is ``204 No Content``, with
 ``OATiles-hint: empty`` when no deeper tile under it holds anything either. Encoded tiles
-(and their gzip form) are kept in a bounded LRU per app keyed on the collection's version,
-so a tile is encoded once per data version; its ETag follows the collection's version too.
+(and their gzip form, :class:`web.conditional.Body`) are kept in a byte-bounded LRU per app
+keyed on the collection's version, so a tile is encoded once per data version; its ETag
+follows the collection's version too, and the 304 is :mod:`web.conditional`'s.
 """
 
 from __future__ import annotations
 
-import gzip
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,22 +32,22 @@ from corridor.tiles import (
     render_tile,
 )
 from corridor.tiles import tile_matrix_set as tms_definition
-from web import get_store
-from web.api import bp, params
+from web.api import params
+from web.api.blueprint import bp
 from web.api.crs import CRS84_URI
 from web.api.errors import ResourceNotFound
-from web.api.features import lang
-from web.api.formats import MEDIA_TYPES, json_response, negotiate
-from web.api.http import cache_control, cached_document, collection_etag
+from web.api.formats import json_response
+from web.api.http import cache_control, cached_document, request_etag
 from web.api.links import REL_GEODATA, REL_TILING_SCHEME, link, url
 from web.api.openapi import Document, describes, ok
-from web.lru import LRU, app_lru
+from web.cache import BoundedCache, app_cache
+from web.conditional import Body, is_fresh, not_modified, respond
+from web.extensions import get_store
+from web.negotiate import MEDIA_TYPES, lang, negotiate
 
-#: Encoded tiles kept per app. Most tiles are a few kB; a dense one is about 100 kB (plus
-#: its gzip form, about a third of that), so the cache stays under about 70 MB.
-MAX_TILES = 512
-#: Tiles smaller than this are sent as they are (gzip would not pay for itself).
-GZIP_MIN_BYTES = 512
+#: Bytes of encoded tiles kept per app (both forms). Most tiles are a few kB; a dense one
+#: is about 100 kB (plus its gzip form, about a third of that).
+MAX_TILE_BYTES = 64 * 2**20
 #: Conformance classes of OGC API - Tiles - Part 1 this API implements.
 CONFORMANCE = [
     f"http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/{c}"
@@ -60,16 +60,17 @@ TILE = params.Params(params.f_param("f-mvt", ("mvt",), "Mapbox Vector Tile only"
 
 @dataclass(frozen=True)
 class CachedTile:
-    data: bytes
-    #: The gzip form of ``data`` (None when the tile is too small to be worth it).
-    gzipped: bytes | None
+    """An encoded tile (empty for a tile with no feature) and its gzip form."""
+
+    body: Body
     #: Whether every deeper tile under this one is empty too (``OATiles-hint: empty``).
     deep_empty: bool
 
 
-def tile_cache() -> LRU[CachedTile]:
-    """The current app's tile cache (created on first use)."""
-    cache: LRU[CachedTile] = app_lru("corridor_tiles", MAX_TILES)
+def tile_cache() -> BoundedCache[CachedTile]:
+    """The current app's tile cache, bounded by bytes (created on first use)."""
+    cache: BoundedCache[CachedTile] = app_cache("corridor_tiles", MAX_TILE_BYTES,
+                                                lambda t: t.body.nbytes)
     return cache
 
 
@@ -182,27 +183,14 @@ def tile(cid: str, tms: str, z: str, y: str, x: str) -> Response:
     _check_tms(tms)
     index = parse_tile(z, x, y)
     negotiate(("mvt",))
-    lang()  # a tile has no words, but a bad lang is still a 400
-    tag = collection_etag(meta.version)
-    if request.if_none_match.contains_weak(tag):
-        resp = Response(status=304)
-    else:
-        found = _cached_tile(cid, meta.version, index)
-        if not found.data:
-            resp = Response(status=204)
-            if found.deep_empty:
-                resp.headers["OATiles-hint"] = "empty"
-        elif found.gzipped is not None and "gzip" in request.accept_encodings:
-            resp = Response(found.gzipped, mimetype=MEDIA_TYPES["mvt"])
-            resp.headers["Content-Encoding"] = "gzip"
-        else:
-            resp = Response(found.data, mimetype=MEDIA_TYPES["mvt"])
-    if resp.status_code != 200:
-        del resp.headers["Content-Type"]  # no body
-    resp.set_etag(tag, weak=True)
-    resp.headers["Cache-Control"] = cache_control()  # a user layer's tiles are revalidated
-    resp.headers["Vary"] = "Accept-Encoding"  # a new response: no Vary yet
-    return resp
+    tag = request_etag(meta.version)  # a tile follows its collection, not the whole store
+    # a user layer's tiles are revalidated (cache_control); a 304 needs no tile
+    if is_fresh(tag):
+        return not_modified(tag, True, cache_control(), "Accept-Encoding")
+    found = _cached_tile(cid, meta.version, index)
+    hint = (("OATiles-hint", "empty"),) if not found.body.data and found.deep_empty else ()
+    return respond(found.body, MEDIA_TYPES["mvt"], tag, weak=True, cache_control=cache_control(),
+                   vary="Accept-Encoding", headers=hint)
 
 
 def _cached_tile(cid: str, version: str, index: TileIndex) -> CachedTile:
@@ -211,9 +199,7 @@ def _cached_tile(cid: str, version: str, index: TileIndex) -> CachedTile:
     found = cache.get(key)
     if found is None:
         vt = render_tile(get_store(), cid, index)
-        packed = (gzip.compress(vt.data, compresslevel=6, mtime=0)
-                  if len(vt.data) >= GZIP_MIN_BYTES else None)
-        found = CachedTile(vt.data, packed, vt.candidates == 0)
+        found = CachedTile(Body.of(vt.data), vt.candidates == 0)
         cache.put(key, found)
     return found
 

@@ -1,12 +1,11 @@
 """Map pages: the corridor map at ``/``, park profiles, indicators, and the vendored assets.
 
-Each module registers its routes on :data:`bp`; the views parse, call the domain
-(``corridor``), and render a template.
+Each module registers its routes on :data:`web.pages.blueprint.bp`; the views parse, call the
+domain (``corridor``), and render a template. Importing this package imports them all, so
+that the blueprint carries every route.
 """
 
-from flask import Blueprint
-
-bp = Blueprint("pages", __name__)
-
-
 from web.pages import assets, indicators, mapview, parks, site  # noqa: F401
+from web.pages.blueprint import bp
+
+__all__ = ["bp"]

@@ -12,7 +12,7 @@ from functools import cache
 from flask import Response, abort
 
 from web.map.build import asset_files
-from web.pages import bp
+from web.pages.blueprint import bp
 
 _TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
 

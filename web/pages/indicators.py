@@ -7,9 +7,9 @@ from flask import render_template
 from markupsafe import Markup
 
 from corridor.indicators import tagged_layers
-from web import get_store
+from web.extensions import get_store
 from web.map.words import ATTRIBUTES, plan_ref, t, value_text
-from web.pages import bp
+from web.pages.blueprint import bp
 from web.pages.cache import cached_page
 from web.pages.chart import indicator_svg
 from web.pages.site import page_vars

@@ -3,8 +3,6 @@ shape of an N-km query (``/map-data/buffer``), drawn geodesically by :mod:`corri
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Response, current_app, jsonify, render_template, request, url_for
 from markupsafe import Markup
 from shapely.geometry import mapping
@@ -15,7 +13,8 @@ from corridor.errors import InvalidParameter
 from corridor.mapgeom import distance_buffer
 from corridor.queries import resolve_origin
 from corridor.store import FeatureStore
-from web import get_store
+from web.cache import BoundedCache, app_cache
+from web.extensions import get_store
 from web.map.build import (
     MapOptions,
     MapParts,
@@ -28,12 +27,15 @@ from web.map.build import (
 from web.map.popup import LinkTemplates
 from web.map.style import HIGHLIGHT_COLOUR
 from web.map.words import Lang
-from web.pages import bp
+from web.pages.blueprint import bp
 from web.pages.cache import cached_page
 from web.pages.industries import vocabulary
 from web.pages.site import page_vars
 from web.query import query_arg
 
+#: Main maps kept per app: one per language (and mount point) of the current data version,
+#: and those of a few versions before it while they age out.
+MAX_MAPS = 8
 #: Endpoints the page's script calls (the OGC API of this app).
 API_ENDPOINTS = {
     "near": "/api/near",
@@ -67,13 +69,14 @@ def main_map(lang: Lang) -> MapParts:
     (the page around it may differ by query string; the map does not)."""
     tiles = configured_tiles()
     store = get_store()
-    cache: dict[Any, MapParts] = current_app.extensions["corridor_map_parts"]
+    cache: BoundedCache[MapParts] = app_cache("corridor_map_parts", MAX_MAPS)
     key = (store.version, lang, tiles, request.script_root)
     parts = cache.get(key)
     if parts is None:
         options = MapOptions(lang=lang, asset_base=url_for("pages.vendor", name="X")[:-1],
                              links=link_templates(), tiles=tiles)
-        parts = cache[key] = build_map(store, options, key="main")
+        parts = build_map(store, options, key="main")
+        cache.put(key, parts)
     return parts
 
 

@@ -16,12 +16,12 @@ from corridor.mapgeom import distance_buffer
 from corridor.model import Feature
 from corridor.queries import within_distance
 from corridor.store import FeatureStore
-from web import get_store
+from web.extensions import get_store
 from web.layerstats import park_counts
 from web.map.build import MapOptions, build_map, legend_html
 from web.map.style import HIGHLIGHT_COLOUR
 from web.map.words import Lang, plan_ref, t
-from web.pages import bp
+from web.pages.blueprint import bp
 from web.pages.cache import cached_page
 from web.pages.industries import INDUSTRY_GROUPS, OTHER_GROUP, groups_of
 from web.pages.mapview import link_templates

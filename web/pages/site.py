@@ -7,17 +7,20 @@ offers a way on (the JSON helper under ``/map-data/`` answers with the error bod
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import jsonify, render_template, request, url_for
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
 from corridor import checks
+from corridor.checks import LANGS, Lang
 from corridor.errors import InvalidParameter, NotFound
+from web.api.errors import error_response
 from web.map.popup import zh_marked
 from web.map.words import t, table
-from web.pages import bp
-from web.pages.lang import current_lang, lang_switch_url, other_lang, unsupported_lang
+from web.negotiate import is_api_path, page_lang, unsupported_lang
+from web.pages.blueprint import bp
 
 
 @bp.app_template_filter("zh")
@@ -27,9 +30,22 @@ def zh_filter(text: Any, lang: str) -> Markup:
     return Markup(zh_marked(str(text or ""), checks.lang(lang)))
 
 
+def other_lang(lang: Lang) -> Lang:
+    """The language the page's switch offers."""
+    return next(x for x in LANGS if x != lang)
+
+
+def lang_switch_url(lang: Lang) -> str:
+    """This page's URL with every parameter kept and ``lang`` set to ``lang``."""
+    args = request.args.to_dict(flat=True)
+    args["lang"] = lang
+    return f"{request.path}?{urlencode(args)}"
+
+
 def page_vars() -> dict[str, Any]:
-    """Template variables of every page: language, words, language-switch link."""
-    lang = current_lang()
+    """Template variables of every page: language (:func:`web.negotiate.page_lang`), words,
+    language-switch link, and a notice when ``?lang=`` named a language the site lacks."""
+    lang = page_lang()
     other = other_lang(lang)
     asked = unsupported_lang()
     return {"lang": lang, "ui": table(lang), "other_lang": other,
@@ -81,9 +97,7 @@ def not_found(exc: NotFound) -> Any:
 @bp.app_errorhandler(404)
 def no_such_page(exc: HTTPException) -> Any:
     """Any unknown address outside the API: the site's own 404 page, in the page's language."""
-    if request.path.startswith("/api/") or request.path == "/api":
-        from web.api.errors import error_response
-
+    if is_api_path():
         return error_response(exc)
-    lang = current_lang()
+    lang = page_lang()
     return _error_page(404, t(lang, "page_not_found", path=request.path[:200]))
