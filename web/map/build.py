@@ -19,6 +19,7 @@ from typing import Any, cast
 import folium
 import shapely
 from branca.element import Element, Figure, MacroElement
+from flask_babel import gettext
 from folium import plugins
 from folium.map import Layer
 from folium.plugins import VectorGridProtobuf
@@ -39,7 +40,7 @@ from web.map.style import (
     SEA_COLOUR,
     style_for,
 )
-from web.map.words import Lang, t
+from web.map.words import GROUP_TITLES, Lang, speaking
 
 #: Properties the page's script needs on every feature (popups are pre-rendered HTML;
 #: ``accuracy_m`` draws the circle a point may be off by while its popup is open).
@@ -282,22 +283,28 @@ def _box(fill: str, border: str, extra: str = "") -> str:
     )
 
 
+def _legend_title() -> str:
+    title = gettext("Legend")
+    return f'<div class="lg-title">{escape(title)}</div>'
+
+
 def key_html(lang: Lang) -> str:
     """HTML of the main map's key: what the sea, line styles, circles and highlight mean.
 
     The main map's layer control already shows every collection with its swatch and count,
     so its legend only explains what the control cannot (and stays small).
     """
-    rows = [
-        (_box(SEA_COLOUR, "1px solid #9bb"), "sea"),
-        (_box("transparent", "2px solid #7a6f8c"), "key_solid"),
-        (_box("transparent", "2px dashed #b2182b"), "key_dashed"),
-        (_box("rgba(33,102,172,.12)", "1.5px dashed #2166ac", "border-radius:50%;height:16px"),
-         "key_accuracy"),
-        (_box("transparent", f"3px solid {HIGHLIGHT_COLOUR}"), "key_highlight"),
-    ]
-    items = "".join(f'<div class="lg-item">{sw}{escape(t(lang, k))}</div>' for sw, k in rows)
-    return f'<div class="lg-title">{escape(t(lang, "legend"))}</div>{items}'
+    with speaking(lang):
+        rows = [
+            (_box(SEA_COLOUR, "1px solid #9bb"), gettext("Sea")),
+            (_box("transparent", "2px solid #7a6f8c"), gettext("solid line: district boundary (surveyed)")),
+            (_box("transparent", "2px dashed #b2182b"), gettext("dashed line: approximate extent")),
+            (_box("rgba(33,102,172,.12)", "1.5px dashed #2166ac", "border-radius:50%;height:16px"),
+             gettext("circle: how far off a position may be (shown with its popup)")),
+            (_box("transparent", f"3px solid {HIGHLIGHT_COLOUR}"), gettext("magenta: query results")),
+        ]
+        items = "".join(f'<div class="lg-item">{sw}{escape(words)}</div>' for sw, words in rows)
+        return _legend_title() + items
 
 
 def legend_html(
@@ -306,52 +313,59 @@ def legend_html(
 ) -> str:
     """HTML of the legend: groups, then a swatch, title and (optionally) count per collection;
     ``marked`` names the highlighted feature a page is about (e.g. "this park")."""
-    wanted = set(collections) if collections is not None else set(store.collection_ids())
-    parts = [f'<div class="lg-title">{escape(t(lang, "legend"))}</div>']
-    if marked:
-        sw = _box("rgba(255,0,170,.18)", f"3px solid {HIGHLIGHT_COLOUR}")
-        parts.append(f'<div class="lg-item lg-marked">{sw}{escape(marked)}</div>')
-    sea = _box(SEA_COLOUR, "1px solid #9bb")
-    for group in GROUPS:
-        members = [c for c in store.collections() if c.group == group and c.id in wanted]
-        if not members:
-            continue
-        parts.append(f'<div class="lg-group">{escape(t(lang, "group_" + group))}</div>')
-        if group == "basemap":
-            parts.append(f'<div class="lg-item">{sea}{escape(t(lang, "sea"))}</div>')
-        for c in members:
-            sw = style_for(c.id).swatch(c.points_only)
-            count = f' <span class="lg-count">({c.count})</span>' if counts else ""
-            parts.append(
-                f'<div class="lg-item" data-collection="{c.id}">{sw}{escape(c.title(lang))}'
-                f"{count}</div>"
-            )
-    parts.append(f'<div class="lg-note">{escape(t(lang, "legend_approx"))}</div>')
-    parts.append(unplaced_html(store, lang, wanted))
-    return "".join(parts)
+    with speaking(lang):
+        wanted = set(collections) if collections is not None else set(store.collection_ids())
+        parts = [_legend_title()]
+        if marked:
+            sw = _box("rgba(255,0,170,.18)", f"3px solid {HIGHLIGHT_COLOUR}")
+            parts.append(f'<div class="lg-item lg-marked">{sw}{escape(marked)}</div>')
+        sea = _box(SEA_COLOUR, "1px solid #9bb")
+        for group in GROUPS:
+            members = [c for c in store.collections() if c.group == group and c.id in wanted]
+            if not members:
+                continue
+            title = gettext(GROUP_TITLES[group])
+            parts.append(f'<div class="lg-group">{escape(title)}</div>')
+            if group == "basemap":
+                sea_word = gettext("Sea")
+                parts.append(f'<div class="lg-item">{sea}{escape(sea_word)}</div>')
+            for c in members:
+                sw = style_for(c.id).swatch(c.points_only)
+                count = f' <span class="lg-count">({c.count})</span>' if counts else ""
+                parts.append(
+                    f'<div class="lg-item" data-collection="{c.id}">{sw}{escape(c.title(lang))}'
+                    f"{count}</div>"
+                )
+        note = gettext("dashed outline = approximate extent")
+        parts.append(f'<div class="lg-note">{escape(note)}</div>')
+        parts.append(unplaced_html(store, lang, wanted))
+        return "".join(parts)
 
 
 def unplaced_html(store: FeatureStore, lang: Lang, collections: Iterable[str],
                   links: LinkTemplates | None = None) -> str:
     """The features listed but not placed (location not published), with where that comes
     from: a map cannot draw them, so the legend says they exist."""
-    item = (links or LinkTemplates()).item
-    rows = []
-    for cid in collections:
-        for f in store.features(cid):
-            if f.geometry is None:
-                note = provenance(f.properties, "position_note", lang)
-                # English notes quote Chinese road and place names: mark those runs.
-                rows.append(
-                    f'<li data-fid="{escape(f.id)}"><b>{zh_marked(f.name(lang), lang)}</b>: '
-                    f'{zh_marked(note, lang) + "; " if note else ""}'
-                    f'{zh_marked(provenance(f.properties, "source", lang), lang)} '
-                    f'<a href="{escape(item.format(cid=cid, fid=f.id, lang=lang))}?f=html" '
-                    f'target="_blank">{escape(t(lang, "api_link"))}</a></li>')
-    if not rows:
-        return ""
-    return (f'<details class="lg-unplaced" id="unplaced-list"><summary>'
-            f'{escape(t(lang, "unplaced_list"))} ({len(rows)})</summary><ul>{"".join(rows)}</ul></details>')
+    with speaking(lang):
+        item = (links or LinkTemplates()).item
+        api_link = escape(gettext("API item"))
+        rows = []
+        for cid in collections:
+            for f in store.features(cid):
+                if f.geometry is None:
+                    note = provenance(f.properties, "position_note", lang)
+                    # English notes quote Chinese road and place names: mark those runs.
+                    rows.append(
+                        f'<li data-fid="{escape(f.id)}"><b>{zh_marked(f.name(lang), lang)}</b>: '
+                        f'{zh_marked(note, lang) + "; " if note else ""}'
+                        f'{zh_marked(provenance(f.properties, "source", lang), lang)} '
+                        f'<a href="{escape(item.format(cid=cid, fid=f.id, lang=lang))}?f=html" '
+                        f'target="_blank">{api_link}</a></li>')
+        if not rows:
+            return ""
+        title = gettext("Location not published (not on the map)")
+        return (f'<details class="lg-unplaced" id="unplaced-list"><summary>'
+                f'{escape(title)} ({len(rows)})</summary><ul>{"".join(rows)}</ul></details>')
 
 
 def shared_points(store: FeatureStore, collections: Iterable[str], lang: Lang) -> dict[str, list[tuple[str, str]]]:
@@ -382,25 +396,26 @@ def collection_geojson(
     """The collection as a GeoJSON FeatureCollection with the properties the page needs;
     a basemap's outlines are simplified, and cut to ``clip`` (lon/lat box) when given
     (``same_point``: see :func:`shared_points`; each popup lists the others)."""
-    simplify = c.has_role("basemap")
-    features = []
-    for f in store.features(c.id, None if ids is None else list(ids)):
-        geom = f.geometry
-        if geom is None:  # listed, location not published: nothing to draw
-            continue
-        if simplify:
-            geom = geom.simplify(BASEMAP_TOLERANCE_DEG, preserve_topology=True)
-            if clip is not None:
-                geom = shapely.clip_by_rect(geom, *clip)
-                if geom.is_empty:
-                    continue
-        out = {k: f.properties.get(k) for k in CLIENT_PROPS}
-        out["collection"] = c.id
-        out["popup"] = popup_html(c.id, f.properties, lang, links, profile=c.has_role("parks"),
-                                  same_point=(same_point or {}).get(f.id, ()))
-        features.append({"type": "Feature", "id": f.id, "properties": out,
-                         "geometry": shape_mapping(geom)})
-    return {"type": "FeatureCollection", "features": features}
+    with speaking(lang):
+        simplify = c.has_role("basemap")
+        features = []
+        for f in store.features(c.id, None if ids is None else list(ids)):
+            geom = f.geometry
+            if geom is None:  # listed, location not published: nothing to draw
+                continue
+            if simplify:
+                geom = geom.simplify(BASEMAP_TOLERANCE_DEG, preserve_topology=True)
+                if clip is not None:
+                    geom = shapely.clip_by_rect(geom, *clip)
+                    if geom.is_empty:
+                        continue
+            out = {k: f.properties.get(k) for k in CLIENT_PROPS}
+            out["collection"] = c.id
+            out["popup"] = popup_html(c.id, f.properties, lang, links, profile=c.has_role("parks"),
+                                      same_point=(same_point or {}).get(f.id, ()))
+            features.append({"type": "Feature", "id": f.id, "properties": out,
+                             "geometry": shape_mapping(geom)})
+        return {"type": "FeatureCollection", "features": features}
 
 
 def _add_collection(
@@ -639,24 +654,25 @@ def _add_controls(
     m: folium.Map, store: FeatureStore, layers: dict[str, Layer],
     tiles: dict[str, folium.TileLayer], options: MapOptions,
 ) -> None:
-    lang = options.lang
-    groups: dict[str, list[Any]] = {}
-    for group in GROUPS:
-        members = [layers[c.id] for c in store.collections()
-                   if c.group == group and c.id in layers]
-        if members:
-            groups[t(lang, "group_" + group)] = members
-    if tiles:
-        groups[t(lang, "group_tiles")] = list(tiles.values())
-    plugins.GroupedLayerControl(groups, exclusive_groups=False, collapsed=False,
-                                position="topright").add_to(m)
-    Legend(key_html(lang)).add_to(m)
-    plugins.Fullscreen(position="topleft", title=t(lang, "fullscreen"),
-                       title_cancel=t(lang, "fullscreen_exit")).add_to(m)
-    plugins.MeasureControl(position="topleft", primary_length_unit="kilometers",
-                           secondary_length_unit="meters", primary_area_unit="hectares",
-                           secondary_area_unit="sqmeters",
-                           localization="cn" if lang == "zh" else "en").add_to(m)
+    with speaking(options.lang):
+        lang = options.lang
+        groups: dict[str, list[Any]] = {}
+        for group in GROUPS:
+            members = [layers[c.id] for c in store.collections()
+                       if c.group == group and c.id in layers]
+            if members:
+                groups[gettext(GROUP_TITLES[group])] = members
+        if tiles:
+            groups[gettext(GROUP_TITLES["tiles"])] = list(tiles.values())
+        plugins.GroupedLayerControl(groups, exclusive_groups=False, collapsed=False,
+                                    position="topright").add_to(m)
+        Legend(key_html(lang)).add_to(m)
+        plugins.Fullscreen(position="topleft", title=gettext("Full screen"),
+                           title_cancel=gettext("Exit full screen")).add_to(m)
+        plugins.MeasureControl(position="topleft", primary_length_unit="kilometers",
+                               secondary_length_unit="meters", primary_area_unit="hectares",
+                               secondary_area_unit="sqmeters",
+                               localization="cn" if lang == "zh" else "en").add_to(m)
 
 
 def _walk(element: Any) -> Iterable[Any]:

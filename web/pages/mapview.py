@@ -26,7 +26,7 @@ from web.map.build import (
 )
 from web.map.popup import LinkTemplates
 from web.map.style import HIGHLIGHT_COLOUR
-from web.map.words import Lang
+from web.map.words import Lang, script_words
 from web.pages.blueprint import bp
 from web.pages.cache import cached_page
 from web.pages.industries import vocabulary
@@ -94,7 +94,7 @@ def index() -> str:
         "collections": {c.id: {"title": c.title(lang), "group": c.group} for c in store.collections()},
         "near_collections": store.collection_ids("near"),
         "highlight": HIGHLIGHT_COLOUR,
-        "ui": ctx["ui"],
+        "ui": script_words(),
         "km_max": checks.MAX_KM,
     }
     unplaced = Markup(unplaced_html(store, lang, store.collection_ids(), link_templates()))
