@@ -19,17 +19,11 @@ from corridor.checks import km as check_km
 from corridor.checks import lang as check_lang
 from corridor.errors import InvalidParameter, NotFound
 from corridor.mapgeom import distance_buffer, geodesic_circle
-from web.map.build import (
-    MapOptions,
-    asset_files,
-    bounds_latlon,
-    build_map,
-    collection_geojson,
-    key_html,
-    label_point,
-    latlon,
-    legend_html,
-)
+from web.map.build import asset_files, build_map
+from web.map.controls import key_html, legend_html
+from web.map.latlon import bounds_latlon, label_point, latlon
+from web.map.layers import collection_geojson
+from web.map.options import MapOptions
 from web.map.popup import LinkTemplates, format_accuracy, placement, popup_html
 from web.map.style import HIGHLIGHT_COLOUR, MARKED_Z, POINTS_Z, STYLES, style_for
 from web.map.words import KINDS, PLACEMENT, kind_label
@@ -114,7 +108,7 @@ def test_every_declared_asset_is_bundled_by_folium_offline():
 
 
 def test_configured_tiles_are_offered_but_off(mini_catalog, mini_store):
-    from web.map.build import osm_tiles, tianditu_tiles
+    from web.map.options import osm_tiles, tianditu_tiles
 
     parts = build_map(mini_store, MapOptions(lang="en", tiles=(*tianditu_tiles("KEY"), osm_tiles())))
     assert "tianditu.gov.cn/vec_w" in parts.script and "tk=KEY" in parts.script

@@ -15,15 +15,9 @@ from corridor.queries import resolve_origin
 from corridor.store import FeatureStore
 from web.cache import BoundedCache, app_cache
 from web.extensions import get_store
-from web.map.build import (
-    MapOptions,
-    MapParts,
-    TileSpec,
-    build_map,
-    osm_tiles,
-    tianditu_tiles,
-    unplaced_html,
-)
+from web.map.build import build_map
+from web.map.controls import unplaced_html
+from web.map.options import MapOptions, MapParts, TileSpec, osm_tiles, tianditu_tiles
 from web.map.popup import LinkTemplates
 from web.map.style import HIGHLIGHT_COLOUR
 from web.map.words import Lang, script_words

@@ -19,7 +19,9 @@ from corridor.queries import within_distance
 from corridor.store import FeatureStore
 from web.extensions import get_store
 from web.layerstats import park_counts
-from web.map.build import MapOptions, build_map, legend_html
+from web.map.build import build_map
+from web.map.controls import legend_html
+from web.map.options import MapOptions
 from web.map.style import HIGHLIGHT_COLOUR
 from web.map.words import STATUS, Lang, plan_ref
 from web.pages.blueprint import bp
