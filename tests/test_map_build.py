@@ -347,3 +347,12 @@ def test_user_layers_have_their_own_group_and_colours(user_client):
     user = {style_for(cid).colour for cid in ("firms", "sites", "parcels", "projects")}
     assert len(user) > 1 and not user & plan_colours and HIGHLIGHT_COLOUR not in user
     assert style_for("firms") == style_for("firms")  # the same in every process and page
+
+
+def test_the_legend_lists_unplaced_features_in_store_order(store):
+    """The same page from any process: the list of features not placed follows the store's
+    order of collections and features (not a set's, which differs from process to process)."""
+    html = legend_html(store, "en")
+    listed = re.findall(r'<li data-fid="([^"]+)"', html.split('id="unplaced-list"', 1)[1])
+    expected = [f.id for cid in store.collection_ids() for f in store.features(cid) if f.geometry is None]
+    assert len({fid.split("-")[0] for fid in expected}) > 1 and listed == expected

@@ -133,3 +133,26 @@ def test_template_words_are_escaped_like_any_text():
             '{{ ngettext("%(num)d park", "%(num)d parks", 1) }}').render()
     assert html == "About &amp; sources|Within &lt;5&gt; km|1 park"
 
+
+
+@pytest.mark.parametrize(("lang", "text"), [
+    ("en", "imported: 1 feature in layer “SYNTHETIC enterprises (test only)”, target 8000 enterprises"),
+    ("zh", "已导入:图层“SYNTHETIC 合成企业(测试)”中 1 个要素,目标 8000 家"),
+])
+def test_one_imported_feature_is_counted_in_the_singular(one_feature_client, lang, text):
+    """A counted word takes its plural form from the catalog (ngettext), not an "s" added by
+    hand: one feature is "1 feature" (the many-feature case: tests/test_pages_statistics.py)."""
+    html = one_feature_client.get(f"/indicators?lang={lang}").get_data(as_text=True)
+    assert text in html
+
+
+@pytest.fixture(scope="module")
+def one_feature_client(tmp_path_factory):
+    from datafiles import SYNTHETIC_USER_ENTRY, geodata_with_synthetic, synthetic_points
+
+    from corridor.store import GEODATA_DIR
+    from web import create_app
+
+    geodata = geodata_with_synthetic(tmp_path_factory.mktemp("one-feature"), synthetic_points(1),
+                                     GEODATA_DIR, SYNTHETIC_USER_ENTRY)
+    return create_app({"TESTING": True, "GEODATA_DIR": str(geodata)}).test_client()

@@ -130,7 +130,7 @@ def legend_html(
                 )
         note = gettext("dashed outline = approximate extent")
         parts.append(f'<div class="lg-note">{escape(note)}</div>')
-        parts.append(unplaced_html(store, lang, wanted))
+        parts.append(unplaced_html(store, lang, [cid for cid in store.collection_ids() if cid in wanted]))
         return "".join(parts)
 
 
