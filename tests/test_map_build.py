@@ -1,4 +1,5 @@
-"""The folium map builder and its helpers, without Flask (SYNTHETIC mini catalog)."""
+"""The folium map builder and its helpers, without the app's routes or store (SYNTHETIC mini
+catalog): only a bare Flask app, whose Flask-Babel gives the words their language."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import sys
 from html import escape
 
 import pytest
+from catalog import word
+from flask import Flask
 from pyproj import Geod
 from shapely.geometry import Point, box
 
@@ -16,20 +19,15 @@ from corridor.checks import km as check_km
 from corridor.checks import lang as check_lang
 from corridor.errors import InvalidParameter, NotFound
 from corridor.mapgeom import distance_buffer, geodesic_circle
-from web.map.build import (
-    MapOptions,
-    asset_files,
-    bounds_latlon,
-    build_map,
-    collection_geojson,
-    key_html,
-    label_point,
-    latlon,
-    legend_html,
-)
+from web.map.build import asset_files, build_map
+from web.map.controls import key_html, legend_html
+from web.map.latlon import bounds_latlon, label_point, latlon
+from web.map.layers import collection_geojson
+from web.map.options import MapOptions
 from web.map.popup import LinkTemplates, format_accuracy, placement, popup_html
 from web.map.style import HIGHLIGHT_COLOUR, MARKED_Z, POINTS_Z, STYLES, style_for
-from web.map.words import KINDS, UI, kind_label, t
+from web.map.words import KINDS, PLACEMENT, kind_label
+from web.map.words import init_app as init_words
 
 GEOD = Geod(ellps="WGS84")
 
@@ -47,6 +45,15 @@ def pane_z(script: str) -> dict[str, int]:
     """Every pane folium creates in ``script``, with its z-index."""
     return {name: int(z) for name, z in re.findall(
         r'createPane\(\s*"([\w-]+)"\);\s*\w+\.style\.zIndex = (\d+);', script)}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def words_app():
+    """A bare app with Flask-Babel (the words' catalogs), its context around every test."""
+    app = Flask("web")
+    init_words(app)
+    with app.app_context():
+        yield app
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +108,7 @@ def test_every_declared_asset_is_bundled_by_folium_offline():
 
 
 def test_configured_tiles_are_offered_but_off(mini_catalog, mini_store):
-    from web.map.build import osm_tiles, tianditu_tiles
+    from web.map.options import osm_tiles, tianditu_tiles
 
     parts = build_map(mini_store, MapOptions(lang="en", tiles=(*tianditu_tiles("KEY"), osm_tiles())))
     assert "tianditu.gov.cn/vec_w" in parts.script and "tk=KEY" in parts.script
@@ -116,7 +123,7 @@ def test_legend_names_every_collection_in_the_language(mini_catalog, mini_store)
         html = legend_html(mini_store, lang)
         for c in mini_catalog.collections.values():
             assert escape(c.title(lang)) in html
-        assert t(lang, "sea") in html
+        assert word(lang, "Sea") in html
         marked = legend_html(mini_store, lang, marked="本园区: X")
         assert 'class="lg-item lg-marked"' in marked and "本园区: X" in marked
 
@@ -129,8 +136,11 @@ def test_main_map_key_is_short_and_the_layer_control_carries_titles_and_counts(
         assert in_script(name, parts_zh.script), c.id
     # ... so the legend only explains the sea, line styles, accuracy circles and highlight
     key = key_html("en")
-    for k in ("sea", "key_solid", "key_dashed", "key_accuracy", "key_highlight"):
-        assert escape(t("en", k)) in key
+    for words in ("Sea", "solid line: district boundary (surveyed)", "dashed line: approximate extent",
+                  "circle: how far off a position may be (shown with its popup)",
+                  "magenta: query results"):
+        assert escape(words) in key
+        assert escape(word("zh", words)) in key_html("zh")
     assert key.count('class="lg-item"') == 5
     assert in_script(key_html("zh"), parts_zh.script)
     assert not in_script(legend_html(mini_store, "zh"), parts_zh.script)
@@ -229,9 +239,9 @@ def test_popup_says_where_the_position_comes_from_and_how_far_off_it_may_be():
         source="Home-institution placement (recalled WGS84), not the facility's own site",
         position_note="No fixed site named in the plan"), "zh", LinkTemplates())
     assert '<span class="pp-acc">±30 km</span>' in html
-    assert t("zh", "placed_home") in html and 'class="pp-row pp-placed pp-placed-home"' in html
-    assert "No fixed site named in the plan" in html and t("zh", "position_note") in html
-    assert "Home-institution placement" in html and t("zh", "source") in html
+    assert word("zh", PLACEMENT["home"]) in html and 'class="pp-row pp-placed pp-placed-home"' in html
+    assert "No fixed site named in the plan" in html and word("zh", "Position note") in html
+    assert "Home-institution placement" in html and word("zh", "Position source") in html
     plain = popup_html("universities", _props(kind="university_campus", accuracy_m=600,
                                               source="Approximate campus location"), "en",
                        LinkTemplates())
@@ -246,15 +256,15 @@ def test_popup_provenance_follows_the_language():
                    position_note_zh="置于其依托单位;其自身地点未公布")
     zh = popup_html("facilities", props, "zh", LinkTemplates())
     en = popup_html("facilities", props, "en", LinkTemplates())
-    assert f'{t("zh", "source")}</b>: {escape(props["source_zh"])}' in zh
-    assert f'{t("zh", "position_note")}</b>: {props["position_note_zh"]}' in zh
+    assert f'{word("zh", "Position source")}</b>: {escape(props["source_zh"])}' in zh
+    assert f'{word("zh", "Position note")}</b>: {props["position_note_zh"]}' in zh
     assert props["source"] not in zh and props["position_note"] not in zh
-    assert f'{t("en", "source")}</b>: {props["source"]}' in en
-    assert f'{t("en", "position_note")}</b>: {props["position_note"]}' in en
+    assert f'Position source</b>: {props["source"]}' in en
+    assert f'Position note</b>: {props["position_note"]}' in en
     assert props["source_zh"] not in en and props["position_note_zh"] not in en
     # the home-institution flag reads the English wording, whatever the popup's language
     assert placement(props) == "home"
-    assert t("zh", "placed_home") in zh and t("en", "placed_home") in en
+    assert word("zh", PLACEMENT["home"]) in zh and PLACEMENT["home"] in en
 
 
 @pytest.mark.parametrize("lang, shown, hidden", [
@@ -306,12 +316,10 @@ def test_check_km_names_the_bad_value(bad):
         check_km(bad)
 
 
-def test_i18n_tables_are_complete():
-    for key, words in UI.items():
-        assert set(words) == {"zh", "en"} and all(w.strip() for w in words.values()), key
-        assert not hasattr(dict, key), f"{key} shadows a dict method in Jinja"
-    for words in KINDS.values():
-        assert set(words) == {"zh", "en"}
+def test_kinds_are_named_in_each_language():
+    # (that every msgid has its Chinese: tests/test_translations.py)
+    for kind, msgid in KINDS.items():
+        assert kind_label(kind, "en") == msgid and kind_label(kind, "zh") == word("zh", msgid) != msgid
     assert kind_label("park", "zh") == "园区" and kind_label("new_kind", "en") == "new kind"
     assert check_lang(None) == "zh" and check_lang("EN") == "en"
     with pytest.raises(InvalidParameter, match="fr"):
@@ -332,10 +340,19 @@ def test_the_domain_never_imports_flask():
 
 
 def test_user_layers_have_their_own_group_and_colours(user_client):
-    html = user_client.get("/?lang=en").get_data(as_text=True)
-    assert "User layers" in html  # the layer control's group of imported layers
-    assert "用户图层" in user_client.get("/?lang=zh").get_data(as_text=True)
+    # the layer control's group of imported layers, in the page's language
+    assert in_script("User layers", user_client.get("/?lang=en").get_data(as_text=True))
+    assert in_script(word("zh", "User layers"), user_client.get("/?lang=zh").get_data(as_text=True))
     plan_colours = {s.colour for s in STYLES.values()}
     user = {style_for(cid).colour for cid in ("firms", "sites", "parcels", "projects")}
     assert len(user) > 1 and not user & plan_colours and HIGHLIGHT_COLOUR not in user
     assert style_for("firms") == style_for("firms")  # the same in every process and page
+
+
+def test_the_legend_lists_unplaced_features_in_store_order(store):
+    """The same page from any process: the list of features not placed follows the store's
+    order of collections and features (not a set's, which differs from process to process)."""
+    html = legend_html(store, "en")
+    listed = re.findall(r'<li data-fid="([^"]+)"', html.split('id="unplaced-list"', 1)[1])
+    expected = [f.id for cid in store.collection_ids() for f in store.features(cid) if f.geometry is None]
+    assert len({fid.split("-")[0] for fid in expected}) > 1 and listed == expected

@@ -23,7 +23,8 @@ def test_wheel_carries_every_runtime_file(tmp_path):
         p for folder in ("corridor", "geodata", "web")
         for p in (ROOT / folder).rglob("*")
         if p.is_file() and "__pycache__" not in p.parts
-        and p.suffix in {".py", ".geojson", ".json", ".toml", ".md", ".html", ".js", ".css", ".svg", ".png"}
+        and p.suffix in {".py", ".geojson", ".json", ".toml", ".md", ".html", ".js", ".css", ".svg", ".png",
+                         ".pot", ".po", ".mo"}
     ]
     assert needed, "nothing to check"
     missing = [str(p.relative_to(ROOT)) for p in needed if str(p.relative_to(ROOT)) not in names]

@@ -12,16 +12,19 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from catalog import word, words_n
 from geographiclib.geodesic import Geodesic
 
 from web import create_app
-from web.map.words import UI
 from web.pages.assets import vendored
 
 #: The raw bundled GeoJSON, read directly for independent expectations.
 GEODATA = Path(__file__).resolve().parents[1] / "geodata" / "data"
 #: What a park profile lists "near" the park: the institutions, as the profile's spec says.
 INSTITUTIONS = ("universities", "labs", "facilities", "platforms", "incubators")
+
+#: The site's name, the title of every page (a msgid of the catalog).
+TITLE = "Qingdao bay-area S&T innovation corridor map"
 
 
 class _Refs(HTMLParser):
@@ -67,7 +70,7 @@ def test_pages_fetch_nothing_from_another_host(client, path, lang):
     for ref in fetched_refs(html):
         assert not re.match(r"^(https?:)?//", ref), ref
     assert f'lang="{"zh-CN" if lang == "zh" else "en"}"' in html
-    assert escape(UI["title"][lang]) in html
+    assert escape(word(lang, TITLE)) in html
 
 
 def test_every_vendored_asset_is_served(client):
@@ -91,16 +94,16 @@ def test_every_vendored_asset_is_served(client):
 ])
 def test_language_from_accept_language(client, header, expected):
     html = client.get("/", headers={"Accept-Language": header}).get_data(as_text=True)
-    assert escape(UI["title"][expected]) in html
+    assert escape(word(expected, TITLE)) in html
 
 
 def test_lang_parameter_wins_and_a_bad_one_falls_back(client):
     html = client.get("/?lang=en", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
-    assert escape(UI["title"]["en"]) in html
+    assert escape(word("en", TITLE)) in html
     resp = client.get("/?lang=fr", headers={"Accept-Language": "zh-CN"})
     assert resp.status_code == 200
     html = resp.get_data(as_text=True)
-    assert escape(UI["title"]["zh"]) in html and "“fr”" in html
+    assert escape(word("zh", TITLE)) in html and "“fr”" in html
 
 
 def test_map_page_has_controls_notice_and_about(client, cat):
@@ -205,7 +208,7 @@ def test_parks_compared_by_industry_group(client, cat, lang):
     for key in columns:  # each column says how many parks have something in it
         n = sum(key in listed for listed in rows.values())
         assert n >= 1
-        assert _column_count(header, key) == UI["parks_count_one" if n == 1 else "parks_count"][lang].format(n=n)
+        assert _column_count(header, key) == words_n(lang, "%(num)d park", "%(num)d parks", n)
 
     # Cells checked by hand against each park's paragraph of the plan (五(一), 专栏8), as
     # (zh, en) of the park's own industry names. Reasoning in the comments, not recomputed.
@@ -215,7 +218,7 @@ def test_parks_compared_by_industry_group(client, cat, lang):
     # 五(一)1 胶州湾北部主园区: "发展信息安全、半导体、大数据……" names 半导体 outright; no other
     # park's paragraph names 半导体, 集成电路 or 芯片, so the column has this one park.
     assert rows["park-jiaozhou-bay-north"]["semi"] == terms(("半导体", "semiconductors"))
-    assert _column_count(header, "semi") == UI["parks_count_one"][lang].format(n=1)
+    assert _column_count(header, "semi") == words_n(lang, "%(num)d park", "%(num)d parks", 1)
     # 五(一)2 蓝色硅谷核心区: 海洋信息、海洋技术装备、海洋生物医药 and 海洋优势特色产业 are all marine;
     # nothing about chips, so no semiconductor cell. 海洋生物医药 is also a 生物医药 (the plan's
     # 三(一)6 biomedicine), so it alone appears under biomedicine too.
@@ -279,7 +282,7 @@ def test_park_profile_shows_plan_words_and_a_marked_map(client, cat):
     assert 'class="small-map"' in html
     # the park itself is marked on its small map, labelled and named in the legend
     assert "pane-marked" in html and '"label-marked"' in html
-    label = f'{UI["this_park"]["en"]}: {row["name_en"]}'
+    label = f'This park: {row["name_en"]}'
     assert escape(label) in html or json.dumps(escape(label))[1:-1] in html
     legend = html.split('id="park-legend"', 1)[1].split("</div>\n", 1)[0]
     assert escape(label) in legend

@@ -92,7 +92,7 @@ def big_app(tmp_path_factory):
 
 
 def test_a_large_collection_is_tiled_not_inlined(big_app, mini_app):
-    from web.map.build import INLINE_MAX_FEATURES
+    from web.map.layers import INLINE_MAX_FEATURES
 
     assert INLINE_MAX_FEATURES < 30_000
     client = big_app.test_client()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from catalog import word
 
 
 def test_navigation_links_the_api_and_the_api_links_back(client):
@@ -43,15 +44,14 @@ def test_landing_extension_links_work_as_given(client):
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_profile_notes_when_the_10_km_list_adds_nothing(client, catalog, lang):
-    from web.map.words import UI
-
     seen = set()
     parks = catalog.collection("parks").gdf
     for fid in parks.index[parks.geometry.notna()]:  # an unplaced park has no nearby lists
         html = client.get(f"/parks/{fid}?lang={lang}").get_data(as_text=True)
         tables = {km: re.findall(r'<tr data-fid="([^"]+)"', html.split(f'data-km="{km}"', 1)[1].split("</table>", 1)[0])
                   for km in (5, 10)}
-        note = UI["same_as_smaller"][lang].format(km="10", smaller="5")
+        note = word(lang, "The same as within %(smaller)s km: nothing more lies between %(smaller)s and "
+                    "%(km)s km.", km="10", smaller="5")
         same = tables[5] == tables[10]
         assert (note in html) == same, fid
         seen.add(same)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from html import escape
 
 import pytest
+from catalog import word
 
 HTML_CASES = [
     # a language the pages lack falls back to one they have, and says so
@@ -61,8 +62,6 @@ def test_map_data_answers_bad_input_with_the_error_body(client, url, status, nam
     ("/no/such/page", "zh-CN", "/?lang=zh"),
 ])
 def test_errors_are_in_the_pages_language_with_a_way_back(client, url, accept, back):
-    from web.map.words import UI
-
     resp = client.get(url, headers={"Accept-Language": accept})
     assert resp.status_code == 404
     body = resp.get_data(as_text=True)
@@ -70,7 +69,7 @@ def test_errors_are_in_the_pages_language_with_a_way_back(client, url, accept, b
     assert f'<html lang="{"en" if lang == "en" else "zh-CN"}">' in body
     assert 'class="topbar"' in body  # inside the site's chrome
     assert 'id="error-back">' in body and f'href="{back}" id="error-back"' in body
-    words = UI["error_title_404"][lang]
+    words = word(lang, "Page not found")
     assert f"<h1>{words}" in body
     # no English developer message on a Chinese page
     if lang == "zh":
@@ -78,8 +77,6 @@ def test_errors_are_in_the_pages_language_with_a_way_back(client, url, accept, b
 
 
 def test_an_unknown_language_falls_back_and_says_so(client):
-    from web.map.words import UI
-
     html = client.get("/?lang=fr", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    assert '<html lang="en">' in html and escape(UI["title"]["en"]) in html
-    assert UI["lang_unsupported"]["en"].format(asked="fr") in html
+    assert '<html lang="en">' in html and escape("Qingdao bay-area S&T innovation corridor map") in html
+    assert "There is no “fr” version; this page is in English." in html

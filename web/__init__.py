@@ -45,6 +45,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
+    from web.map import words
+
+    words.init_app(app)  # Flask-Babel: the words' catalogs in the language of each request
     app.extensions[STORE] = open_store(app.config, app.instance_path)
     from web.pages.cache import PageCache
 

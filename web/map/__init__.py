@@ -1,4 +1,7 @@
-"""Map building for the pages: folium maps (:mod:`~web.map.build`), popups
-(:mod:`~web.map.popup`), layer styles (:mod:`~web.map.style`) and the interface words in
-both languages (:mod:`~web.map.words`). Pure functions of store features and options: no
-Flask request, no network I/O."""
+"""Map building for the pages: folium maps (:mod:`~web.map.build`, assembling the layers of
+:mod:`~web.map.layers` and the controls and legend of :mod:`~web.map.controls`, as
+:mod:`~web.map.options` asks), popups (:mod:`~web.map.popup`), layer styles
+(:mod:`~web.map.style`), Leaflet's coordinate order (:mod:`~web.map.latlon`) and the interface words
+(:mod:`~web.map.words`, gettext catalogs through Flask-Babel). Functions of store features
+and options: no Flask request and no network I/O; the words need an app context (the
+catalogs are the app's), and each builder names the language it writes in."""

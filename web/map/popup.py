@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
-from web.map.words import Lang, kind_label, plan_ref, t
+from flask_babel import gettext
+
+from web.map.words import BASIS, PLACEMENT, STATUS, Lang, kind_label, plan_ref, speaking
 
 
 @dataclass(frozen=True)
@@ -55,64 +57,63 @@ def popup_html(cid: str, props: Mapping[str, Any], lang: Lang, links: LinkTempla
     """Popup HTML for the feature with properties ``props`` in collection ``cid``; with
     ``profile`` it links the feature's park profile page; ``same_point`` lists the features
     (id, name) drawn at exactly the same position, each a button that opens its popup."""
-    other: Lang = "en" if lang == "zh" else "zh"
-    fid = str(props["id"])
-    name = zh_marked(_text(props.get(f"name_{lang}")), lang)
-    alt = escape(_text(props.get(f"name_{other}")))
-    rows = [f'<div class="pp-name" lang="{lang}">{name}</div>']
-    if alt and alt != name:
-        rows.append(f'<div class="pp-alt" lang="{other}">{alt}</div>')
-    rows.append(_row(t(lang, "kind"), escape(kind_label(_text(props.get("kind")), lang))))
-    inst = _text(props.get(f"institution_{lang}"))
-    if inst:
-        rows.append(_row(t(lang, "institution"), zh_marked(inst, lang)))
-    industries = props.get(f"industries_{lang}") or []
-    if industries:
-        rows.append(_row(t(lang, "industries"), zh_marked("、".join(industries) if lang == "zh"
-                                                             else ", ".join(industries), lang)))
-    plan_text = _text(props.get("plan_text"))
-    if plan_text:
-        rows.append(plan_words_html(props, lang, "pp-plan"))
-    rows.append(_row(t(lang, "accuracy"), _accuracy(props, lang), "pp-accuracy"))
-    placed = placement(props)
-    if placed:
-        rows.append(f'<div class="pp-row pp-placed pp-placed-{placed}">'
-                    f'{escape(t(lang, "placed_" + placed))}</div>')
-    note = provenance(props, "position_note", lang)
-    if note:
-        rows.append(_row(t(lang, "position_note"), zh_marked(note, lang), "pp-note"))
-    source = provenance(props, "source", lang)
-    if source:
-        rows.append(_row(t(lang, "source"), zh_marked(source, lang), "pp-source"))
-    basis = _text(props.get("position_basis"))
-    if basis:
-        rows.append(_row(t(lang, "position_basis"), escape(t(lang, "basis_" + basis)), "pp-basis"))
-    status = _text(props.get("status"))
-    if status:
-        when = f' · {props["year"]} ({zh_marked(_text(props.get("year_event")), lang)})' if props.get("year") else ""
-        rows.append(_row(t(lang, "status"), escape(t(lang, "status_" + status)) + when, "pp-status"))
-    evidence = props.get("evidence") or []
-    if evidence:
-        rows.append(evidence_html(evidence, lang))
-    if same_point:
-        others = ", ".join(f'<button type="button" class="pp-open" data-fid="{escape(ofid)}">'
-                           f'{zh_marked(oname, lang)}</button>' for ofid, oname in same_point)
-        rows.append(_row(t(lang, "same_point", n=len(same_point)), others, "pp-same"))
-    item_url = escape(links.item.format(cid=cid, fid=fid, lang=lang))
-    link_items = [
-        f'<a href="{item_url}" target="_blank" class="pp-api">{escape(t(lang, "api_link"))}</a>'
-    ]
-    if profile:
+    with speaking(lang):
+        other: Lang = "en" if lang == "zh" else "zh"
+        fid = str(props["id"])
+        name = zh_marked(_text(props.get(f"name_{lang}")), lang)
+        alt = escape(_text(props.get(f"name_{other}")))
+        rows = [f'<div class="pp-name" lang="{lang}">{name}</div>']
+        if alt and alt != name:
+            rows.append(f'<div class="pp-alt" lang="{other}">{alt}</div>')
+        rows.append(_row(gettext("Kind"), escape(kind_label(_text(props.get("kind")), lang))))
+        inst = _text(props.get(f"institution_{lang}"))
+        if inst:
+            rows.append(_row(gettext("Institution"), zh_marked(inst, lang)))
+        industries = props.get(f"industries_{lang}") or []
+        if industries:
+            rows.append(_row(gettext("Industry focus"), zh_marked("、".join(industries) if lang == "zh"
+                                                                 else ", ".join(industries), lang)))
+        plan_text = _text(props.get("plan_text"))
+        if plan_text:
+            rows.append(plan_words_html(props, lang, "pp-plan"))
+        rows.append(_row(gettext("Position accuracy"), _accuracy(props, lang), "pp-accuracy"))
+        placed = placement(props)
+        if placed:
+            how = gettext(PLACEMENT[placed])
+            rows.append(f'<div class="pp-row pp-placed pp-placed-{placed}">{escape(how)}</div>')
+        note = provenance(props, "position_note", lang)
+        if note:
+            rows.append(_row(gettext("Position note"), zh_marked(note, lang), "pp-note"))
+        source = provenance(props, "source", lang)
+        if source:
+            rows.append(_row(gettext("Position source"), zh_marked(source, lang), "pp-source"))
+        basis = _text(props.get("position_basis"))
+        if basis:
+            rows.append(_row(gettext("Position from"), escape(gettext(BASIS[basis])), "pp-basis"))
+        status = _text(props.get("status"))
+        if status:
+            when = f' · {props["year"]} ({zh_marked(_text(props.get("year_event")), lang)})' if props.get("year") else ""
+            rows.append(_row(gettext("Status (as of the plan)"), escape(gettext(STATUS[status])) + when, "pp-status"))
+        evidence = props.get("evidence") or []
+        if evidence:
+            rows.append(evidence_html(evidence, lang))
+        if same_point:
+            others = ", ".join(f'<button type="button" class="pp-open" data-fid="{escape(ofid)}">'
+                               f'{zh_marked(oname, lang)}</button>' for ofid, oname in same_point)
+            rows.append(_row(gettext("%(n)s more at this same point", n=len(same_point)), others, "pp-same"))
+        item_url = escape(links.item.format(cid=cid, fid=fid, lang=lang))
+        api_link, profile_link, centre = gettext("API item"), gettext("Park profile"), gettext("centre here")
+        link_items = [f'<a href="{item_url}" target="_blank" class="pp-api">{escape(api_link)}</a>']
+        if profile:
+            link_items.append(
+                f'<a href="{escape(links.park.format(cid=cid, fid=fid, lang=lang))}" '
+                f'class="pp-profile">{escape(profile_link)}</a>'
+            )
         link_items.append(
-            f'<a href="{escape(links.park.format(cid=cid, fid=fid, lang=lang))}" '
-            f'class="pp-profile">{escape(t(lang, "profile_link"))}</a>'
+            f'<button type="button" class="pp-centre" data-fid="{escape(fid)}">{escape(centre)}</button>'
         )
-    link_items.append(
-        f'<button type="button" class="pp-centre" data-fid="{escape(fid)}">'
-        f'{escape(t(lang, "centre_here"))}</button>'
-    )
-    rows.append(f'<div class="pp-links">{" · ".join(link_items)}</div>')
-    return f'<div class="corridor-popup" data-fid="{escape(fid)}">{"".join(rows)}</div>'
+        rows.append(f'<div class="pp-links">{" · ".join(link_items)}</div>')
+        return f'<div class="corridor-popup" data-fid="{escape(fid)}">{"".join(rows)}</div>'
 
 
 def evidence_html(evidence: list[Mapping[str, Any]], lang: Lang) -> str:
@@ -127,13 +128,14 @@ def evidence_html(evidence: list[Mapping[str, Any]], lang: Lang) -> str:
             head += f' ({escape(_text(e.get("published")))})'
         point = e.get("point")
         where = (f'{escape(_text(e.get("crs")))} {point[0]}, {point[1]}' if point
-                 else escape(t(lang, "evidence_none")))
+                 else escape(gettext("(no coordinate)")))
         doc = _text(e.get("document"))
         items.append(f'<li>{head}: {zh_marked(_text(e.get("says")), lang)} '
                      f'<span class="pp-ev-crs">[{where}]</span>'
                      + (f' <span class="pp-ev-doc">{zh_marked(doc, lang)}</span>' if doc and not url else "")
                      + "</li>")
-    return (f'<details class="pp-evidence"><summary>{escape(t(lang, "evidence"))} '
+    title = gettext("Evidence for the position")
+    return (f'<details class="pp-evidence"><summary>{escape(title)} '
             f'({len(evidence)})</summary><ul>{"".join(items)}</ul></details>')
 
 
@@ -144,13 +146,15 @@ def plan_words_html(props: Mapping[str, Any], lang: Lang, cls: str) -> str:
     ref_html = escape(plan_ref(ref, lang))
     if lang != "zh" and ref and plan_ref(ref, lang) != ref:
         ref_html += f' / <span lang="zh">{escape(ref)}</span>'
-    out = [f'<div class="{cls}"><b>{escape(t(lang, "plan_words"))}</b>'
+    label = gettext("The plan's words")
+    out = [f'<div class="{cls}"><b>{escape(label)}</b>'
            f'<span class="pp-ref">{ref_html}</span>']
     english = _text(props.get("plan_text_en"))
     if lang != "zh" and english:
+        ours, verbatim = gettext("Our translation"), gettext("Verbatim, in Chinese")
         out.append(f'<p class="pp-translation"><span class="pp-label">'
-                   f'{escape(t(lang, "our_translation"))}:</span> {zh_marked(english, lang)}</p>'
-                   f'<div class="pp-label">{escape(t(lang, "verbatim_zh"))}:</div>')
+                   f'{escape(ours)}:</span> {zh_marked(english, lang)}</p>'
+                   f'<div class="pp-label">{escape(verbatim)}:</div>')
     out.append(f'<blockquote lang="zh">{escape(_text(props.get("plan_text")))}</blockquote></div>')
     return "".join(out)
 
@@ -183,7 +187,7 @@ def _accuracy(props: Mapping[str, Any], lang: Lang) -> str:
     if isinstance(acc, (int, float)) and not isinstance(acc, bool) and acc == acc:
         parts.append(f'<span class="pp-acc">{format_accuracy(float(acc))}</span>')
     if props.get("approximate"):
-        parts.append(escape(t(lang, "approximate")))
+        parts.append(escape(gettext("approximate position/boundary")))
     return "; ".join(parts)
 
 

@@ -6,8 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
+from flask_babel import gettext
+
 from corridor.model import Indicator
-from web.map.words import Lang, t, value_text
+from web.map.words import Lang, speaking, value_text
 
 BASE_COLOUR = "#9ecae1"
 TARGET_COLOUR = "#08519c"
@@ -15,49 +17,53 @@ TARGET_COLOUR = "#08519c"
 
 def indicator_svg(indicators: Sequence[Indicator], lang: Lang, width: int = 760) -> str:
     """SVG markup: for each indicator a label, a baseline bar and a target bar with values."""
-    label_w, value_w, row_h, bar_h, top = 300, 90, 58, 16, 34
-    bar_w = width - label_w - value_w - 20
-    height = top + row_h * len(indicators) + 10
-    head = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="indicator-chart" role="img" '
-        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
-        f'aria-label="{escape(t(lang, "indicators_title"))}">'
-    )
-    out = [head, _legend(lang, label_w)]
-    for i, ind in enumerate(indicators):
-        y = top + i * row_h
-        name = ind.name_zh if lang == "zh" else ind.name_en
-        unit = ind.unit_zh if lang == "zh" else ind.unit_en
-        scale = max(ind.target, ind.baseline or 0.0) or 1.0
-        out.append(
-            f'<text x="0" y="{y + bar_h}" class="ic-label">{ind.number}. {escape(_clip(name, 24 if lang == "zh" else 44))}</text>'
-            f'<text x="0" y="{y + 2 * bar_h + 4}" class="ic-unit">{escape(unit)}</text>'
+    with speaking(lang):
+        label_w, value_w, row_h, bar_h, top = 300, 90, 58, 16, 34
+        bar_w = width - label_w - value_w - 20
+        height = top + row_h * len(indicators) + 10
+        title = gettext("The plan's main S&T indicators")
+        head = (
+            f'<svg xmlns="http://www.w3.org/2000/svg" class="indicator-chart" role="img" '
+            f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+            f'aria-label="{escape(title)}">'
         )
-        for j, (value, text, colour) in enumerate(
-            ((ind.baseline, value_text(ind.baseline_text, lang), BASE_COLOUR),
-             (ind.target, value_text(ind.target_text, lang), TARGET_COLOUR))
-        ):
-            by = y + j * (bar_h + 4)
-            if value is None:
-                out.append(f'<text x="{label_w}" y="{by + bar_h - 3}" class="ic-none">'
-                           f'{escape(t(lang, "no_baseline"))} ({escape(text)})</text>')
-                continue
-            w = max(1.0, bar_w * value / scale)
+        legend = (gettext("2020 baseline"), gettext("2025 target"))
+        out = [head, _legend(legend, label_w)]
+        for i, ind in enumerate(indicators):
+            y = top + i * row_h
+            name = ind.name_zh if lang == "zh" else ind.name_en
+            unit = ind.unit_zh if lang == "zh" else ind.unit_en
+            scale = max(ind.target, ind.baseline or 0.0) or 1.0
             out.append(
-                f'<rect x="{label_w}" y="{by}" width="{w:.1f}" height="{bar_h}" fill="{colour}">'
-                f'<title>{escape(t(lang, "baseline" if j == 0 else "target"))}: {escape(text)}</title></rect>'
-                f'<text x="{label_w + w + 6:.1f}" y="{by + bar_h - 3}" class="ic-value">{escape(text)}</text>'
+                f'<text x="0" y="{y + bar_h}" class="ic-label">{ind.number}. {escape(_clip(name, 24 if lang == "zh" else 44))}</text>'
+                f'<text x="0" y="{y + 2 * bar_h + 4}" class="ic-unit">{escape(unit)}</text>'
             )
-    out.append("</svg>")
-    return "".join(out)
+            for j, (value, text, colour) in enumerate(
+                ((ind.baseline, value_text(ind.baseline_text, lang), BASE_COLOUR),
+                 (ind.target, value_text(ind.target_text, lang), TARGET_COLOUR))
+            ):
+                by = y + j * (bar_h + 4)
+                if value is None:
+                    none = gettext("no baseline")
+                    out.append(f'<text x="{label_w}" y="{by + bar_h - 3}" class="ic-none">'
+                               f'{escape(none)} ({escape(text)})</text>')
+                    continue
+                w = max(1.0, bar_w * value / scale)
+                out.append(
+                    f'<rect x="{label_w}" y="{by}" width="{w:.1f}" height="{bar_h}" fill="{colour}">'
+                    f'<title>{escape(legend[j])}: {escape(text)}</title></rect>'
+                    f'<text x="{label_w + w + 6:.1f}" y="{by + bar_h - 3}" class="ic-value">{escape(text)}</text>'
+                )
+        out.append("</svg>")
+        return "".join(out)
 
 
-def _legend(lang: Lang, x: int) -> str:
+def _legend(words_of: tuple[str, str], x: int) -> str:
     items = []
-    for k, (key, colour) in enumerate((("baseline", BASE_COLOUR), ("target", TARGET_COLOUR))):
+    for k, (words, colour) in enumerate(zip(words_of, (BASE_COLOUR, TARGET_COLOUR))):
         dx = x + k * 150
         items.append(f'<rect x="{dx}" y="6" width="14" height="14" fill="{colour}"/>'
-                     f'<text x="{dx + 20}" y="18" class="ic-legend">{escape(t(lang, key))}</text>')
+                     f'<text x="{dx + 20}" y="18" class="ic-legend">{escape(words)}</text>')
     return "".join(items)
 
 

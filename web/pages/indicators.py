@@ -4,11 +4,12 @@ feature count of each user layer tagged with one beside its target."""
 from __future__ import annotations
 
 from flask import render_template
+from flask_babel import ngettext
 from markupsafe import Markup
 
 from corridor.indicators import tagged_layers
 from web.extensions import get_store
-from web.map.words import ATTRIBUTES, plan_ref, t, value_text
+from web.map.words import attribute_label, plan_ref, value_text
 from web.pages.blueprint import bp
 from web.pages.cache import cached_page
 from web.pages.chart import indicator_svg
@@ -35,12 +36,16 @@ def indicators() -> str:
             "ind": ind, "starred": ind.baseline_text.endswith(STAR),
             "baseline": value_text(ind.baseline_text.removesuffix(STAR), lang),
             "target": target,
-            "attribute": ATTRIBUTES.get(ind.attribute_zh, {}).get(lang, ind.attribute_zh),
+            "attribute": attribute_label(ind.attribute_zh),
             "plan_ref": plan_ref(ind.plan_ref, lang),
             # each layer tagged with the indicator, its count beside the target
             "imported": [{"id": m.id, "count": m.count,
-                          "text": t(lang, "imported_vs_target", n=f"{m.count:,}", layer=m.title(lang),
-                                    target=f"{target} {unit}")}
+                          "text": ngettext("imported: %(count)s feature in layer “%(layer)s”, "
+                                           "target %(target)s",
+                                           "imported: %(count)s features in layer “%(layer)s”, "
+                                           "target %(target)s",
+                                           m.count, count=f"{m.count:,}", layer=m.title(lang),
+                                           target=f"{target} {unit}")}
                          for m in tagged.get(ind.id, [])],
         })
     return render_template("pages/indicators.html", indicators=items, rows=rows, chart=chart,

@@ -15,18 +15,12 @@ from corridor.queries import resolve_origin
 from corridor.store import FeatureStore
 from web.cache import BoundedCache, app_cache
 from web.extensions import get_store
-from web.map.build import (
-    MapOptions,
-    MapParts,
-    TileSpec,
-    build_map,
-    osm_tiles,
-    tianditu_tiles,
-    unplaced_html,
-)
+from web.map.build import build_map
+from web.map.controls import unplaced_html
+from web.map.options import MapOptions, MapParts, TileSpec, osm_tiles, tianditu_tiles
 from web.map.popup import LinkTemplates
 from web.map.style import HIGHLIGHT_COLOUR
-from web.map.words import Lang
+from web.map.words import Lang, script_words
 from web.pages.blueprint import bp
 from web.pages.cache import cached_page
 from web.pages.industries import vocabulary
@@ -94,7 +88,7 @@ def index() -> str:
         "collections": {c.id: {"title": c.title(lang), "group": c.group} for c in store.collections()},
         "near_collections": store.collection_ids("near"),
         "highlight": HIGHLIGHT_COLOUR,
-        "ui": ctx["ui"],
+        "ui": script_words(),
         "km_max": checks.MAX_KM,
     }
     unplaced = Markup(unplaced_html(store, lang, store.collection_ids(), link_templates()))

@@ -9,6 +9,7 @@ import io
 from typing import Any
 
 from flask import Response, render_template, request, url_for
+from flask_babel import gettext
 from markupsafe import Markup
 
 from corridor.errors import NotFound
@@ -18,9 +19,11 @@ from corridor.queries import within_distance
 from corridor.store import FeatureStore
 from web.extensions import get_store
 from web.layerstats import park_counts
-from web.map.build import MapOptions, build_map, legend_html
+from web.map.build import build_map
+from web.map.controls import legend_html
+from web.map.options import MapOptions
 from web.map.style import HIGHLIGHT_COLOUR
-from web.map.words import Lang, plan_ref, t
+from web.map.words import STATUS, Lang, plan_ref
 from web.pages.blueprint import bp
 from web.pages.cache import cached_page
 from web.pages.industries import INDUSTRY_GROUPS, OTHER_GROUP, groups_of
@@ -117,7 +120,7 @@ def parks_csv() -> Response:
     layers = layer_columns(store, lang)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["id", t(lang, "park")] + [c["title"] for c in columns]
+    writer.writerow(["id", gettext("Park")] + [c["title"] for c in columns]
                     + [layer["title"] for layer in layers])
     for r in rows:
         counts = [layer["counts"].get(r["id"]) for layer in layers]
@@ -132,6 +135,13 @@ def parks_csv() -> Response:
     return resp
 
 
+def _profile_words(feature: Feature, lang: Lang) -> dict[str, str]:
+    """The profile's words made from the park's data: its plan section reference and status."""
+    status = feature.properties.get("status")
+    return {"plan_ref_text": plan_ref(feature.properties.get("plan_ref", ""), lang),
+            "status_text": gettext(STATUS[status]) if status else ""}
+
+
 @bp.get("/parks/<park_id>")
 @cached_page
 def park(park_id: str) -> str:
@@ -142,14 +152,16 @@ def park(park_id: str) -> str:
     try:
         feature = store.get(cid, park_id)
     except NotFound:
-        raise PageError(404, t(lang, "park_not_found", id=park_id[:200]),
-                        url_for("pages.parks", lang=lang), t(lang, "back_to_parks")) from None
+        message = gettext("There is no park with the id “%(id)s”. Choose one from the list of "
+                          "parks.", id=park_id[:200])
+        raise PageError(404, message,
+                        url_for("pages.parks", lang=lang), gettext("See all the parks")) from None
     item_url = request.script_root + f"/api/collections/{cid}/items/{park_id}"
     layers = [{**layer, "count": layer["counts"].get(park_id)} for layer in layer_columns(store, lang)]
     if feature.geometry is None:  # listed in the plan, location not published: no map
         return render_template("pages/park.html", park=feature.properties, near={}, parts=None,
                                layers=layers,
-                               plan_ref_text=plan_ref(feature.properties.get("plan_ref", ""), lang),
+                               **_profile_words(feature, lang),
                                same_as_previous=[], legend="", map_url=None, item_url=item_url,
                                **ctx)
     near = {km: nearby(store, park_id, km) for km in RADII_KM}
@@ -164,7 +176,7 @@ def park(park_id: str) -> str:
              if c.id == cid or c.id in listed or (c.has_role("basemap") and c.count <= 1000)]
     options = MapOptions(lang=lang, asset_base=url_for("pages.vendor", name="X")[:-1],
                          links=link_templates(), controls=False, legend=False)
-    label = f'{t(lang, "this_park")}: {feature.name(lang)}'
+    label = gettext("This park") + f": {feature.name(lang)}"
     parts = build_map(
         store, options, key="park",
         collections=drawn,
@@ -180,6 +192,6 @@ def park(park_id: str) -> str:
     ids = [[r["id"] for r in rows] for rows in near.values()]
     same = [i > 0 and ids[i] == ids[i - 1] for i in range(len(ids))]
     return render_template("pages/park.html", park=feature.properties, near=near, parts=parts,
-                           plan_ref_text=plan_ref(feature.properties.get("plan_ref", ""), lang),
+                           **_profile_words(feature, lang),
                            same_as_previous=same, layers=layers,
                            legend=legend, map_url=map_url, item_url=item_url, **ctx)

@@ -1,4 +1,5 @@
-"""What every page shares: the language, the interface words, and the error pages.
+"""What every page shares: the language (its words: :mod:`web.map.words`), the language
+switch, and the error pages.
 
 Every error a person meets on a page is in the page's language, inside the site's chrome, and
 offers a way on (the JSON helper under ``/map-data/`` answers with the error body instead).
@@ -10,6 +11,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import jsonify, render_template, request, url_for
+from flask_babel import gettext
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
@@ -18,7 +20,7 @@ from corridor.checks import LANGS, Lang
 from corridor.errors import InvalidParameter, NotFound
 from web.api.errors import error_response
 from web.map.popup import zh_marked
-from web.map.words import t, table
+from web.map.words import LANGUAGE_NAMES
 from web.negotiate import is_api_path, page_lang, unsupported_lang
 from web.pages.blueprint import bp
 
@@ -43,14 +45,15 @@ def lang_switch_url(lang: Lang) -> str:
 
 
 def page_vars() -> dict[str, Any]:
-    """Template variables of every page: language (:func:`web.negotiate.page_lang`), words,
-    language-switch link, and a notice when ``?lang=`` named a language the site lacks."""
+    """Template variables of every page: language (:func:`web.negotiate.page_lang`, the
+    language its words are in), language-switch link, and a notice when ``?lang=`` named a
+    language the site lacks."""
     lang = page_lang()
     other = other_lang(lang)
     asked = unsupported_lang()
-    return {"lang": lang, "ui": table(lang), "other_lang": other,
-            "switch_url": lang_switch_url(other),
-            "lang_notice": t(lang, "lang_unsupported", asked=asked) if asked else ""}
+    notice = gettext("There is no “%(asked)s” version; this page is in English.", asked=asked)
+    return {"lang": lang, "other_lang": other, "other_lang_name": LANGUAGE_NAMES[other],
+            "switch_url": lang_switch_url(other), "lang_notice": notice if asked else ""}
 
 
 class PageError(Exception):
@@ -73,9 +76,9 @@ def _error_page(status: int, message: str, back_url: str | None = None,
     lang = ctx["lang"]
     return render_template(
         "pages/error.html", status=status, message=message,
-        title=t(lang, "error_title_404" if status == 404 else "error_title"),
+        title=gettext("Page not found") if status == 404 else gettext("Something in the request is wrong"),
         back_url=back_url or url_for("pages.index", lang=lang),
-        back_label=back_label or t(lang, "back_to_map"), **ctx,
+        back_label=back_label or gettext("Back to the map"), **ctx,
     ), status
 
 
@@ -99,5 +102,4 @@ def no_such_page(exc: HTTPException) -> Any:
     """Any unknown address outside the API: the site's own 404 page, in the page's language."""
     if is_api_path():
         return error_response(exc)
-    lang = page_lang()
-    return _error_page(404, t(lang, "page_not_found", path=request.path[:200]))
+    return _error_page(404, gettext("There is no page at “%(path)s” on this site.", path=request.path[:200]))
