@@ -11,7 +11,10 @@ checks that need the plan's text and the inventory checklist:
 * every plan feature has evidence, no feature claims an accuracy smaller than the spread of
   its own evidence, and every park polygon lies inside the district(s) its evidence names;
 * no park extent is recalled: a park is drawn from what its sources describe, or listed
-  and not placed when nothing locates it.
+  and not placed when nothing locates it;
+* every relation the data states holds in its geometry (:mod:`corridor.relations`: each
+  feature lies in its ``district_zh``, each park near what it relies on and what the plan
+  places in it, within their accuracies), unless an exception beside the data explains it.
 
 A ``plan_text`` may hold several quotations, one a line (a feature the plan names twice).
 """
@@ -28,6 +31,7 @@ import numpy as np
 import shapely
 
 from corridor import evidence as ev
+from corridor import relations
 from corridor.crs import to_metric
 from corridor.model import Feature
 from corridor.store import GEODATA_DIR, FeatureStore
@@ -183,19 +187,33 @@ def check_park_extents(store: FeatureStore) -> list[Problem]:
             if f.get("position_basis") == "recalled"]
 
 
+def check_relations(store: FeatureStore, exceptions_path: Path,
+                    plan_text: str | None = None) -> list[Problem]:
+    """Every stated relation against the geometry (:func:`corridor.relations.check_relations`);
+    the problem's field names the relation and its message the other end."""
+    return [Problem(f.collection, f.feature, f.relation, f"{f.target}: {f.message}")
+            for f in relations.check_relations(store, exceptions_path, plan_text)]
+
+
 def validate_all(
-    store: FeatureStore, plan_path: Path | None, checklist_path: Path | None = None
+    store: FeatureStore, plan_path: Path | None, checklist_path: Path | None = None,
+    exceptions_path: Path | None = None,
 ) -> list[Problem]:
-    """Run every check that the available inputs allow; return the problems found."""
+    """Run every check that the available inputs allow; return the problems found.
+
+    ``exceptions_path`` is the file of recorded relation exceptions (default: the bundled
+    ``geodata/relation_exceptions.toml``)."""
+    plan_text = plan_path.read_text(encoding="utf-8") if plan_path is not None else None
+    exceptions = exceptions_path or GEODATA_DIR / relations.EXCEPTIONS_FILE
     problems = (check_parks(store) + check_evidence(store) + check_park_districts(store)
-                + check_park_extents(store))
+                + check_park_extents(store) + check_relations(store, exceptions, plan_text))
     checklist = checklist_path or GEODATA_DIR / "inventory" / "checklist.toml"
     if checklist.exists():
         problems += check_checklist(store, checklist)
     else:
         problems.append(Problem("-", "-", "checklist", f"{checklist} not found"))
-    if plan_path is not None:
-        problems += check_plan_text(store, plan_path.read_text(encoding="utf-8"))
+    if plan_text is not None:
+        problems += check_plan_text(store, plan_text)
     return problems
 
 

@@ -33,6 +33,7 @@ def _load_catalog(args: argparse.Namespace) -> tuple[FeatureStore, Settings] | N
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    from corridor.relations import EXCEPTIONS_FILE as RELATION_EXCEPTIONS
     from corridor.validate import default_plan_path, validate_all
 
     loaded = _load_catalog(args)
@@ -51,7 +52,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         return 2
     root = chosen.geodata_dir
     checklist = root / "inventory" / "checklist.toml" if root else None
-    problems = validate_all(store, plan, checklist)
+    exceptions = root / RELATION_EXCEPTIONS if root else None
+    problems = validate_all(store, plan, checklist, exceptions)
     for p in problems:
         print(f"error: {p}", file=sys.stderr)
     metas = store.collections()
@@ -113,11 +115,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     val = sub.add_parser(
         "validate",
-        help="check every feature of the geodata (structure, plan quotes, inventory)",
+        help="check every feature of the geodata (structure, plan quotes, inventory, relations)",
         description=(
             "Load the geodata and check every feature: valid geometry inside Qingdao, unique "
             "ids, required properties, each plan_text quoted verbatim from the plan, every "
-            "inventory item and all ten parks present. Exit status 1 on any problem."
+            "inventory item and all ten parks present, and every stated relation kept by the "
+            "geometry (district_zh, relies_on, in_park; exceptions in "
+            "relation_exceptions.toml beside the data). Exit status 1 on any problem."
         ),
     )
     val.add_argument("--geodata", type=Path, default=None, help="geodata directory (default: the GEODATA_DIR setting, else the bundled data)")
