@@ -38,18 +38,6 @@ def test_the_instance_folder_is_the_one_flask_finds():
     assert app.instance_path == web.instance_path()
 
 
-@pytest.mark.parametrize("module,prefix,expected", [
-    ("/src/corridor/web/__init__.py", "/usr", "/src/corridor/instance"),  # a checkout
-    ("/srv/venv/lib/python3.11/site-packages/web/__init__.py", "/usr",
-     "/srv/venv/var/web-instance"),                                         # a virtualenv
-    ("/usr/lib/python3/dist-packages/web/__init__.py", "/usr", "/usr/var/web-instance"),
-])
-def test_the_instance_folder_of_each_layout(monkeypatch, module, prefix, expected):
-    monkeypatch.setattr(web, "__file__", module)
-    monkeypatch.setattr(sys, "prefix", prefix)
-    assert web.instance_path() == expected
-
-
 def test_the_layer_the_command_writes_is_the_one_the_app_reads(tmp_path, instance, capsys):
     status, out, err = run(capsys, "import", str(csv_file(tmp_path / "f.csv")), "--layer", "firms")
     assert (status, err) == (0, ""), err
