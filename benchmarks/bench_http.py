@@ -2,7 +2,7 @@
 
 Every server runs under gunicorn on 127.0.0.1 with the same setup (2 sync workers,
 --preload); wrk loads one URL at a time (``wrk -t2 -c32 -d<duration>s --latency
---timeout 30s``) in interleaved rounds (round 1: every URL once, round 2: every URL
+--timeout 30s``, with ``Accept-Encoding: gzip``) in interleaved rounds (round 1: every URL once, round 2: every URL
 again, ...) and the median req/s per URL is reported. After each run the script waits
 until that server's processes are idle: sync workers go on serving the requests left in
 their listen backlog, which would otherwise load the machine during the next run. Runs
@@ -27,10 +27,12 @@ the byte size of the map page / on catalogs (a) and (c). The report is a markdow
 (median req/s, ratios to bare Flask, to our /api on the same catalog and to pygeoapi at the
 same size), PASS/MISS per target of the issue, and a JSON file with every raw number.
 
-Targets: our /api >= 0.7x bare Flask; items+bbox >= 0.6x our /api (same catalog) at 15,
-1,000 and 100,000 features; /api/near >= 0.5x /api; park profile and map page >= 0.3x
-/api; the 100,000-feature catalog starts in < 10 s and its map page is < 2 MB
-(2,000,000 bytes, uncompressed). A target whose runs had errors is a MISS.
+Every request accepts gzip, as browsers, QGIS and GDAL do. Targets (issue 21): repeated
+GETs (/api, items+bbox at 15, 1,000 and 100,000 features, /api/near, a z11 tile) >= 0.75x
+bare Flask; /api/near from a new random point each request >= 0.3x /api; items+bbox >= 1.2x
+pygeoapi at 15 features and >= 30x at 1,000; park profile and map page >= 0.3x /api; the
+100,000-feature catalog starts in < 10 s and its map page is < 2 MB (2,000,000 bytes,
+uncompressed). A target whose runs had errors is a MISS.
 
 Needs: wrk (apt-get install wrk) and the bench extra (pip install -e '.[bench]').
 Example, from the repository root: .venv/bin/python -m benchmarks.bench_http --duration 5 --rounds 3
@@ -329,7 +331,7 @@ class Bench:
         a = self.args
         self.record["wrk_command"] = (f"wrk -t{a.threads} -c{a.connections} -d{a.duration:g}s "
                                       f"--latency --timeout {a.wrk_timeout:g}s "
-                                      f"-H 'Accept: <json or html>' URL")
+                                      f"-H 'Accept: <json or html>' -H 'Accept-Encoding: gzip' URL")
         for srv in self.servers.values():
             srv.wait_idle()  # the checks' requests (a cold big map page) are done
         if a.warmup > 0:

@@ -12,6 +12,7 @@ from typing import Any
 
 from benchmarks.catalogs import SYNTHETIC_CID, count_in_bbox, expected_near_count
 from benchmarks.harness import ServerError, fetch, server_env
+from corridor.tilematrix import TMS
 
 #: Query boxes of the items requests (lon/lat, CRS84).
 UNIVERSITIES_BBOX = (120.0, 35.8, 120.8, 36.5)
@@ -30,6 +31,9 @@ request = function()
   return wrk.format(nil, string.format("/api/near?of=%.6f,%.6f&km={NEAR_KM}", lon, lat))
 end
 """
+#: The vector tile measured: zoom 11 over central Qingdao (the tile holding NEAR_POINT), of
+#: the universities collection.
+TILE_ZOOM = 11
 #: The park whose profile page is measured (a real id of geodata/data/parks.geojson).
 PARK_ID = "park-blue-silicon-valley"
 
@@ -195,6 +199,7 @@ def make_endpoints(catalogs: dict[str, Path], small: int,
     items = {"a": f"/api/collections/universities/items?bbox={ubox}&limit={ITEMS_LIMIT}",
              "b": f"/api/collections/{SYNTHETIC_CID}/items?bbox={sbox}&limit={ITEMS_LIMIT}"}
     items["c"] = items["b"]
+    tile = TMS.tile(*NEAR_POINT, TILE_ZOOM)
     out = [Endpoint("bare", "bare Flask /ping", "bare", "/ping", ACCEPT_JSON)]
     out += [Endpoint(f"api@{cat}", f"ours /api ({cat})", f"ours-{cat}", "/api", ACCEPT_JSON,
                      api_ref=f"api@{cat}") for cat in ("a", "b", "c")]
@@ -213,6 +218,9 @@ def make_endpoints(catalogs: dict[str, Path], small: int,
         Endpoint("near-new@a", f"ours /api/near from a new point each request, km={NEAR_KM} (a)",
                  "ours-a", f"/api/near?of={NEAR_POINT[0]:g},{NEAR_POINT[1]:g}&km={NEAR_KM}",
                  ACCEPT_JSON, None, "api@a", script=NEW_POINT_SCRIPT),
+        Endpoint("tile@a", f"ours universities tile z{TILE_ZOOM}/{tile.y}/{tile.x} (a)", "ours-a",
+                 f"/api/collections/universities/tiles/WebMercatorQuad/{TILE_ZOOM}/{tile.y}/{tile.x}",
+                 "application/vnd.mapbox-vector-tile", None, "api@a"),
         Endpoint("park@a", f"ours /parks/{PARK_ID} (a)", "ours-a", f"/parks/{PARK_ID}",
                  ACCEPT_HTML, None, "api@a"),
         Endpoint("map@a", "ours / map page (a)", "ours-a", "/", ACCEPT_HTML, None, "api@a"),

@@ -164,15 +164,23 @@ def targets(summary: dict[str, Summary], rounds: Sequence[dict[str, WrkResult]],
     map_bytes_c
         Uncompressed bytes of the map page of catalog (c).
     """
-    out = [Target("our /api vs bare Flask", ratio(summary.get("api@a"), summary.get("bare")),
-                  0.7, True, "x", ("api@a", "bare"))]
-    for cat in ("a", "b", "c"):
-        out.append(Target(f"items+bbox vs our /api at {sizes[cat]:,} features",
-                          ratio(summary.get(f"items@{cat}"), summary.get(f"api@{cat}")),
-                          0.6, True, "x", (f"items@{cat}", f"api@{cat}")))
+    bare = summary.get("bare")
+    out = [Target(f"repeated GET {name} vs bare Flask", ratio(summary.get(key), bare), 0.75, True, "x",
+                  (key, "bare"))
+           for key, name in [("api@a", "/api"), ("items@a", f"items+bbox at {sizes['a']:,}"),
+                             ("items@b", f"items+bbox at {sizes['b']:,}"),
+                             ("items@c", f"items+bbox at {sizes['c']:,}"),
+                             ("near@a", "/api/near"), ("tile@a", "z11 tile")]]
     out += [
-        Target("/api/near vs our /api", ratio(summary.get("near@a"), summary.get("api@a")),
-               0.5, True, "x", ("near@a", "api@a")),
+        Target("/api/near from a new point vs our /api",
+               ratio(summary.get("near-new@a"), summary.get("api@a")), 0.3, True, "x",
+               ("near-new@a", "api@a")),
+        Target(f"items+bbox vs pygeoapi at {sizes['a']:,} features",
+               ratio(summary.get("items@a"), summary.get("pygeoapi@a")), 1.2, True, "x",
+               ("items@a", "pygeoapi@a")),
+        Target(f"items+bbox vs pygeoapi at {sizes['b']:,} features",
+               ratio(summary.get("items@b"), summary.get("pygeoapi@b")), 30, True, "x",
+               ("items@b", "pygeoapi@b")),
         Target("park profile vs our /api", ratio(summary.get("park@a"), summary.get("api@a")),
                0.3, True, "x", ("park@a", "api@a")),
         Target("map page vs our /api", ratio(summary.get("map@a"), summary.get("api@a")),

@@ -68,10 +68,15 @@ def parse_wrk(text: str) -> WrkResult:
     )
 
 
+#: What browsers, QGIS, GDAL and ``curl --compressed`` send: every run sends it too.
+ACCEPT_ENCODING = "gzip"
+
+
 def run_wrk(url: str, accept: str, duration: float, threads: int, connections: int,
             timeout_s: float | None, script: str | None = None) -> tuple[WrkResult, str]:
     """Run wrk once against ``url`` (with the Lua ``script``, if given, which may make each
-    request's path); return the parsed result and wrk's raw output.
+    request's path), accepting gzip as real clients do (:data:`ACCEPT_ENCODING`); return the
+    parsed result and wrk's raw output.
 
     Raises
     ------
@@ -79,7 +84,7 @@ def run_wrk(url: str, accept: str, duration: float, threads: int, connections: i
         If wrk exits non-zero or prints no result.
     """
     argv = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration:g}s", "--latency",
-            "-H", f"Accept: {accept}"]
+            "-H", f"Accept: {accept}", "-H", f"Accept-Encoding: {ACCEPT_ENCODING}"]
     if timeout_s is not None:
         argv += ["--timeout", f"{timeout_s:g}s"]
     with tempfile.TemporaryDirectory() as tmp:

@@ -38,6 +38,17 @@ def test_a_byte_bound_counts_bytes_not_entries():
     assert cache.get("huge") is None and len(cache) == held
 
 
+def test_a_byte_bound_cache_can_bound_its_entries_too():
+    """Both bounds hold: many small bodies stop at max_entries, a few large ones at the bytes."""
+    cache: BoundedCache[Body] = BoundedCache(100_000, lambda b: b.nbytes, max_entries=5)
+    for i in range(20):
+        cache.put(i, Body(b"x" * 10, None))
+    assert len(cache) == 5 and cache.get(19) is not None and cache.get(14) is None
+    for i in range(20):
+        cache.put(("big", i), Body(b"y" * 30_000, None))
+    assert len(cache) == 3 and cache.currsize <= 100_000
+
+
 def test_an_empty_body_still_costs_its_entry():
     """204 tiles have no bytes: without the overhead a byte bound would hold any number."""
     cache: BoundedCache[Body] = BoundedCache(10 * ENTRY_OVERHEAD, lambda b: b.nbytes)

@@ -175,6 +175,8 @@ def test_no_stack_trace_in_a_server_error(mini_app, monkeypatch):
         raise RuntimeError("secret internal detail")
 
     monkeypatch.setattr(store, "items", broken)
+    # an answer kept by an earlier test would be served without asking the store
+    monkeypatch.delitem(mini_app.extensions, "corridor_responses", raising=False)
     mini_app.testing = False  # TESTING would re-raise instead of answering
     monkeypatch.setitem(mini_app.config, "PROPAGATE_EXCEPTIONS", False)
     resp = mini_app.test_client().get("/api/collections/parks/items")

@@ -6,8 +6,8 @@ A cached response body is kept as a :class:`Body`: its bytes and their gzip form
 when the body is made, so a request does no compression. :func:`respond` answers a GET of a
 body: ``304 Not Modified`` when ``If-None-Match`` names its ETag (weak comparison, as RFC
 9110 asks of If-None-Match), else the body (its gzip form when the client accepts gzip),
-with the ETag, ``Cache-Control`` and one ``Vary`` header. Responses made anew on every
-request (items, search answers) are compressed by Flask-Compress (:mod:`web.api.http`).
+with the ETag, ``Cache-Control`` and one ``Vary`` header, as a :class:`FinalResponse`.
+Responses too large to keep are compressed by Flask-Compress (:mod:`web.api.http`).
 """
 
 from __future__ import annotations
@@ -25,6 +25,13 @@ from web.negotiate import accepts_gzip
 GZIP_MIN_BYTES = 512
 #: What a cache entry costs besides its bytes (key, object headers): an empty body is not free.
 ENTRY_OVERHEAD = 256
+
+
+class FinalResponse(Response):
+    """A response made by :func:`respond` or :func:`not_modified`: final bytes, validators and
+    caching headers set. The API's response cache (:mod:`web.api.http`) keeps no second copy
+    of it, and tags it no further; Flask-Compress leaves it alone (it is gzipped already, or
+    below the size worth compressing, or the client takes no gzip)."""
 
 
 @dataclass(frozen=True)
@@ -75,16 +82,16 @@ def is_fresh(etag: str) -> bool:
     return bool(request.environ.get("HTTP_IF_NONE_MATCH")) and request.if_none_match.contains_weak(etag)
 
 
-def not_modified(etag: str, weak: bool, cache_control: str, vary: str) -> Response:
+def not_modified(etag: str, weak: bool, cache_control: str, vary: str) -> FinalResponse:
     """A ``304 Not Modified`` with the validator and the caching headers a 200 would carry."""
-    resp = Response(status=304)
+    resp = FinalResponse(status=304)
     del resp.headers["Content-Type"]  # no body
     _validators(resp, etag, weak, cache_control, vary)
     return resp
 
 
 def respond(body: Body | None, content_type: str, etag: str, *, weak: bool, cache_control: str,
-            vary: str, headers: Iterable[tuple[str, str]] = ()) -> Response:
+            vary: str, headers: Iterable[tuple[str, str]] = ()) -> FinalResponse:
     """The answer to a GET of ``body``: 304 when :func:`is_fresh`, else ``body``.
 
     Parameters
@@ -108,13 +115,13 @@ def respond(body: Body | None, content_type: str, etag: str, *, weak: bool, cach
     if is_fresh(etag):
         resp = not_modified(etag, weak, cache_control, vary)
     elif body is None or not body.data:
-        resp = Response(status=204)
+        resp = FinalResponse(status=204)
         del resp.headers["Content-Type"]
     elif body.gzipped is not None and accepts_gzip():
-        resp = Response(body.gzipped, content_type=content_type)
+        resp = FinalResponse(body.gzipped, content_type=content_type)
         resp.headers["Content-Encoding"] = "gzip"
     else:
-        resp = Response(body.data, content_type=content_type)
+        resp = FinalResponse(body.data, content_type=content_type)
     if resp.status_code != 304:
         _validators(resp, etag, weak, cache_control, vary)
     for name, value in headers:

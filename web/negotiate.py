@@ -33,7 +33,6 @@ from werkzeug.http import parse_accept_header
 from corridor import checks
 from corridor.checks import Lang
 from corridor.errors import InvalidParameter
-from web.query import query_arg
 
 #: f= value -> media type, for every format the service answers in.
 MEDIA_TYPES = {
@@ -66,7 +65,7 @@ class Negotiation:
         unsupported, and the error saying so (from :func:`corridor.checks.lang`: exactly zh
         or en, as the OpenAPI document lists them)."""
         if self._asked is None:
-            value = query_arg("lang")
+            value = request.args.get("lang")
             try:
                 self._asked = (None if value is None else checks.lang(value, exact=True), None, None)
             except InvalidParameter as exc:
@@ -199,7 +198,7 @@ def negotiate(available: Sequence[str]) -> str:
         If ``f`` names another format or nothing in ``Accept`` is available (the API
         answers 406 with its error body).
     """
-    f = query_arg("f")
+    f = request.args.get("f")
     if f is not None:
         key = f.strip().lower()
         if key == "json" and "geojson" in available:

@@ -22,7 +22,6 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 
-from web.clock import utc_now
 from web.extensions import get_store
 
 bp = Blueprint("ops", __name__)
@@ -221,7 +220,7 @@ def _log(log: logging.Logger, env: dict[str, Any], status: str, length: str | No
     except UnicodeEncodeError:
         pass
     size = str(int(length)) if length is not None and length.isdigit() else "null"
-    line = (f'{{"ts": "{utc_now(_LOG_TIME)}", "method": {_json_str(env.get("REQUEST_METHOD", ""))}, '
+    line = (f'{{"ts": "{time.strftime(_LOG_TIME, time.gmtime())}", "method": {_json_str(env.get("REQUEST_METHOD", ""))}, '
             f'"path": {_json_str(path[:300])}, "query": {_json_str(env.get("QUERY_STRING", "")[:300])}, '
             f'"status": {int(status[:3])}, "duration_ms": {(time.perf_counter() - started) * 1000:.2f}, '
             f'"request_id": {_json_str(rid)}, "bytes": {size}}}')

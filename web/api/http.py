@@ -1,24 +1,24 @@
 """HTTP behaviour of the API: ETag/304, Cache-Control, compression and CORS.
 
 Responses are a pure function of the loaded data and the request (path, query string,
-Accept, Accept-Language), apart from ``timeStamp``. So the ETag is a weak validator computed
+Accept, Accept-Language), apart from ``timeStamp`` (the time the answer was made, which a kept answer keeps). So the ETag is a weak validator computed
 from those inputs *before* the work is done: a matching ``If-None-Match`` is answered 304 at
 once (:mod:`web.conditional` makes the 304). ETags derive from the data's version and the
 package version: stable across restarts and workers, new whenever the served data (a layer
-edit, too) or the code changes. Fixed documents are kept with their gzip form
-(:func:`cached_document`); other responses are compressed by Flask-Compress (gzip/br/zstd,
-by Accept-Encoding). CORS is flask-cors.
+edit, too) or the code changes. Every successful GET of the API is kept: its final bytes and their gzip form, with its
+ETag, in a cache bounded in bytes and entries (:func:`responses`), keyed on what decides the
+answer (:func:`response_key`). A repeated request is one look-up: no view, no compression, no
+tagging. Responses too large to keep are compressed by Flask-Compress (gzip/br/zstd, by
+Accept-Encoding). CORS is flask-cors.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache, wraps
+from functools import cache
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
-from typing import Any
 
 from flask import Blueprint, Flask, Response, request
 from flask_compress import Compress
@@ -26,7 +26,16 @@ from flask_cors import CORS
 
 from corridor.errors import NotFound
 from web.cache import BoundedCache, app_cache
-from web.conditional import Body, add_vary, header_names, is_fresh, not_modified, respond
+from web.conditional import (
+    GZIP_MIN_BYTES,
+    Body,
+    FinalResponse,
+    add_vary,
+    header_names,
+    is_fresh,
+    not_modified,
+    respond,
+)
 from web.extensions import get_store
 from web.negotiate import answers_html
 from web.ops import content_security_policy, script_hashes
@@ -43,7 +52,7 @@ COMPRESS_MIMETYPES = [
 def init_app(app: Flask) -> None:
     """Register compression and CORS on the app (CORS only for ``/api/*``)."""
     app.config.setdefault("COMPRESS_MIMETYPES", COMPRESS_MIMETYPES)
-    app.config.setdefault("COMPRESS_MIN_SIZE", 500)
+    app.config.setdefault("COMPRESS_MIN_SIZE", GZIP_MIN_BYTES)  # as the kept forms
     # Flask-Compress iterates streamed responses (static files) without closing the file,
     # leaking a handle per request; those files are small and cached, so send them as is.
     app.config.setdefault("COMPRESS_STREAMS", False)
@@ -68,14 +77,18 @@ def one_vary_header(resp: Response) -> Response:
     return resp
 
 
-#: Bytes of API documents kept per app (landing, conformance, collections, queryables,
-#: indicators, statistics, tilesets; a few kB each, both forms).
-MAX_DOCUMENT_BYTES = 16 * 2**20
+#: Bytes of API responses kept per app (both forms), and how many responses at most.
+MAX_RESPONSE_BYTES = 128 * 2**20
+MAX_RESPONSES = 8192
+#: A response larger than this (both forms) is served but not kept: one such answer would
+#: push out hundreds of others.
+MAX_KEPT_BYTES = 8 * 2**20
+_KEY = "corridor.response_key"
 
 
 @dataclass(frozen=True)
-class CachedDocument:
-    """An API document's final bytes and the headers a 200 of it carries."""
+class CachedResponse:
+    """An API response's final bytes (both forms) and the headers a 200 of it carries."""
 
     body: Body
     content_type: str
@@ -83,46 +96,39 @@ class CachedDocument:
     weak: bool
     cache_control: str
     vary: str
-    #: The view's other headers (e.g. Content-Disposition, Content-Security-Policy).
+    #: The view's other headers (e.g. Content-Crs, Link, Content-Disposition).
     headers: tuple[tuple[str, str], ...]
 
+    @property
+    def nbytes(self) -> int:
+        """What the entry costs a byte-bounded cache."""
+        return self.body.nbytes + sum(len(k) + len(v) for k, v in self.headers)
 
-def cached_document(view: Callable[..., Response]) -> Callable[..., Response]:
-    """Serve ``view``'s 200 responses from memory, built once per data version and request.
-
-    For the API's fixed documents: a pure function of the data, the URL (host, path, query)
-    and the headers that negotiate (Accept, Accept-Language), which form the key. The
-    document is kept with its gzip form (:class:`web.conditional.Body`), so a request for it
-    does no rendering and no compression.
-    """
-
-    @wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Response:
-        env = request.environ
-        version = get_store().version
-        key = (version, env.get("HTTP_HOST", ""), env.get("SCRIPT_NAME", ""),
-               env.get("PATH_INFO", ""), env.get("QUERY_STRING", ""), env.get("HTTP_ACCEPT", ""),
-               env.get("HTTP_ACCEPT_LANGUAGE", ""))
-        documents: BoundedCache[CachedDocument] = app_cache(
-            "corridor_api_documents", MAX_DOCUMENT_BYTES, lambda d: d.body.nbytes + 64 * len(d.headers))
-        doc = documents.get(key)
-        if doc is None:
-            resp = view(*args, **kwargs)
-            if resp.status_code != 200 or resp.direct_passthrough:
-                return resp
-            doc = _document(resp, version)
-            documents.put(key, doc)
-        served = respond(doc.body, doc.content_type, doc.etag, weak=doc.weak,
-                         cache_control=doc.cache_control, vary=doc.vary, headers=doc.headers)
-        served.corridor_tagged = True  # type: ignore[attr-defined]
-        return served
-
-    return wrapper
+    def serve(self) -> Response:
+        """This response to the current request: 304, gzip or identity (:func:`respond`)."""
+        return respond(self.body, self.content_type, self.etag, weak=self.weak,
+                       cache_control=self.cache_control, vary=self.vary, headers=self.headers)
 
 
-def _document(resp: Response, version: str) -> CachedDocument:
-    """What :func:`cached_document` keeps of a view's 200 response."""
-    _tag_response(resp, version)
+def responses() -> BoundedCache[CachedResponse]:
+    """The current app's response cache."""
+    return app_cache("corridor_responses", MAX_RESPONSE_BYTES, lambda r: r.nbytes, MAX_RESPONSES)
+
+
+def response_key() -> tuple[str, ...]:
+    """What decides a GET's answer: the data version, the URL (host, path, the query with
+    its parameters in name order, values of one name kept in their order) and the headers
+    that negotiate format and language (Accept, Accept-Language). The encoding is not in
+    the key: an entry holds both forms and :func:`respond` picks one."""
+    env = request.environ
+    query = "&".join(f"{k}={v}" for k, v in sorted(request.args.items(multi=True), key=lambda kv: kv[0]))
+    return (get_store().version, env.get("HTTP_HOST", ""), env.get("SCRIPT_NAME", ""),
+            env.get("PATH_INFO", ""), query, env.get("HTTP_ACCEPT", ""),
+            env.get("HTTP_ACCEPT_LANGUAGE", ""))
+
+
+def _kept(resp: Response) -> CachedResponse:
+    """What the response cache keeps of a view's tagged 200 response."""
     h = resp.headers
     data = resp.get_data()
     others = [(k, v) for k, v in h.items()
@@ -133,7 +139,7 @@ def _document(resp: Response, version: str) -> CachedDocument:
         others.append(("Content-Security-Policy",
                        content_security_policy(script_hashes(data.decode()))))
     etag, weak = resp.get_etag()  # _tag_response made sure there is one
-    return CachedDocument(Body.of(data), content_type, str(etag), bool(weak),
+    return CachedResponse(Body.of(data), content_type, str(etag), bool(weak),
                           h.get("Cache-Control", cache_control()), h.get("Vary", ""), tuple(others))
 
 
@@ -176,24 +182,39 @@ def _tag_response(resp: Response, version: str | None = None) -> None:
 
 
 def register(bp: Blueprint) -> None:
-    """Answer matching If-None-Match with 304; tag successful GET responses."""
+    """Serve repeated GETs from the response cache (:func:`responses`); answer a matching
+    If-None-Match with 304 before any work; tag and keep successful GET responses."""
 
     @bp.before_request
-    def _not_modified() -> Response | None:
+    def _from_cache() -> Response | None:
         env = request.environ
-        if env.get("HTTP_IF_NONE_MATCH") and env.get("REQUEST_METHOD") in ("GET", "HEAD"):
-            tag = request_etag(get_store().version)
+        if env.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+            return None
+        key = env[_KEY] = response_key()
+        kept = responses().get(key)
+        if kept is not None:
+            return kept.serve()
+        if env.get("HTTP_IF_NONE_MATCH"):
+            tag = request_etag(key[0])
             if is_fresh(tag):
                 return not_modified(tag, True, cache_control(), _vary(answers_html()))
         return None
 
     @bp.after_request
-    def _tag(resp: Response) -> Response:
-        if getattr(resp, "corridor_tagged", False):  # from cached_document, tagged already
+    def _keep(resp: Response) -> Response:
+        if isinstance(resp, FinalResponse) or resp.status_code != 200:
+            return resp  # from the caches (made by respond), or not a success
+        key = request.environ.get(_KEY)
+        if key is None:  # not a GET
             return resp
-        if resp.status_code == 200 and request.environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
-            _tag_response(resp)
-        return resp
+        _tag_response(resp, key[0])
+        if resp.direct_passthrough or resp.is_streamed:
+            return resp  # a file sent as it is read
+        kept = _kept(resp)
+        if kept.nbytes > MAX_KEPT_BYTES:
+            return resp
+        responses().put(key, kept)
+        return kept.serve()
 
 
 def cache_control() -> str:

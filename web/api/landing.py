@@ -15,7 +15,6 @@ from web.api import params
 from web.api.blueprint import bp
 from web.api.errors import ResourceNotFound
 from web.api.formats import DOC_FORMATS, html_response, json_response
-from web.api.http import cached_document
 from web.api.links import REL_TILING_SCHEMES, link, self_and_alternates, statistics_links, url
 from web.api.openapi import HTML, OPENAPI_MEDIA_TYPE, Document, describes, ok, openapi_document
 from web.api.tiles import CONFORMANCE as TILES_CONFORMANCE
@@ -79,7 +78,6 @@ def extension_links(store: FeatureStore) -> list[dict[str, str]]:
 
 @bp.get("")
 @bp.get("/")
-@cached_document
 def landing() -> Response:
     params.DOC.read(request.args)
     fmt = negotiate(DOC_FORMATS)
@@ -108,7 +106,6 @@ def landing() -> Response:
 
 
 @bp.get("/conformance")
-@cached_document
 def conformance() -> Response:
     params.DOC.read(request.args)
     fmt = negotiate(DOC_FORMATS)
@@ -162,7 +159,6 @@ def imported(store: FeatureStore, meta: CollectionMeta, lg: str) -> dict[str, An
 
 
 @bp.get("/indicators")
-@cached_document
 def indicators() -> Response:
     params.DOC.read(request.args)
     fmt = negotiate(DOC_FORMATS)

@@ -5,6 +5,7 @@ contains a point). Each answers a GeoJSON FeatureCollection whose features carry
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Hashable
 from dataclasses import replace
 from typing import Any
@@ -30,7 +31,6 @@ from web.api.formats import (
 from web.api.links import link, self_and_alternates, url
 from web.api.openapi import Document, describes, ok
 from web.cache import BoundedCache, app_cache
-from web.clock import utc_now
 from web.extensions import get_store
 from web.negotiate import lang, negotiate
 
@@ -71,7 +71,7 @@ def hits_response(hits: list[Hit], extra: dict[str, list[Any]], title: str, coor
     body: dict[str, Any] = {
         "numberMatched": len(hits),
         "numberReturned": len(hits),
-        "timeStamp": utc_now(),
+        "timeStamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         **(members or {}),
         "links": self_and_alternates(fmt, FEATURE_FORMATS)
         + [link(url("landing"), "service", "json", "API landing page")],

@@ -17,7 +17,6 @@ from corridor.stats import BY, DEFAULT_KM, LayerStatistics
 from web.api import params
 from web.api.blueprint import bp
 from web.api.formats import html_response, json_response
-from web.api.http import cached_document
 from web.api.links import link, self_and_alternates, url
 from web.api.openapi import Document, describes, ok
 from web.extensions import get_store
@@ -73,7 +72,6 @@ STATISTICS = params.Params(
 
 
 @bp.get("/collections/<cid>/statistics")
-@cached_document
 def statistics(cid: str) -> Response:
     v = STATISTICS.read(request.args)
     store = get_store()

@@ -37,7 +37,7 @@ from web.api.blueprint import bp
 from web.api.crs import CRS84_URI
 from web.api.errors import ResourceNotFound
 from web.api.formats import json_response
-from web.api.http import cache_control, cached_document, request_etag
+from web.api.http import cache_control, request_etag
 from web.api.links import REL_GEODATA, REL_TILING_SCHEME, link, url
 from web.api.openapi import Document, describes, ok
 from web.cache import BoundedCache, app_cache
@@ -92,7 +92,6 @@ def tileset_links(cid: str) -> list[dict[str, Any]]:
 
 
 @bp.get("/tileMatrixSets")
-@cached_document
 def tile_matrix_sets() -> Response:
     params.JSON_ONLY.read(request.args)
     negotiate(_JSON_ONLY)
@@ -107,7 +106,6 @@ def tile_matrix_sets() -> Response:
 
 
 @bp.get("/tileMatrixSets/<tms>")
-@cached_document
 def tile_matrix_set(tms: str) -> Response:
     params.JSON_ONLY.read(request.args)
     _check_tms(tms)
@@ -118,7 +116,6 @@ def tile_matrix_set(tms: str) -> Response:
 
 
 @bp.get("/collections/<cid>/tiles")
-@cached_document
 def tilesets(cid: str) -> Response:
     params.JSON_ONLY.read(request.args)
     c = get_store().collection(cid)
@@ -135,7 +132,6 @@ def tilesets(cid: str) -> Response:
 
 
 @bp.get("/collections/<cid>/tiles/<tms>")
-@cached_document
 def tileset(cid: str, tms: str) -> Response:
     params.JSON_ONLY.read(request.args)
     c = get_store().collection(cid)

@@ -25,7 +25,6 @@ from web.pages.blueprint import bp
 from web.pages.cache import cached_page
 from web.pages.industries import vocabulary
 from web.pages.site import page_vars
-from web.query import query_arg
 
 #: Main maps kept per app: one per language (and mount point) of the current data version,
 #: and those of a few versions before it while they age out.
@@ -112,10 +111,10 @@ def _centre_geometry(store: FeatureStore, of: str) -> BaseGeometry:
 @bp.get("/map-data/buffer")
 def buffer() -> Response:
     """GeoJSON Feature: the area within ``km`` of ``of`` (feature id or ``lon,lat``)."""
-    of = (query_arg("of") or "").strip()
+    of = (request.args.get("of") or "").strip()
     if not of:
         raise InvalidParameter("of is missing; expected a feature id or lon,lat")
-    km = checks.km((query_arg("km") or ""), "km")
+    km = checks.km((request.args.get("km") or ""), "km")
     geom = distance_buffer(_centre_geometry(get_store(), of), km)
     return jsonify({"type": "Feature", "properties": {"of": of, "km": km},
                     "geometry": mapping(geom)})

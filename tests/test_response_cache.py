@@ -1,0 +1,134 @@
+"""The API's response cache (:func:`web.api.http.responses`): a repeated GET is one look-up
+(no view work, no compression), its key is what decides the answer, an edit makes new
+answers, and the cache keeps its bounds in entries and bytes. The user layer is SYNTHETIC."""
+
+from __future__ import annotations
+
+import gzip
+
+import pytest
+from conftest import MINI_GEODATA
+from datafiles import synthetic_frame
+
+from corridor.model import NewLayer
+from corridor.store import Engine
+from web.api import http
+
+TOKEN = "response-cache-test-token"
+GZIP = {"Accept-Encoding": "gzip"}
+
+
+@pytest.fixture()
+def app(tmp_path):
+    from web import create_app
+
+    Engine.user_layers(tmp_path / "layers").put_layer(
+        NewLayer("firms", synthetic_frame(60), title_en="SYNTHETIC firms"))
+    app = create_app({"TESTING": True, "ADMIN_TOKEN": TOKEN, "GEODATA_DIR": str(MINI_GEODATA),
+                      "LAYERS_DIR": str(tmp_path / "layers")})
+    yield app
+    app.extensions["corridor_store"].close()
+
+
+def counting(monkeypatch, store, name: str) -> list[str]:
+    """Count the calls of the store's method ``name`` (by collection id)."""
+    calls: list[str] = []
+    method = getattr(store, name)
+
+    def counted(cid, *args, **kwargs):
+        calls.append(cid)
+        return method(cid, *args, **kwargs)
+
+    monkeypatch.setattr(store, name, counted)
+    return calls
+
+
+def test_a_repeated_get_asks_the_store_once_and_serves_both_forms(app, monkeypatch):
+    calls = counting(monkeypatch, app.extensions["corridor_store"], "items")
+    client = app.test_client()
+    first = client.get("/api/collections/firms/items?limit=50", headers=GZIP)
+    again = client.get("/api/collections/firms/items?limit=50", headers=GZIP)
+    plain = client.get("/api/collections/firms/items?limit=50")
+    assert first.status_code == again.status_code == plain.status_code == 200
+    assert calls == ["firms"]
+    assert first.headers["Content-Encoding"] == again.headers["Content-Encoding"] == "gzip"
+    assert "Content-Encoding" not in plain.headers
+    assert first.get_data() == again.get_data()
+    assert gzip.decompress(again.get_data()) == plain.get_data()
+    assert len(plain.get_json()["features"]) == 50
+    assert first.headers["ETag"] == again.headers["ETag"] == plain.headers["ETag"]
+    assert "Accept-Encoding" in again.headers["Vary"] and "Accept" in again.headers["Vary"]
+    # the view's own headers are kept with the bytes
+    assert again.headers["Content-Crs"] == first.headers["Content-Crs"]
+    # a revalidation of the kept answer is a 304 with its validator
+    cond = client.get("/api/collections/firms/items?limit=50",
+                      headers={**GZIP, "If-None-Match": first.headers["ETag"]})
+    assert cond.status_code == 304 and cond.headers["ETag"] == first.headers["ETag"]
+    assert calls == ["firms"]
+
+
+def test_the_key_is_what_decides_the_answer(app, monkeypatch):
+    """Parameter order does not matter; the values, their order within one name, Accept and
+    Accept-Language do."""
+    calls = counting(monkeypatch, app.extensions["corridor_store"], "items")
+    client = app.test_client()
+    a = client.get("/api/collections/firms/items?limit=3&offset=2")
+    b = client.get("/api/collections/firms/items?offset=2&limit=3")
+    assert a.get_data() == b.get_data() and len(calls) == 1
+    client.get("/api/collections/firms/items?offset=3&limit=3")
+    assert len(calls) == 2
+    html = client.get("/api/collections/firms/items?offset=2&limit=3", headers={"Accept": "text/html"})
+    assert html.content_type.startswith("text/html") and len(calls) == 3
+    en = client.get("/api/collections/firms/items?offset=2&limit=3",
+                    headers={"Accept": "text/html", "Accept-Language": "en"})
+    assert len(calls) == 4 and en.get_data() != html.get_data()
+
+
+def test_an_edit_makes_new_answers(app):
+    client = app.test_client()
+    before = client.get("/api/collections/firms/items?limit=1").get_json()
+    assert before["numberMatched"] == 60
+    made = client.post("/api/collections/firms/items", headers={"Authorization": f"Bearer {TOKEN}"},
+                       json={"type": "Feature", "properties": {"name_en": "SYNTHETIC new firm"},
+                             "geometry": {"type": "Point", "coordinates": [120.38, 36.07]}})
+    assert made.status_code == 201, made.get_data(as_text=True)
+    after = client.get("/api/collections/firms/items?limit=1")
+    assert after.get_json()["numberMatched"] == 61
+    assert after.headers["ETag"] != client.get("/api/collections/firms/items?limit=2").headers["ETag"]
+
+
+def test_spatial_answers_are_kept_as_final_bytes(app):
+    client = app.test_client()
+    url = "/api/near?of=120.38,36.07&km=5&collections=firms"
+    first = client.get(url, headers=GZIP)
+    kept = http_cache(app)
+    held = len(kept)
+    again = client.get(url, headers=GZIP)
+    assert first.status_code == again.status_code == 200 and len(kept) == held
+    with app.test_request_context(url, headers=GZIP):
+        entry = kept.get(http.response_key())
+    assert entry is not None and entry.body.gzipped == again.get_data()
+    features = gzip.decompress(again.get_data())
+    assert b'"distance_km"' in features
+
+
+def http_cache(app):
+    with app.app_context():
+        return http.responses()
+
+
+def test_the_cache_keeps_its_bounds(app, monkeypatch):
+    monkeypatch.setattr(http, "MAX_RESPONSES", 5)
+    monkeypatch.setattr(http, "MAX_KEPT_BYTES", 12_000)
+    client = app.test_client()
+    for offset in range(20):
+        assert client.get(f"/api/collections/firms/items?limit=2&offset={offset}").status_code == 200
+    kept = http_cache(app)
+    assert len(kept) == 5 and kept.max_entries == 5
+    assert kept.maxsize == http.MAX_RESPONSE_BYTES and 0 < kept.currsize <= kept.maxsize
+    # an answer larger than MAX_KEPT_BYTES (both forms) is served (compressed as it goes) but not kept
+    big = client.get("/api/collections/firms/items?limit=60", headers=GZIP)
+    assert big.status_code == 200 and len(gzip.decompress(big.get_data())) > 12_000
+    with app.test_request_context("/api/collections/firms/items?limit=60"):
+        assert kept.get(http.response_key()) is None
+    assert len(kept) == 5
