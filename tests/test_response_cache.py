@@ -132,3 +132,28 @@ def test_the_cache_keeps_its_bounds(app, monkeypatch):
     with app.test_request_context("/api/collections/firms/items?limit=60"):
         assert kept.get(http.response_key()) is None
     assert len(kept) == 5
+
+
+def test_edits_and_map_views_keep_the_page_caches_within_their_bounds(app):
+    """Every edit is a new data version, so every map view after it renders anew; the maps
+    and pages of old versions leave (the worker's memory grew without bound when they did
+    not: benchmarks/bench_memory.py measures it)."""
+    from web.pages import cache as pages_cache
+    from web.pages import mapview
+
+    client = app.test_client()
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    versions = set()
+    for i in range(5):
+        made = client.post("/api/collections/firms/items", headers=auth,
+                           json={"type": "Feature", "properties": {"name_en": f"SYNTHETIC edit {i}"},
+                                 "geometry": {"type": "Point", "coordinates": [120.38 + i * 0.001, 36.07]}})
+        assert made.status_code == 201
+        versions.add(app.extensions["corridor_store"].version)
+        for lang in ("zh", "en"):
+            assert client.get(f"/?lang={lang}").status_code == 200
+    assert len(versions) == 5
+    maps = app.extensions["corridor_map_parts"]
+    pages = app.extensions["corridor_page_cache"]
+    assert len(maps) == mapview.MAX_MAPS == maps.maxsize
+    assert pages.renders >= 10 and 0 < pages.nbytes <= pages_cache.MAX_PAGE_BYTES

@@ -25,8 +25,11 @@ from web.negotiate import page_lang
 from web.ops import content_security_policy, script_hashes
 
 #: Bytes of pages kept per app, both forms (a page is a few hundred kB at most, the map
-#: page the largest; its gzip form a fifth of that).
-MAX_PAGE_BYTES = 64 * 2**20
+#: page the largest at about 1 MB; its gzip form a fifth of that): every page of one data
+#: version in both languages, and a few versions' maps while they age out. With the map
+#: parts (:data:`web.pages.mapview.MAX_MAPS`) this is what bounds a worker's growth under
+#: edits (benchmarks/bench_memory.py).
+MAX_PAGE_BYTES = 32 * 2**20
 #: Seconds browsers may reuse a page before revalidating it (with its ETag).
 PAGE_MAX_AGE = 60
 
@@ -57,6 +60,11 @@ class PageCache:
 
     def get(self, key: Hashable) -> CachedPage | None:
         return self._pages.get(key)
+
+    @property
+    def nbytes(self) -> float:
+        """Bytes held now (both forms of every page), at most ``max_bytes``."""
+        return self._pages.currsize
 
     def put(self, key: Hashable, html: str) -> CachedPage:
         """Keep the page ``html`` under ``key`` (with its gzip form, ETag and script hashes)."""

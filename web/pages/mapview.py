@@ -26,9 +26,9 @@ from web.pages.cache import cached_page
 from web.pages.industries import vocabulary
 from web.pages.site import page_vars
 
-#: Main maps kept per app: one per language (and mount point) of the current data version,
-#: and those of a few versions before it while they age out.
-MAX_MAPS = 8
+#: Main maps kept per app (about 1 MB each): one per language of the current data version,
+#: and those of the version before it while they age out.
+MAX_MAPS = 4
 #: Endpoints the page's script calls (the OGC API of this app).
 API_ENDPOINTS = {
     "near": "/api/near",
