@@ -8,11 +8,9 @@ through pygeofilter's SQLAlchemy backend (:mod:`corridor.store.pgcql`); vector t
 ``ST_AsMVT``. Two answers come from the cell pyramid of :mod:`corridor.store.pgcells`
 rather than from every row they concern: a dense tile reads only the points it keeps, and
 the exact number of points of a layer within N km of a point adds up whole cells inside
-the circle and tests the rows of its boundary cells only. Name search and
-industry terms follow Python rules SQL cannot repeat exactly (NFKC + casefold, fuzzy
-``difflib`` scores, whole-word English terms), so they are computed in Python, over each
-collection's names and distinct industry terms read once per collection version; the
-database then selects the matching rows by position or by term (GIN index).
+the circle and tests the rows of its boundary cells only. Name search and industry terms
+are matched in Python (:mod:`corridor.store.pgtext`); the database then selects the matching
+rows by position or by term (GIN index).
 
 **Versions.** Every write bumps ``corridor_state.version`` and the collection's version in
 the same transaction. :meth:`PostgisStore.refresh` (once a request) reads that one number
@@ -24,8 +22,7 @@ listen: a notification could arrive after the next request, the counter cannot.)
 Writes live in :mod:`corridor.store.pgwrite` and :mod:`corridor.store.pgedit`; connections
 in :mod:`corridor.store.pgpool`; the metadata snapshot in :mod:`corridor.store.pgsnapshot`;
 rows become features in :mod:`corridor.store.pgrows`; the near and tile queries are
-:mod:`corridor.store.pgnear` and :mod:`corridor.store.pgtile`; name and industry matching
-:mod:`corridor.store.pgtext`.
+:mod:`corridor.store.pgnear` and :mod:`corridor.store.pgtile`.
 """
 
 from __future__ import annotations
