@@ -19,13 +19,14 @@ Reported distances (``distances=True``) are always the exact geodesic ones.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import shapely
 from numpy.typing import ArrayLike, NDArray
 
+from corridor import boxscan
 from corridor.crs import to_metric
 from corridor.geodesic import (
     DENSIFY_DEG,
@@ -112,11 +113,6 @@ class GeodesicIndex:
         If a geometry is missing or empty, or a coordinate is not a valid lon/lat.
     """
 
-    #: The compiled box page (:mod:`corridor.boxscan`), set for a point collection large
-    #: enough to need it: numba is imported, and the loops compiled, only then, while
-    #: loading rather than in a request.
-    _box_page: Callable[..., tuple[int, IntArray] | None] | None = None
-
     def __init__(self, geometries: Sequence[shapely.Geometry] | NDArray[np.object_]) -> None:
         geoms = np.asarray(getattr(geometries, "values", geometries), dtype=object)
         if len(geoms) and (shapely.is_missing(geoms).any() or shapely.is_empty(geoms).any()):
@@ -163,7 +159,6 @@ class GeodesicIndex:
     def _init_points(self, lon: FloatArray, lat: FloatArray) -> None:
         self._edges = None
         _check_lonlat(np.column_stack([lon, lat]))
-        # contiguous float64, as the compiled box scan takes them
         self.lon = np.ascontiguousarray(lon, dtype=np.float64)
         self.lat = np.ascontiguousarray(lat, dtype=np.float64)
         self.x, self.y = to_metric(lon, lat)
@@ -178,11 +173,6 @@ class GeodesicIndex:
         self._by_lon = np.argsort(lon, kind="stable")
         self._lon_sorted = self.lon[self._by_lon]
         self._lat_by_lon = self.lat[self._by_lon]
-        if len(lon) > SCAN_MAX_POINTS:
-            from corridor import boxscan
-
-            boxscan.warm_up()
-            self._box_page = boxscan.box_page
 
     def __len__(self) -> int:
         return len(self.metric)
@@ -315,15 +305,15 @@ class GeodesicIndex:
         """How many items :meth:`in_box` finds, and the first ``k`` of them (ascending): a page
         of a box query without sorting every match.
 
-        For a large point layer whose box has a lon slab of at most :data:`SLAB_MAX_POINTS`,
-        compiled loops (:mod:`corridor.boxscan`) count the matches in the slab and find
-        the first ``k`` by scanning positions in order (or, when they are expected further
-        on than the slab is long, by sorting the slab's matches). Otherwise this is
-        ``in_box``, sliced.
+        For a point layer of more than :data:`SCAN_MAX_POINTS` whose box has a lon slab of
+        at most :data:`SLAB_MAX_POINTS`, :func:`corridor.boxscan.box_page` counts the
+        matches in the slab and finds the first ``k`` by scanning positions in order (or,
+        when they are expected further on than the slab is long, by sorting the slab's
+        matches). Otherwise this is ``in_box``, sliced.
         """
-        if k > 0 and self._box_page is not None:
-            page = self._box_page(self._lon_sorted, self._lat_by_lon, self._by_lon, self.lon,
-                                  self.lat, x0, y0, x1, y1, k, SLAB_MAX_POINTS)
+        if k > 0 and self.points_only and len(self) > SCAN_MAX_POINTS:
+            page = boxscan.box_page(self._lon_sorted, self._lat_by_lon, self._by_lon, self.lon,
+                                    self.lat, x0, y0, x1, y1, k, SLAB_MAX_POINTS)
             if page is not None:
                 return page
         pos = self.in_box(x0, y0, x1, y1)

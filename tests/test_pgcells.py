@@ -1,9 +1,9 @@
-"""The PostGIS store's cell pyramid (corridor/store/pgcells.py) on SYNTHETIC points: the
-kept point and counts of every cell at every zoom against the thinning rule computed
-independently, circle covers against exact geodesics, and, on a real database, edits that
-keep the stored pyramid equal to a fresh computation, dense tiles equal to the Python
-encoder's after edits, near counts equal to brute-force geodesics, and the upgrade of a
-database without the pyramid (migration 2)."""
+"""The PostGIS store's cell pyramid (corridor/store/pgcells.py, pgcircle.py, pgcelledit.py)
+on SYNTHETIC points: the kept point and counts of every cell at every zoom against the
+thinning rule computed independently, circle covers against exact geodesics, and, on a real
+database, edits that keep the stored pyramid equal to a fresh computation, dense tiles equal
+to the Python encoder's after edits, near counts equal to brute-force geodesics, and the
+upgrade of a database without the pyramid (migration 2)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import shapely
 from pyproj import Geod, Transformer
 
 from corridor.model import ItemsQuery, NewLayer
-from corridor.store import pgcells
+from corridor.store import pgcells, pgcircle
 
 GEOD = Geod(ellps="WGS84")
 HALF = math.pi * 6378137.0
@@ -92,7 +92,7 @@ def test_a_circle_cover_puts_every_point_within_inside_or_on_the_boundary(lon, l
     """Points in an inside cell are within the circle, points in no cell are not (exact
     geodesics), and the boundary is a thin ring."""
     meters = km * 1000
-    cover = pgcells.circle_cover(lon, lat, meters, spacing)
+    cover = pgcircle.circle_cover(lon, lat, meters, spacing)
     assert cover is not None and cover.boundary_lo
     rng = np.random.default_rng(int(km))
     dlat = meters / 110_000 * 1.3
@@ -112,8 +112,8 @@ def test_a_circle_cover_puts_every_point_within_inside_or_on_the_boundary(lon, l
 
 
 def test_a_circle_cells_cannot_describe_is_left_to_the_rows():
-    assert pgcells.circle_cover(179.99, 10.0, 5000, 100) is None  # across the antimeridian
-    assert pgcells.circle_cover(0.0, 85.0, 50_000, 100) is None  # past the Mercator world
+    assert pgcircle.circle_cover(179.99, 10.0, 5000, 100) is None  # across the antimeridian
+    assert pgcircle.circle_cover(0.0, 85.0, 50_000, 100) is None  # past the Mercator world
 
 
 # --- on a real database -------------------------------------------------------------------
@@ -259,7 +259,7 @@ def test_near_counts_equal_brute_force_geodesics(pg_url, monkeypatch):
     elon, elat, _ = GEOD.fwd(np.full(600, origin[0]), np.full(600, origin[1]), az, dist)
     pts = np.vstack([uniform, np.column_stack([elon, elat]), [origin]])
     covers = []
-    monkeypatch.setattr(pgcells, "circle_cover", lambda *a, _c=pgcells.circle_cover: covers.append(1) or _c(*a))
+    monkeypatch.setattr(pgcircle, "circle_cover", lambda *a, _c=pgcircle.circle_cover: covers.append(1) or _c(*a))
     pg = PostgisStore(pg_url)
     try:
         pg.put_layer(NewLayer("pts", _frame(pts)))

@@ -15,7 +15,7 @@ import shapely
 from corridor import checks
 from corridor.errors import Conflict, InvalidParameter, NotFound
 from corridor.model import Feature
-from corridor.store import pgcells
+from corridor.store import pgcelledit
 from corridor.store.base import read_only
 from corridor.store.layerrules import (
     check_feature,
@@ -112,7 +112,7 @@ def _write_row(conn: Any, cid: str, pos: int, row: Row, update: bool) -> None:
                      "collection, fid, pos) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
                      (*values, cid, row.fid, pos))
     if isinstance(row.geometry, shapely.Point) and not row.geometry.is_empty:
-        pgcells.add_point(conn, cid, pos, row.geometry.x, row.geometry.y)
+        pgcelledit.add_point(conn, cid, pos, row.geometry.x, row.geometry.y)
 
 
 def _feature(cid: str, row: Row) -> Feature:
@@ -146,7 +146,7 @@ def replace(conn: Any, cid: str, fid: str, feature: Mapping[str, Any]) -> Featur
                                    "expected the same id or none")
         geom, values = _checked(t, feature)
         row = layer_row(fid, t.types, values, geom)  # properties not given are cleared
-        pgcells.remove_point(conn, cid, pos)
+        pgcelledit.remove_point(conn, cid, pos)
         _write_row(conn, cid, pos, row, update=True)
         _finish_edit(conn, t, 0, geom, old, t.next_pos)
     return _feature(cid, row)
@@ -157,7 +157,7 @@ def delete(conn: Any, cid: str, fid: str) -> None:
         lock_state(conn)
         t = _editable(conn, cid)
         pos, old = _old(conn, cid, fid)
-        pgcells.remove_point(conn, cid, pos)
+        pgcelledit.remove_point(conn, cid, pos)
         conn.execute("DELETE FROM corridor_features WHERE collection = %s AND fid = %s", (cid, fid))
         _finish_edit(conn, t, -1, None, old, t.next_pos)
 

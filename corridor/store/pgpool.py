@@ -255,6 +255,10 @@ class Database:
                 log.info("database connection lost (%s); retrying on a new one", _first_line(exc))
         raise AssertionError("unreachable")
 
+    def fetch_all(self, sql: str, params: Any) -> list[tuple[Any, ...]]:
+        """The rows of one read query (:meth:`run`, retried on a lost connection)."""
+        return self.run(lambda c: c.execute(sql, params).fetchall())
+
 
 def _configure(conn: psycopg.Connection[Any]) -> None:
     """Session settings of every pooled connection: no parallel workers and no JIT (their

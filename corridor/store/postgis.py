@@ -8,11 +8,9 @@ through pygeofilter's SQLAlchemy backend (:mod:`corridor.store.pgcql`); vector t
 ``ST_AsMVT``. Two answers come from the cell pyramid of :mod:`corridor.store.pgcells`
 rather than from every row they concern: a dense tile reads only the points it keeps, and
 the exact number of points of a layer within N km of a point adds up whole cells inside
-the circle and tests the rows of its boundary cells only. Name search and
-industry terms follow Python rules SQL cannot repeat exactly (NFKC + casefold, fuzzy
-``difflib`` scores, whole-word English terms), so they are computed in Python, over each
-collection's names and distinct industry terms read once per collection version; the
-database then selects the matching rows by position or by term (GIN index).
+the circle and tests the rows of its boundary cells only. Name search and industry terms
+are matched in Python (:mod:`corridor.store.pgtext`); the database then selects the matching
+rows by position or by term (GIN index).
 
 **Versions.** Every write bumps ``corridor_state.version`` and the collection's version in
 the same transaction. :meth:`PostgisStore.refresh` (once a request) reads that one number
@@ -21,27 +19,26 @@ other replica's next request, and caches and ETags keyed on :attr:`version` foll
 write also sends ``NOTIFY corridor_changed`` for outside tools; the store itself does not
 listen: a notification could arrive after the next request, the counter cannot.)
 
-Writes live in :mod:`corridor.store.pgwrite`; connections in :mod:`corridor.store.pgpool`.
+Writes live in :mod:`corridor.store.pgwrite` and :mod:`corridor.store.pgedit`; connections
+in :mod:`corridor.store.pgpool`; the metadata snapshot in :mod:`corridor.store.pgsnapshot`;
+rows become features in :mod:`corridor.store.pgrows`; the near and tile queries are
+:mod:`corridor.store.pgnear` and :mod:`corridor.store.pgtile`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import threading
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import shapely
-from sqlalchemy import and_, cast, false, func, literal_column, or_, select
+from sqlalchemy import and_, cast, false, func, select
 from sqlalchemy.dialects.postgresql import JSONB
 
 from corridor import checks, tiles
-from corridor.errors import InvalidParameter, NotFound, Unavailable
-from corridor.geodesic import DENSIFY_DEG
+from corridor.errors import InvalidParameter, NotFound
 from corridor.geoindex import Probe
-from corridor.industry import expand, term_matches
+from corridor.industry import expand
 from corridor.model import (
     CollectionMeta,
     Feature,
@@ -51,60 +48,17 @@ from corridor.model import (
     NewLayer,
     VectorTile,
 )
-from corridor.store import pgcells, pgcql, pgedit, pgwrite
+from corridor.store import pgcql, pgedit, pgwrite
 from corridor.store.base import FeatureStore
+from corridor.store.pgnear import near_count, near_queries, origin_wkb
 from corridor.store.pgpool import Database
-from corridor.store.pgschema import LATEST, applied
-from corridor.textmatch import name_score, normalize
+from corridor.store.pgrows import FEATURE_COLUMNS, features_from_rows
+from corridor.store.pgsnapshot import Snapshot, load_snapshot, write_counter
+from corridor.store.pgtext import TextColumns
+from corridor.store.pgtile import TILE_SQL, tile_params
+from corridor.textmatch import normalize
 
 _F = pgcql.features
-_COLUMNS = "fid, doc, ST_AsBinary(geom)"
-#: Cached name lists and industry terms, per (collection, version).
-_TEXT_CACHE = 64
-
-
-class LazyProperties(Mapping[str, Any]):
-    """A feature's properties, parsed from its GeoJSON text on first access (most responses
-    only need the text)."""
-
-    __slots__ = ("_doc", "_props")
-
-    def __init__(self, doc: str) -> None:
-        self._doc = doc
-        self._props: dict[str, Any] | None = None
-
-    def _get(self) -> dict[str, Any]:
-        if self._props is None:
-            self._props = json.loads(self._doc)["properties"]
-        return self._props
-
-    def __getitem__(self, key: str) -> Any:
-        return self._get()[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._get())
-
-    def __len__(self) -> int:
-        return len(self._get())
-
-
-def to_features(cid: str, rows: Sequence[tuple[Any, ...]]) -> list[Feature]:
-    """Features from ``(fid, doc, wkb)`` rows."""
-    geoms = shapely.from_wkb([r[2] for r in rows]) if rows else []
-    return [Feature(cid, r[0], LazyProperties(r[1]), g, r[1].encode())
-            for r, g in zip(rows, geoms)]
-
-
-@dataclass(frozen=True)
-class _Snapshot:
-    """The metadata of one database version (replaced whole, never mutated)."""
-
-    state: int
-    version: str
-    metas: list[CollectionMeta]
-    by_id: dict[str, CollectionMeta]
-    queryables: dict[str, dict[str, dict[str, Any]]]
-    indicators: tuple[Indicator, ...]
 
 
 class PostgisStore(FeatureStore):
@@ -124,16 +78,15 @@ class PostgisStore(FeatureStore):
 
     def __init__(self, url: str, pool_size: int = 4, pool_timeout: float = 2.0) -> None:
         self.db = Database(url, pool_size=pool_size, timeout=pool_timeout)
-        self._snap: _Snapshot | None = None
-        self._texts: dict[tuple[str, str], Any] = {}
-        self._lock = threading.Lock()
+        self._snap: Snapshot | None = None
+        self._texts = TextColumns(self.db)
 
     # --- metadata -------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        state = self.db.run(_state)
+        state = self.db.run(write_counter)
         if self._snap is None or state != self._snap.state:
-            self._snap = self.db.run(_load_snapshot)
+            self._snap = self.db.run(load_snapshot)
 
     def check(self) -> None:
         self.db.run(lambda c: c.execute("SELECT 1"))
@@ -142,7 +95,7 @@ class PostgisStore(FeatureStore):
         self.db.close()
 
     @property
-    def _s(self) -> _Snapshot:
+    def _s(self) -> Snapshot:
         if self._snap is None:
             self.refresh()
         assert self._snap is not None
@@ -186,35 +139,35 @@ class PostgisStore(FeatureStore):
     # --- features -------------------------------------------------------------------------
 
     def _rows(self, sql: str, params: Any) -> list[tuple[Any, ...]]:
-        return self.db.run(lambda c: c.execute(sql, params).fetchall())
+        return self.db.fetch_all(sql, params)
 
     def get(self, cid: str, fid: str) -> Feature:
         meta = self.collection(cid)
-        rows = self._rows(f"SELECT {_COLUMNS} FROM corridor_features "
+        rows = self._rows(f"SELECT {FEATURE_COLUMNS} FROM corridor_features "
                           "WHERE collection = %s AND fid = %s", (cid, fid))
         if not rows:
             raise NotFound(f"feature {checks.shown(fid)} not found in collection {cid!r}; "
                            f"expected one of its {meta.count} feature ids")
-        return to_features(cid, rows)[0]
+        return features_from_rows(cid, rows)[0]
 
     def locate(self, fid: str) -> Feature:
         known = list(self._s.by_id)
-        rows = self._rows(f"SELECT collection, {_COLUMNS} FROM corridor_features "
+        rows = self._rows(f"SELECT collection, {FEATURE_COLUMNS} FROM corridor_features "
                           "WHERE fid = %s AND collection = ANY(%s)", (fid, known))
         if not rows:
             raise NotFound(f"feature id {checks.shown(fid)} not found in any collection")
         first = min(rows, key=lambda r: known.index(r[0]))
-        return to_features(first[0], [first[1:]])[0]
+        return features_from_rows(first[0], [first[1:]])[0]
 
     def features(self, cid: str, ids: Sequence[str] | None = None) -> list[Feature]:
         self.collection(cid)
         if ids is None:
-            rows = self._rows(f"SELECT {_COLUMNS} FROM corridor_features WHERE collection = %s "
+            rows = self._rows(f"SELECT {FEATURE_COLUMNS} FROM corridor_features WHERE collection = %s "
                               "ORDER BY pos", (cid,))
-            return to_features(cid, rows)
-        rows = self._rows(f"SELECT {_COLUMNS} FROM corridor_features WHERE collection = %s "
+            return features_from_rows(cid, rows)
+        rows = self._rows(f"SELECT {FEATURE_COLUMNS} FROM corridor_features WHERE collection = %s "
                           "AND fid = ANY(%s)", (cid, list(ids)))
-        found = {f.id: f for f in to_features(cid, rows)}
+        found = {f.id: f for f in features_from_rows(cid, rows)}
         return [found[i] for i in ids if i in found]
 
     def items(self, cid: str, query: ItemsQuery) -> ItemsPage:
@@ -226,9 +179,9 @@ class PostgisStore(FeatureStore):
             assert query.near_m is not None
             if query.near_id is not None:
                 where = and_(where, _F.c.fid != query.near_id)
-            page, count = _near_queries(where, query.near, query.near_m, query.offset + query.limit)
+            page, count = near_queries(where, query.near, query.near_m, query.offset + query.limit)
             if not criteria:
-                counted = _near_count(meta, query)
+                counted = near_count(meta, query)
         else:
             page = select(_F.c.fid, _F.c.doc, func.ST_AsBinary(_F.c.geom)).where(where).order_by(_F.c.pos)
             count = select(func.count()).select_from(_F).where(where)
@@ -245,7 +198,7 @@ class PostgisStore(FeatureStore):
             return int(matched), rows
 
         matched, rows = self._filtered(run, query)
-        feats = to_features(cid, [r[:3] for r in rows])
+        feats = features_from_rows(cid, [r[:3] for r in rows])
         if query.near is None:
             return ItemsPage(matched, feats)
         return ItemsPage(matched, feats, [float(r[3]) / 1000.0 for r in rows])
@@ -276,10 +229,11 @@ class PostgisStore(FeatureStore):
                 doc = json.dumps({name: value}, ensure_ascii=False)
                 clauses.append(_F.c.properties.contains(cast(doc, JSONB)))
         if q.q is not None:
-            pos = [p for p, _ in self._name_hits(cid, normalize(q.q))]
+            pos = [p for p, _ in self._texts.name_hits(self.collection(cid), normalize(q.q))]
             clauses.append(_F.c.pos == func.any(_bigints(pos)))
         if q.industry is not None:
-            clauses.append(_F.c.industries.overlap(self._industry_terms(cid, expand(q.industry))))
+            terms = self._texts.industry_terms(self.collection(cid), expand(q.industry))
+            clauses.append(_F.c.industries.overlap(terms))
         if q.asks_time:
             if "year" not in self.queryables(cid):
                 clauses.append(false())
@@ -306,16 +260,16 @@ class PostgisStore(FeatureStore):
             origin = origin.geom
         if not cids:
             return {}
-        wkb = _wkb(origin)
+        wkb = origin_wkb(origin)
         rows = self._rows(
-            f"SELECT collection, {_COLUMNS}, ST_Distance(geog, ST_GeogFromWKB(%(o)s)) AS d "
+            f"SELECT collection, {FEATURE_COLUMNS}, ST_Distance(geog, ST_GeogFromWKB(%(o)s)) AS d "
             "FROM corridor_features WHERE collection = ANY(%(c)s) "
             "AND ST_DWithin(geog, ST_GeogFromWKB(%(o)s), %(m)s) ORDER BY d, pos",
             {"o": wkb, "c": list(cids), "m": float(meters)})
         out: dict[str, list[tuple[Feature, float]]] = {cid: [] for cid in cids}
         for cid in cids:
             mine = [r for r in rows if r[0] == cid]
-            out[cid] = list(zip(to_features(cid, [r[1:4] for r in mine]), (float(r[4]) for r in mine)))
+            out[cid] = list(zip(features_from_rows(cid, [r[1:4] for r in mine]), (float(r[4]) for r in mine)))
         return out
 
     def nearest(self, cid: str, origin: shapely.Geometry, k: int) -> list[tuple[Feature, float]]:
@@ -327,37 +281,37 @@ class PostgisStore(FeatureStore):
                   SELECT ST_Distance(geog, ST_GeogFromWKB(%(o)s)) AS d
                   FROM corridor_features WHERE collection = %(c)s AND geom IS NOT NULL
                   ORDER BY geog <-> ST_GeogFromWKB(%(o)s) LIMIT %(k)s)
-                SELECT {_COLUMNS}, ST_Distance(geog, ST_GeogFromWKB(%(o)s)) AS d
+                SELECT {FEATURE_COLUMNS}, ST_Distance(geog, ST_GeogFromWKB(%(o)s)) AS d
                 FROM corridor_features WHERE collection = %(c)s
                 AND ST_DWithin(geog, ST_GeogFromWKB(%(o)s), (SELECT max(d) FROM knn) + 0.01)
                 ORDER BY d, pos LIMIT %(k)s""",
-            {"o": _wkb(origin), "c": cid, "k": int(k)})
-        return list(zip(to_features(cid, [r[:3] for r in rows]), (float(r[3]) for r in rows)))
+            {"o": origin_wkb(origin), "c": cid, "k": int(k)})
+        return list(zip(features_from_rows(cid, [r[:3] for r in rows]), (float(r[3]) for r in rows)))
 
     def intersecting(self, cid: str, geom: shapely.Geometry, areal_only: bool = False) -> list[Feature]:
         self.collection(cid)
         areal = "AND ST_Dimension(geom) = 2" if areal_only else ""
         rows = self._rows(
-            f"SELECT {_COLUMNS} FROM corridor_features WHERE collection = %s "
+            f"SELECT {FEATURE_COLUMNS} FROM corridor_features WHERE collection = %s "
             f"AND ST_Intersects(geom, ST_GeomFromWKB(%s, 4326)) {areal} ORDER BY pos",
             (cid, shapely.to_wkb(geom)))
-        return to_features(cid, rows)
+        return features_from_rows(cid, rows)
 
     def matching_industry(self, cid: str, terms: frozenset[str]) -> list[Feature]:
-        texts = self._industry_terms(cid, terms)
+        texts = self._texts.industry_terms(self.collection(cid), terms)
         if not texts:
             return []
-        rows = self._rows(f"SELECT {_COLUMNS} FROM corridor_features WHERE collection = %s "
+        rows = self._rows(f"SELECT {FEATURE_COLUMNS} FROM corridor_features WHERE collection = %s "
                           "AND industries && %s ORDER BY pos", (cid, texts))
-        return to_features(cid, rows)
+        return features_from_rows(cid, rows)
 
     def matching_name(self, cid: str, query: str) -> list[tuple[Feature, float]]:
-        hits = self._name_hits(cid, query)
+        hits = self._texts.name_hits(self.collection(cid), query)
         if not hits:
             return []
-        rows = self._rows(f"SELECT {_COLUMNS} FROM corridor_features WHERE collection = %s "
+        rows = self._rows(f"SELECT {FEATURE_COLUMNS} FROM corridor_features WHERE collection = %s "
                           "AND pos = ANY(%s) ORDER BY pos", (cid, [p for p, _ in hits]))
-        return list(zip(to_features(cid, rows), (s for _, s in hits)))
+        return list(zip(features_from_rows(cid, rows), (s for _, s in hits)))
 
     # --- writes (user layers; the catalog comes from `corridor db load`) -----------------
 
@@ -411,139 +365,13 @@ class PostgisStore(FeatureStore):
         """
         meta = self.collection(cid)
         index = tiles.parse_tile(z, x, y)
-        z, x, y = index.z, index.x, index.y
-        west, south, east, north = tiles.lonlat_box(index)
-        lo, hi = pgcells.tile_ranges(z, x, y)
-        params = {"c": cid, "z": z, "x": x, "y": y, "w": west, "s": south, "e": east,
-                  "n": north, "lo": lo, "hi": hi, "zs": list(range(z + 1)), "thin": tiles.THIN_ABOVE,
-                  "extent": tiles.EXTENT, "buffer": tiles.BUFFER,
-                  # a point layer's thinned tile holds nothing but the kept points
-                  "points": meta.geometry_types == ("Point",)}
-        row = self.db.run(lambda conn: conn.execute(_TILE_SQL, params).fetchone())
+        params = tile_params(meta, index)
+        row = self.db.run(lambda conn: conn.execute(TILE_SQL, params).fetchone())
         if row and row[0]:
             return VectorTile(bytes(row[0]), -1, -1, False)
         # an empty tile says whether its box holds anything (deeper tiles hold nothing then)
-        box = (west, south, east, north)
+        box = tiles.lonlat_box(index)
         return VectorTile(b"", 0, self.items(cid, ItemsQuery(bbox=box, limit=1)).matched, False)
-
-    # --- text matching in Python, over columns cached per collection version --------------
-
-    def _text_column(self, cid: str, what: str) -> Any:
-        meta = self.collection(cid)
-        key = (f"{what}:{cid}", meta.version)
-        hit = self._texts.get(key)
-        if hit is not None:
-            return hit
-        if what == "names":
-            value: Any = self._rows("SELECT pos, names FROM corridor_features WHERE collection = %s "
-                                    "AND cardinality(names) > 0 ORDER BY pos", (cid,))
-        else:
-            value = [r[0] for r in self._rows(
-                "SELECT DISTINCT unnest(industries) FROM corridor_features WHERE collection = %s",
-                (cid,))]
-        with self._lock:
-            if len(self._texts) >= _TEXT_CACHE:
-                self._texts.clear()
-            self._texts[key] = value
-        return value
-
-    def _name_hits(self, cid: str, query: str) -> list[tuple[int, float]]:
-        """(position, best score) of every feature whose names match ``query``, in data order."""
-        out = []
-        for pos, names in self._text_column(cid, "names"):
-            scores = [s for n in names if (s := name_score(query, n)) is not None]
-            if scores:
-                out.append((int(pos), max(scores)))
-        return out
-
-    def _industry_terms(self, cid: str, terms: frozenset[str]) -> list[str]:
-        """The collection's industry texts that match ``terms``."""
-        return [t for t in self._text_column(cid, "industries") if term_matches(terms, (t,))]
-
-
-_TILE_SQL = """
-WITH kept AS MATERIALIZED (
-    SELECT f.pos, f.fid, f.geom, f.properties, coalesce(f.kn[%(z)s - f.kz + 1], 1) AS n
-    FROM unnest(%(lo)s::bigint[], %(hi)s::bigint[]) AS r(lo, hi)
-    CROSS JOIN LATERAL (
-        SELECT pos, fid, geom, properties, kz, kn FROM corridor_features
-        WHERE collection = %(c)s AND kz = ANY(%(zs)s::smallint[]) AND mkey BETWEEN r.lo AND r.hi
-        OFFSET 0) AS f),
-thin AS MATERIALIZED (SELECT coalesce(sum(n), 0) > %(thin)s AS yes FROM kept),
-shown AS (
-    SELECT pos, fid, geom, properties, n FROM kept WHERE (SELECT yes FROM thin)
-    UNION ALL
-    SELECT pos, fid, geom, properties, NULL FROM corridor_features
-    WHERE collection = %(c)s
-      AND ST_Intersects(geom, ST_MakeEnvelope(%(w)s, %(s)s, %(e)s, %(n)s, 4326))
-      AND (NOT (SELECT yes FROM thin) OR (NOT %(points)s AND GeometryType(geom) <> 'POINT')))
-SELECT ST_AsMVT(m, %(c)s, %(extent)s, 'geom') FROM (
-    SELECT ST_AsMVTGeom(ST_Transform(geom, 3857), ST_TileEnvelope(%(z)s, %(x)s, %(y)s),
-                        %(extent)s, %(buffer)s, true) AS geom,
-           fid AS id,
-           CASE WHEN jsonb_typeof(properties->'name_zh') = 'string'
-                THEN NULLIF(properties->>'name_zh', '') END AS name_zh,
-           CASE WHEN jsonb_typeof(properties->'name_en') = 'string'
-                THEN NULLIF(properties->>'name_en', '') END AS name_en,
-           n
-    FROM shown ORDER BY pos) m
-WHERE m.geom IS NOT NULL
-"""
-
-
-def _near_queries(where: Any, near: shapely.Geometry, meters: float, first: int) -> tuple[Any, Any]:
-    """The page query (ordered by exact distance, then position) and the count query of the
-    features matching ``where`` within ``meters`` of ``near``, for a page ending at ``first``.
-
-    The count decides most features on the sphere (cheap) and computes the spheroid distance
-    only in the thin band where the two could disagree. The page asks the index for the
-    ``first`` nearest (KNN order, on the sphere), then ranks exactly every feature within
-    the largest of their spheroid distances: any ``first`` features bound the true
-    ``first``-th distance, so nothing is missed.
-    """
-    origin = _geography(near)
-    geog = _F.c.geog
-    inner, outer = pgcells.sphere_band(meters)
-    member = and_(func.ST_DWithin(geog, origin, outer, False),
-                  or_(func.ST_DWithin(geog, origin, inner, False),
-                      func.ST_DWithin(geog, origin, meters)))
-    count = select(func.count()).select_from(_F).where(where, member)
-    knn = (select(func.ST_Distance(geog, origin).label("d"))
-           .where(where, func.ST_DWithin(geog, origin, meters))
-           .order_by(geog.op("<->")(origin)).limit(first).cte("knn"))
-    reach = func.least(meters, select(func.max(knn.c.d)).scalar_subquery() + 0.01)
-    dist = func.ST_Distance(geog, origin).label("d")
-    page = (select(_F.c.fid, _F.c.doc, func.ST_AsBinary(_F.c.geom), dist)
-            .where(where, func.ST_DWithin(geog, origin, reach))
-            .order_by(literal_column("d"), _F.c.pos))
-    return page, count
-
-
-def _near_count(meta: CollectionMeta, query: ItemsQuery) -> tuple[str, dict[str, Any]] | None:
-    """The count query of a near query with no other criterion, from the cell pyramid
-    (:func:`corridor.store.pgcells.circle_cover`), for a point origin and a collection of
-    points; None where it does not apply (then every candidate row is tested)."""
-    origin, meters = query.near, query.near_m
-    if meta.geometry_types != ("Point",) or not isinstance(origin, shapely.Point) \
-            or origin.is_empty or meters is None:
-        return None
-    spacing = pgcells.spacing_for(meta.count, meta.extent, meters)
-    cover = pgcells.circle_cover(origin.x, origin.y, meters, spacing)
-    if cover is None:
-        return None
-    return pgcells.COUNT_SQL, pgcells.count_params(meta.id, cover, _wkb(origin), meters,
-                                                   query.near_id)
-
-
-def _wkb(origin: shapely.Geometry) -> bytes:
-    """WKB of a distance origin, its edges densified as the stored geographies' are."""
-    if not isinstance(origin, shapely.Point):
-        origin = shapely.segmentize(origin, DENSIFY_DEG)
-    return bytes(shapely.to_wkb(origin))
-
-
-def _geography(geom: shapely.Geometry) -> Any:
-    return func.ST_GeogFromWKB(pgcql.bindparam(None, _wkb(geom), type_=pgcql.LargeBinary))
 
 
 def _bigints(values: list[int]) -> Any:
@@ -551,43 +379,3 @@ def _bigints(values: list[int]) -> Any:
 
     return pgcql.bindparam(None, values, type_=ARRAY(pgcql.BigInteger))
 
-
-_NO_SCHEMA = ("the database has no corridor schema (or an old one); run `corridor db init`, "
-              "then `corridor db load`")
-
-
-def _state(conn: Any) -> int:
-    """The database's write counter (one indexed read)."""
-    import psycopg
-
-    try:
-        return int(conn.execute("SELECT version FROM corridor_state").fetchone()[0])
-    except psycopg.errors.UndefinedTable:
-        raise Unavailable(_NO_SCHEMA) from None
-
-
-def _load_snapshot(conn: Any) -> _Snapshot:
-    if LATEST not in applied(conn):
-        raise Unavailable(_NO_SCHEMA)
-    with conn.transaction():
-        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        state, indicators, catalog = conn.execute(
-            "SELECT version, indicators, catalog FROM corridor_state").fetchone()
-        rows = conn.execute(
-            "SELECT id, entry, editable, version, count, extent, queryables "
-            "FROM corridor_collections ORDER BY position, id").fetchall()
-    metas, queryables = [], {}
-    digest = hashlib.sha256(catalog.encode())
-    for cid, entry, editable, version, count, extent, qables in rows:
-        metas.append(CollectionMeta(
-            id=cid, group=entry.get("group", "plan"), title_zh=entry.get("title_zh", cid),
-            title_en=entry.get("title_en", cid), description_zh=entry.get("description_zh", ""),
-            description_en=entry.get("description_en", ""),
-            geometry_types=tuple(entry.get("geometry", ())), roles=frozenset(entry.get("roles", [])),
-            count=int(count), extent=tuple(extent) if extent else None, version=version,
-            editable=editable, indicator=entry.get("indicator") or None))
-        queryables[cid] = qables
-        digest.update(f"|{cid}:{version}".encode())
-    inds = tuple(Indicator(**i) for i in indicators)
-    return _Snapshot(int(state), digest.hexdigest()[:16], metas, {m.id: m for m in metas},
-                     queryables, inds)
