@@ -65,3 +65,19 @@ def test_one_read_only_error_for_every_write(store):
         messages.add(str(info.value))
     assert messages == {f"collection {cid!r} is part of the bundled catalog and read-only; "
                         "only user layers take writes, under a name the catalog does not use"}
+
+
+#: The most lines a module of the service may have ("a few hundred lines", STYLE.md).
+MAX_MODULE_LINES = 500
+
+
+def _module_lines() -> dict[str, int]:
+    return {str(p.relative_to(ROOT)): len(p.read_text(encoding="utf-8").splitlines())
+            for package in ("corridor", "web", "geodata", "benchmarks") for p in (ROOT / package).rglob("*.py")}
+
+
+def test_every_module_is_small():
+    lines = _module_lines()
+    assert len(lines) > 50 and "corridor/store/postgis.py" in lines  # the walk found the modules
+    large = {path: n for path, n in lines.items() if n > MAX_MODULE_LINES}
+    assert not large, f"modules over {MAX_MODULE_LINES} lines (split them by concern): {large}"
