@@ -4,41 +4,16 @@
 from __future__ import annotations
 
 import pytest
-import shapely
 from datafiles import (
     SYNTHETIC_USER_ENTRY,
     brute_zones,
     bundled_with,
-    geodesic_m,
     synthetic_user_layer,
 )
-from geographiclib.geodesic import Geodesic
+from matchbrute import AMBIGUOUS_M, area_km2, research_near, unique_terms
 
 from corridor.errors import InvalidParameter
-from corridor.industry import SYNONYMS
 from corridor.match import TIE_RULE, Weights, criteria, match
-
-#: Research features this close (m) to the km line are not used to decide in or out: the
-#: brute-force outline is sampled every ~50 m.
-AMBIGUOUS_M = 60.0
-
-
-def unique_terms(catalog) -> list[tuple[str, str]]:
-    """(term, park id) for each raw industry name (zh or en) that exactly one park's
-    industries contain and that no synonym group of the vocabulary lists."""
-    parks = catalog.collection("parks").gdf
-    members = {m.casefold() for group in SYNONYMS for m in group}
-    out = []
-    for pid, row in parks.iterrows():
-        for name in (*row["industries_zh"], *row["industries_en"]):
-            if name.casefold() in members:
-                continue
-            having = [p for p, r in parks.iterrows()
-                      if any(name.casefold() in n.casefold()
-                             for n in (*r["industries_zh"], *r["industries_en"]))]
-            if having == [pid]:
-                out.append((name, pid))
-    return out
 
 
 def test_an_industry_only_one_park_names_ranks_that_park_first(any_store, catalog):
@@ -50,18 +25,6 @@ def test_an_industry_only_one_park_names_ranks_that_park_first(any_store, catalo
         assert ranked[0].matched and ranked[0].reasons_of("industry")[0].matched
         assert not any(m.matched for m in ranked[1:]), term
         assert [m.rank for m in ranked] == list(range(1, len(ranked) + 1))
-
-
-def area_km2(geom) -> float:
-    """Geodesic area with geographiclib's polygon routine (holes subtracted)."""
-    total = 0.0
-    for poly in shapely.get_parts(geom):
-        for i, ring in enumerate([poly.exterior, *poly.interiors]):
-            p = Geodesic.WGS84.Polygon()
-            for x, y in list(ring.coords)[:-1]:
-                p.AddPoint(y, x)
-            total += abs(p.Compute()[2]) * (-1 if i else 1)
-    return total / 1e6
 
 
 @pytest.mark.parametrize("km", [5.0, 10.0])
@@ -81,11 +44,8 @@ def test_research_counts_equal_a_geodesic_brute_force(any_store, catalog, km):
         assert m.placed
         assert m.reasons_of("area")[0].km2 == pytest.approx(area_km2(geom), rel=1e-3)
         for r in m.reasons_of("research"):
-            pts = catalog.collection(r.collection).gdf.geometry
-            dist = {fid: geodesic_m(p.x, p.y, geom) for fid, p in pts.items() if p is not None}
+            sure_in, sure_out, dist = research_near(catalog, m.park.id, r.collection, km)
             got = {n.id: n.distance_km * 1000 for n in r.near}
-            sure_in = {f for f, d in dist.items() if d <= km * 1000 - AMBIGUOUS_M}
-            sure_out = {f for f, d in dist.items() if d > km * 1000 + AMBIGUOUS_M}
             assert sure_in <= set(got) and not sure_out & set(got), (m.park.id, r.collection)
             assert r.count == len(got) and r.points == len(got)
             for fid, d in got.items():
