@@ -7,5 +7,6 @@ that the blueprint carries every route.
 
 from web.pages import assets, indicators, mapview, parks, site  # noqa: F401
 from web.pages.blueprint import bp
+from web.reports import views as reports  # noqa: F401  (/parks/<id>.pdf, /parks.pdf)
 
 __all__ = ["bp"]
