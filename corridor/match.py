@@ -31,6 +31,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import shapely
+
 from corridor import checks
 from corridor.errors import InvalidParameter
 from corridor.geodesic import GEOD
@@ -91,6 +93,7 @@ class Near:
     name_zh: str
     name_en: str
     distance_km: float
+    geometry: shapely.Geometry | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -245,7 +248,7 @@ def _research_reasons(store: FeatureStore, park: Feature, c: Criteria) -> list[R
     out = []
     for cid in c.research:
         near = tuple(Near(cid, f.id, str(f.get("name_zh", f.id)), str(f.get("name_en", f.id)),
-                          d / 1000.0)
+                          d / 1000.0, f.geometry)
                      for f, d in sorted(found.get(cid, []), key=lambda p: (p[1], p[0].id)))
         out.append(Reason("research", _points(c.weights.research * len(near)), collection=cid,
                           count=len(near), near=near))

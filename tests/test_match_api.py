@@ -119,4 +119,4 @@ def test_the_operation_is_declared_in_openapi(client):
     names = {doc["components"]["parameters"][p["$ref"].rsplit("/", 1)[1]]["name"] for p in op["parameters"]}
     assert names == {"industry", "research", "km", "layer", "w-industry", "w-research", "w-layer",
                      "w-area", "f", "lang"}
-    assert "text/csv" in op["responses"]["200"]["content"]
+    assert "application/pdf" in op["responses"]["200"]["content"]

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from flask import Response, request
+from flask import Response, request, url_for
 
 from corridor import checks
 from corridor.match import (
@@ -38,9 +38,11 @@ from web.extensions import get_store
 from web.negotiate import lang, negotiate
 
 #: Formats of the match resource.
-MATCH_FORMATS = ("json", "html", "csv")
+MATCH_FORMATS = ("json", "html", "csv", "pdf")
 #: What separates the terms or ids of one parameter (ASCII, full-width and enumeration commas).
 _SEPARATORS = re.compile(r"[,，、]")
+#: The view a match report's QR code opens.
+MATCH_VIEW = "api.site_match"
 DISTANCE_RULE = ("shortest WGS84 geodesic from the park's boundary to the feature (0 inside "
                  "the park); a park whose location is not published is not measured")
 
@@ -150,9 +152,7 @@ def site_match() -> Response:
     lg = lang()
     ranked = match(store, c)
     if fmt == "pdf":
-        from web.reports.match import match_pdf
-
-        return match_pdf(store, c, ranked, lg)
+        return _pdf(store, c, ranked, lg)
     doc = match_doc(c, ranked)
     if fmt == "csv":
         return _csv(store, doc)
@@ -163,6 +163,27 @@ def site_match() -> Response:
     if fmt == "html":
         return html_response("match.html", doc=doc, title="Site match", lang=lg)
     return json_response(doc)
+
+
+def criteria_query(c: Criteria) -> dict[str, str]:
+    """The query parameters that ask for ``c`` again (a permalink keeps every criterion)."""
+    q = {"industry": ",".join(c.industry), "research": ",".join(c.research), "km": f"{c.km:g}"}
+    if c.layer:
+        q["layer"] = c.layer
+    q.update({f"w-{n}": f"{getattr(c.weights, n):g}" for n in WEIGHT_NAMES})
+    return q
+
+
+def _pdf(store: FeatureStore, c: Criteria, ranked: list[ParkMatch], lg: str) -> Response:
+    """The match report: its QR codes open the match's page and each park's profile."""
+    from web.reports.match import match_pdf
+    from web.reports.views import pdf_response, today
+
+    view = url_for(MATCH_VIEW, _external=True, lang=lg, **criteria_query(c))
+    parks = {m.park.id: url_for("pages.park", park_id=m.park.id, lang=lg, _external=True)
+             for m in ranked}
+    return pdf_response(match_pdf(store, c, ranked, checks.lang(lg), view, parks, today()),
+                        f"match-{lg}.pdf")
 
 
 def _csv(store: FeatureStore, doc: dict[str, Any]) -> Response:

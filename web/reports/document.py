@@ -26,7 +26,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph, TableStyle
 
 from web.map.words import Lang
 from web.reports.words import w
@@ -64,6 +64,12 @@ def styles() -> dict[str, ParagraphStyle]:
         "small": ParagraphStyle("small", parent=base, fontSize=7.4, leading=9.6, textColor=MUTED),
         "cell": ParagraphStyle("cell", parent=base, fontSize=7.6, leading=9.6),
     }
+
+
+def table_style(*commands: tuple[Any, ...]) -> TableStyle:
+    """A table style whose cells' own font is the embedded one (reportlab's default,
+    Helvetica, would be named in the file unembedded even under Paragraph cells)."""
+    return TableStyle([("FONTNAME", (0, 0), (-1, -1), font()), *commands])
 
 
 #: A run of Chinese too long to stay on one line: such a text breaks between characters.

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 
 from reportlab.lib import colors
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, KeepInFrame, PageBreak, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, KeepInFrame, PageBreak, Spacer, Table
 
 from corridor.model import Feature
 from corridor.store import FeatureStore
 from web.layerstats import park_counts
 from web.map.words import Lang, kind_label, plan_ref, t
-from web.reports.document import FRAME_H, FRAME_W, Footer, PageLink, build, para
+from web.reports.document import FRAME_H, FRAME_W, Footer, PageLink, build, para, table_style
 from web.reports.mapdraw import ParkMap, Spot
 from web.reports.words import w
 
@@ -29,11 +29,11 @@ RADII_KM = (5.0, 10.0)
 #: Research features a page lists by name (the nearest); the counts cover them all.
 LISTED = 10
 MAP_SIZE = 82 * mm
-GRID = TableStyle([("GRID", (0, 0), (-1, -1), 0.3, colors.HexColor("#b0b8c4")),
+GRID = table_style(("GRID", (0, 0), (-1, -1), 0.3, colors.HexColor("#b0b8c4")),
                    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef5")),
                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
                    ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-                   ("TOPPADDING", (0, 0), (-1, -1), 1.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5)])
+                   ("TOPPADDING", (0, 0), (-1, -1), 1.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5))
 
 
 @dataclass(frozen=True)
@@ -134,8 +134,8 @@ def park_page(store: FeatureStore, park: Feature, lang: Lang, url: str,
     else:
         chart = para(t(lang, "unplaced"))
     side = Table([[chart, facts]], colWidths=[MAP_SIZE + 4 * mm, FRAME_W - MAP_SIZE - 4 * mm])
-    side.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                              ("RIGHTPADDING", (0, 0), (0, 0), 4 * mm)]))
+    side.setStyle(table_style(("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                              ("RIGHTPADDING", (0, 0), (0, 0), 4 * mm)))
     story += [side, para(t(lang, "plan_words"), "h2"), para(str(p.get("plan_text", "")))]
     if lang == "en" and p.get("plan_text_en"):
         story += [para(f'{t(lang, "our_translation")}: {p["plan_text_en"]}')]
