@@ -113,11 +113,18 @@ def draw_qr(canvas: Canvas, url: str, x: float, y: float, size: float) -> None:
     canvas.setFillColor(colors.white)
     canvas.rect(x, y, size, size, stroke=0, fill=1)
     canvas.setFillColor(colors.black)
-    for i, row in enumerate(rows):
-        for j, dark in enumerate(row):
-            if dark:
-                canvas.rect(x + (j + 4) * cell, y + size - (i + 5) * cell, cell, cell,
-                            stroke=0, fill=1)
+    path = canvas.beginPath()
+    for i, row in enumerate(rows):  # one rectangle per run of dark modules in a row
+        j = 0
+        while j < len(row):
+            if not row[j]:
+                j += 1
+                continue
+            start = j
+            while j < len(row) and row[j]:
+                j += 1
+            path.rect(x + (start + 4) * cell, y + size - (i + 5) * cell, (j - start) * cell, cell)
+    canvas.drawPath(path, stroke=0, fill=1)
     canvas.restoreState()
 
 
