@@ -42,7 +42,7 @@ MATCH_FORMATS = ("json", "html", "csv", "pdf")
 #: What separates the terms or ids of one parameter (ASCII, full-width and enumeration commas).
 _SEPARATORS = re.compile(r"[,，、]")
 #: The view a match report's QR code opens.
-MATCH_VIEW = "api.site_match"
+MATCH_VIEW = "pages.match_page"
 DISTANCE_RULE = ("shortest WGS84 geodesic from the park's boundary to the feature (0 inside "
                  "the park); a park whose location is not published is not measured")
 
@@ -165,9 +165,9 @@ def site_match() -> Response:
     return json_response(doc)
 
 
-def criteria_query(c: Criteria) -> dict[str, str]:
+def criteria_query(c: Criteria) -> dict[str, Any]:
     """The query parameters that ask for ``c`` again (a permalink keeps every criterion)."""
-    q = {"industry": ",".join(c.industry), "research": ",".join(c.research), "km": f"{c.km:g}"}
+    q: dict[str, Any] = {"industry": ",".join(c.industry), "research": ",".join(c.research), "km": f"{c.km:g}"}
     if c.layer:
         q["layer"] = c.layer
     q.update({f"w-{n}": f"{getattr(c.weights, n):g}" for n in WEIGHT_NAMES})

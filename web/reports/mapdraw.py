@@ -1,4 +1,4 @@
-"""A park's map for the reports, drawn as vectors from the store's geometries: land and
+"""A park's map for the reports (and, as SVG, for the match page), drawn as vectors from the store's geometries: land and
 districts (the basemap collections), the park, rings at the report's distances, the research
 counted near it (highlighted) and a scale bar.
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from html import escape
 
 import numpy as np
 import shapely
@@ -43,14 +44,15 @@ class Spot:
     counted: bool = True
 
 
-class ParkMap(Flowable):
-    """The map of one placed park (``park.geometry`` is not None), ``width`` x ``height`` pt."""
+class MapGeometry:
+    """What a park's map shows, projected and fitted to ``width`` x ``height`` (points on
+    paper, pixels on a page): the same for the PDF (:class:`ParkMap`) and the page's SVG
+    (:func:`svg_map`). ``park.geometry`` must not be None."""
 
     def __init__(self, store: FeatureStore, park: Feature, spots: Sequence[Spot],
-                 rings_km: Sequence[float], width: float, height: float, lang: Lang) -> None:
-        super().__init__()
+                 rings_km: Sequence[float], width: float, height: float) -> None:
         assert park.geometry is not None
-        self.width, self.height, self.lang = width, height, lang
+        self.width, self.height = width, height
         outer = distance_buffer(park.geometry, max(rings_km))
         x0, y0, x1, y1 = outer.bounds
         dx, dy = (x1 - x0) * 0.06, (y1 - y0) * 0.06
@@ -76,25 +78,45 @@ class ParkMap(Flowable):
         self.rings = [(_metric(distance_buffer(park.geometry, km)), km) for km in rings_km]
         self.spots = [(s.collection, _metric(s.geometry), s.counted) for s in spots]
 
-    # --- drawing ------------------------------------------------------------------------------
-
-    def _xy(self, coords: np.ndarray) -> list[tuple[float, float]]:
+    def xy(self, coords: np.ndarray) -> list[tuple[float, float]]:
+        """Projected coordinates to the map's (origin lower left)."""
         ox, oy = self.origin
         return [((x - ox) * self.scale, (y - oy) * self.scale) for x, y in coords]
 
+    def rings_of(self, geom: shapely.Geometry) -> list[tuple[list[tuple[float, float]], bool]]:
+        """Each ring or line of ``geom`` in map coordinates, and whether it closes."""
+        out = []
+        for part in shapely.get_parts(geom):
+            closed = part.geom_type == "Polygon"
+            for ring in ([part.exterior, *part.interiors] if closed else [part]):
+                pts = self.xy(shapely.get_coordinates(ring))
+                if len(pts) >= 2:
+                    out.append((pts, closed))
+        return out
+
+    def scale_bar_km(self) -> tuple[float, float]:
+        """A round length near a quarter of the map's width: (km, its length on the map)."""
+        target = self.width / 4 / self.scale / 1000.0
+        km = max([k for k in _BAR_KM if k <= target] or [_BAR_KM[0]])
+        return km, km * 1000.0 * self.scale
+
+
+class ParkMap(Flowable):
+    """The map of one placed park on a report page (:class:`MapGeometry` in points)."""
+
+    def __init__(self, geometry: MapGeometry, lang: Lang) -> None:
+        super().__init__()
+        self.g, self.lang = geometry, lang
+        self.width, self.height = geometry.width, geometry.height
+
     def _path(self, canv: Canvas, geom: shapely.Geometry, fill: bool, stroke: bool) -> None:
         path = canv.beginPath()
-        for part in shapely.get_parts(geom):
-            rings = [part.exterior, *part.interiors] if part.geom_type == "Polygon" else [part]
-            for ring in rings:
-                pts = self._xy(shapely.get_coordinates(ring))
-                if len(pts) < 2:
-                    continue
-                path.moveTo(*pts[0])
-                for p in pts[1:]:
-                    path.lineTo(*p)
-                if part.geom_type == "Polygon":
-                    path.close()
+        for pts, closed in self.g.rings_of(geom):
+            path.moveTo(*pts[0])
+            for p in pts[1:]:
+                path.lineTo(*p)
+            if closed:
+                path.close()
         canv.drawPath(path, fill=int(fill), stroke=int(stroke), fillMode=0)  # even-odd: holes
 
     def draw(self) -> None:
@@ -108,25 +130,26 @@ class ParkMap(Flowable):
         canv.setFillColor(colors.HexColor("#f4f1ea"))
         canv.setStrokeColor(colors.HexColor("#b9b2a3"))
         canv.setLineWidth(0.3)
-        for g in self.land:
+        g_ = self.g
+        for g in g_.land:
             self._path(canv, g, fill=True, stroke=True)
         canv.setStrokeColor(colors.HexColor("#8a8fa0"))
         canv.setDash(2, 1.5)
-        for g in self.lines:
+        for g in g_.lines:
             self._path(canv, g.boundary, fill=False, stroke=True)
         canv.setStrokeColor(colors.HexColor(HIGHLIGHT_COLOUR))
         canv.setLineWidth(0.8)
         canv.setDash(4, 3)
-        for g, _ in self.rings:
+        for g, _ in g_.rings:
             self._path(canv, g.exterior if g.geom_type == "Polygon" else g.boundary, False, True)
         canv.setDash()
-        st = self.park_style
+        st = g_.park_style
         canv.setFillColor(colors.HexColor(st.fill), alpha=0.45)
         canv.setStrokeColor(colors.HexColor(st.colour))
         canv.setLineWidth(1.2)
-        self._path(canv, self.park, fill=True, stroke=True)
-        for cid, g, counted in self.spots:
-            (x, y), = self._xy(shapely.get_coordinates(g)[:1])
+        self._path(canv, g_.park, fill=True, stroke=True)
+        for cid, g, counted in g_.spots:
+            (x, y), = g_.xy(shapely.get_coordinates(g)[:1])
             sty = style_for(cid)
             if counted:
                 canv.setStrokeColor(colors.HexColor(HIGHLIGHT_COLOUR))
@@ -147,15 +170,13 @@ class ParkMap(Flowable):
     def _ring_labels(self, canv: Canvas) -> None:
         canv.setFont(font(), 6.5)
         canv.setFillColor(colors.HexColor(HIGHLIGHT_COLOUR))
-        for g, km in self.rings:
+        for g, km in self.g.rings:
             minx, miny, maxx, maxy = g.bounds
-            (x, y), = self._xy(np.array([[(minx + maxx) / 2, maxy]]))
+            (x, y), = self.g.xy(np.array([[(minx + maxx) / 2, maxy]]))
             canv.drawCentredString(x, min(y + 1.5, self.height - 7), f"{km:g} km")
 
     def _scale_bar(self, canv: Canvas) -> None:
-        target = self.width / 4 / self.scale / 1000.0  # km a quarter of the width shows
-        km = max([k for k in _BAR_KM if k <= target] or [_BAR_KM[0]])
-        length = km * 1000.0 * self.scale
+        km, length = self.g.scale_bar_km()
         x, y = 8.0, 8.0
         canv.setFillColor(colors.white, alpha=0.8)
         canv.rect(x - 4, y - 4, length + 30, 17, stroke=0, fill=1)
@@ -167,3 +188,44 @@ class ParkMap(Flowable):
         canv.setFont(font(), 6.5)
         canv.drawString(x, y + 5, w(self.lang, 'scale'))
         canv.drawString(x + length + 2, y, f"{km:g} km")
+
+
+def _svg_d(g: MapGeometry, geom: shapely.Geometry) -> str:
+    parts = []
+    for pts, closed in g.rings_of(geom):
+        parts.append("M" + " L".join(f"{x:.1f} {g.height - y:.1f}" for x, y in pts)
+                     + (" Z" if closed else ""))
+    return " ".join(parts)
+
+
+def svg_map(g: MapGeometry, label: str) -> str:
+    """The map as an inline SVG (pixels): the same layers as the PDF's, with ``label`` as its
+    accessible name. Presentation attributes only (no ``style``), so a strict CSP allows it."""
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {g.width:.0f} {g.height:.0f}" '
+           f'width="{g.width:.0f}" height="{g.height:.0f}" role="img" aria-label="{escape(label)}">',
+           f'<rect width="100%" height="100%" fill="{SEA_COLOUR}"/>']
+    out += [f'<path d="{_svg_d(g, x)}" fill="#f4f1ea" stroke="#b9b2a3" stroke-width="0.4" '
+            'fill-rule="evenodd"/>' for x in g.land]
+    out += [f'<path d="{_svg_d(g, x.boundary)}" fill="none" stroke="#8a8fa0" stroke-width="0.5" '
+            'stroke-dasharray="3 2"/>' for x in g.lines]
+    for ring, km in g.rings:
+        edge = ring.exterior if ring.geom_type == "Polygon" else ring.boundary
+        out.append(f'<path d="{_svg_d(g, edge)}" fill="none" stroke="{HIGHLIGHT_COLOUR}" '
+                   f'stroke-width="1" stroke-dasharray="5 4"><title>{km:g} km</title></path>')
+    st = g.park_style
+    out.append(f'<path d="{_svg_d(g, g.park)}" fill="{st.fill}" fill-opacity="0.45" '
+               f'stroke="{st.colour}" stroke-width="1.5" fill-rule="evenodd"/>')
+    for cid, geom, counted in g.spots:
+        (x, y), = g.xy(shapely.get_coordinates(geom)[:1])
+        sty = style_for(cid)
+        if counted:
+            out.append(f'<circle cx="{x:.1f}" cy="{g.height - y:.1f}" r="5" fill="#fff" '
+                       f'stroke="{HIGHLIGHT_COLOUR}" stroke-width="1.5" class="counted"/>')
+        out.append(f'<circle cx="{x:.1f}" cy="{g.height - y:.1f}" r="3" fill="{sty.fill}" '
+                   f'stroke="{sty.colour}" stroke-width="0.8" data-collection="{cid}"/>')
+    km, length = g.scale_bar_km()
+    y0 = g.height - 10
+    out.append(f'<rect x="8" y="{y0 - 3:.1f}" width="{length:.1f}" height="3" fill="#000"/>'
+               f'<text x="{length + 12:.1f}" y="{y0:.1f}" font-size="10">{km:g} km</text>')
+    out.append("</svg>")
+    return "".join(out)

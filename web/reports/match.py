@@ -22,6 +22,10 @@ CRITERIA = {"industry": {"zh": "产业", "en": "industry"},
             "area": {"zh": "面积", "en": "area"}}
 
 
+#: Research features a reason names (nearest first); its count covers them all.
+NAMED = 6
+
+
 def criterion(name: str, lang: Lang) -> str:
     return CRITERIA[name][lang]
 
@@ -40,7 +44,11 @@ def reason_text(store: FeatureStore, r: Reason, c: Criteria, lang: Lang) -> str:
         title = store.collection(r.collection or "").title(lang)
         if r.count is None:
             return f"{title}: {w(lang, 'not_measured')}"
-        return f'{title} ({t(lang, "within", km=f"{c.km:g}")}): {r.count} · {pts}'
+        names = ", ".join(f'{n.name_zh if lang == "zh" else n.name_en} {n.distance_km:.1f} km'
+                          for n in r.near[:NAMED])
+        more = f', {w(lang, "more", n=len(r.near) - NAMED)}' if len(r.near) > NAMED else ""
+        listed = f" ({names}{more})" if names else ""
+        return f'{title} ({t(lang, "within", km=f"{c.km:g}")}): {r.count}{listed} · {pts}'
     if r.criterion == "layer":
         title = store.collection(r.collection or "").title(lang)
         return f"{title}: {w(lang, 'not_measured') if r.count is None else r.count} · {pts}"
@@ -66,8 +74,8 @@ def match_pdf(store: FeatureStore, c: Criteria, ranked: list[ParkMatch], lang: L
              *(criterion(n, lang) for n in WEIGHT_NAMES)]]
     for m in ranked:
         name = m.park.name(lang) + ("" if m.matched else f" ({w(lang, 'no_match')})")
-        rows.append([str(m.rank), name, f"{m.score:g}",
-                     *(f"{points_of(m, n):g}" for n in WEIGHT_NAMES)])
+        rows.append([str(m.rank), name, f"{round(m.score, 2):g}",
+                     *(f"{round(points_of(m, n), 2):g}" for n in WEIGHT_NAMES)])
     narrow = 15 * mm
     story: list[Flowable] = [
         PageLink(url), para(w(lang, "match"), "title"),
@@ -75,7 +83,7 @@ def match_pdf(store: FeatureStore, c: Criteria, ranked: list[ParkMatch], lang: L
         *criteria_lines(store, c, lang), para(w(lang, "rank"), "h2"),
         table(rows, [10 * mm, FRAME_W - 10 * mm - 5 * narrow] + [narrow] * 5)]
     for m in ranked:
-        extra = [para(f'{w(lang, "rank")} {m.rank} · {w(lang, "score")} {m.score:g}', "h2"),
+        extra = [para(f'{w(lang, "rank")} {m.rank} · {w(lang, "score")} {round(m.score, 2):g}', "h2"),
                  *(para(reason_text(store, r, c, lang), "small") for r in m.reasons)]
         spots = [Spot(n.collection, n.geometry) for r in m.reasons_of("research") for n in r.near
                  if n.geometry is not None]

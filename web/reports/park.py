@@ -21,7 +21,7 @@ from corridor.store import FeatureStore
 from web.layerstats import park_counts
 from web.map.words import Lang, kind_label, plan_ref, t
 from web.reports.document import FRAME_H, FRAME_W, Footer, PageLink, build, para, table_style
-from web.reports.mapdraw import ParkMap, Spot
+from web.reports.mapdraw import MapGeometry, ParkMap, Spot
 from web.reports.words import w
 
 #: The distances research is listed within, in km (as on the profile page).
@@ -130,7 +130,7 @@ def park_page(store: FeatureStore, park: Feature, lang: Lang, url: str,
     if park.geometry is not None:
         if spots is None:
             spots = [Spot(r.feature.collection, r.feature.geometry) for r in near]
-        chart: Flowable = ParkMap(store, park, spots, rings_km, MAP_SIZE, MAP_SIZE, lang)
+        chart: Flowable = ParkMap(MapGeometry(store, park, spots, rings_km, MAP_SIZE, MAP_SIZE), lang)
     else:
         chart = para(t(lang, "unplaced"))
     side = Table([[chart, facts]], colWidths=[MAP_SIZE + 4 * mm, FRAME_W - MAP_SIZE - 4 * mm])
