@@ -80,3 +80,11 @@ def test_linked_from_the_navigation_and_the_parks_matrix(client):
 def test_bad_criteria_are_a_400_page_naming_the_value(client, query, named):
     resp = client.get(f"/match?{query}&lang=en")
     assert resp.status_code == 400 and named in resp.get_data(as_text=True)
+
+
+def test_the_stated_tie_rule_is_the_domains_in_both_languages(client):
+    from corridor.match import TIE_RULE
+    from web.reports.words import WORDS
+
+    assert WORDS["tie_rule"]["en"] == TIE_RULE
+    assert WORDS["tie_rule"]["zh"] in page(client, "lang=zh")

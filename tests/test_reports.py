@@ -153,3 +153,17 @@ def test_the_match_report_summarises_then_a_page_per_park(web, catalog, tmp_path
 
 def test_an_unknown_park_has_no_report(client):
     assert client.get("/parks/no-such-park.pdf").status_code == 404
+
+
+def test_the_wheel_carries_the_font_and_its_licence(tmp_path):
+    """``pip install .`` on a fresh machine gets the font the reports embed, with its licence."""
+    import sys
+    import zipfile
+
+    root = Path(__file__).resolve().parents[1]
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path),
+                    str(root)], check=True, capture_output=True, timeout=300)
+    (wheel,) = tmp_path.glob("*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for name in ("WenQuanYiMicroHei-subset.ttf", "LICENSE-Apache-2.0.txt", "README.md"):
+        assert f"web/reports/fonts/{name}" in names

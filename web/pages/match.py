@@ -11,7 +11,7 @@ from flask import render_template, request, url_for
 from markupsafe import Markup
 
 from corridor.errors import InvalidParameter
-from corridor.match import TIE_RULE, WEIGHT_NAMES, Criteria, ParkMatch, layer_choices, match
+from corridor.match import WEIGHT_NAMES, Criteria, ParkMatch, layer_choices, match
 from corridor.store import FeatureStore
 from web.api.errors import InvalidParameterValue
 from web.api.match import criteria_query, read_criteria
@@ -87,4 +87,4 @@ def match_page() -> str:
         permalink=url_for("pages.match_page", lang=lang, **q),
         csv_url=url_for("api.site_match", f="csv", **q),
         pdf_url=url_for("api.site_match", f="pdf", lang=lang, **q),
-        json_url=url_for("api.site_match", **q), tie_rule=TIE_RULE, **ctx)
+        json_url=url_for("api.site_match", **q), **ctx)

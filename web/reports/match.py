@@ -7,7 +7,7 @@ from __future__ import annotations
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, PageBreak
 
-from corridor.match import TIE_RULE, WEIGHT_NAMES, Criteria, ParkMatch, Reason
+from corridor.match import WEIGHT_NAMES, Criteria, ParkMatch, Reason
 from corridor.store import FeatureStore
 from web.map.words import Lang, t
 from web.reports.document import FRAME_W, PageLink, build, para
@@ -64,7 +64,7 @@ def criteria_lines(store: FeatureStore, c: Criteria, lang: Lang) -> list[Flowabl
             para(f'{w(lang, "research_within")}: {research} · {t(lang, "within", km=f"{c.km:g}")}'),
             para(f'{t(lang, "collection")}: {layer}'),
             para(f'{w(lang, "weights")}: {weights}'),
-            para(f'{w(lang, "order")}: {TIE_RULE}', "small")]
+            para(f'{w(lang, "order")}: {w(lang, "tie_rule")}', "small")]
 
 
 def match_pdf(store: FeatureStore, c: Criteria, ranked: list[ParkMatch], lang: Lang, url: str,

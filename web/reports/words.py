@@ -27,6 +27,12 @@ WORDS: dict[str, dict[str, str]] = {
     "none": {"zh": "(无)", "en": "(none)"},
     "area": {"zh": "面积", "en": "Area"},
     "order": {"zh": "排序规则", "en": "Order"},
+    # corridor.match.TIE_RULE, in both languages
+    "tie_rule": {"zh": "含所选产业的园区在前(未选产业时全部园区均计为匹配);其次得分高者在前;"
+                       "再次匹配产业条数多者在前;再次周边科研资源多者在前;最后按园区数据顺序",
+                 "en": "parks naming an asked industry first (every park when none is asked); "
+                       "then higher score; then more industry terms matched; then more research "
+                       "nearby; then the order of the parks collection"},
     "not_measured": {"zh": "地点未公布:未计量", "en": "location not published: not measured"},
     "no_layers": {"zh": "尚无用户图层", "en": "No user layers loaded"},
 }
