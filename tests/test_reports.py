@@ -167,3 +167,22 @@ def test_the_wheel_carries_the_font_and_its_licence(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     for name in ("WenQuanYiMicroHei-subset.ttf", "LICENSE-Apache-2.0.txt", "README.md"):
         assert f"web/reports/fonts/{name}" in names
+
+
+def test_reports_give_each_user_layer_count_per_park(user_client, catalog, tmp_path):
+    """With a SYNTHETIC user layer loaded, the profile and match reports give its count in
+    the park, as brute force counts it from the files."""
+    from datafiles import SYNTHETIC_USER_ENTRY, brute_zones, synthetic_user_layer
+
+    expected = brute_zones(synthetic_user_layer(), catalog.collection("parks"))
+    pid = "park-blue-silicon-valley"
+    title = squeeze(SYNTHETIC_USER_ENTRY["title_en"])
+    pdf = save(tmp_path, user_client.get(f"/parks/{pid}.pdf?lang=en"), "layer.pdf")
+    assert f"{title}:{len(expected[pid])}" in text(pdf)
+    pdf = save(tmp_path, user_client.get("/api/match?layer=synthetic&research=&f=pdf&lang=en"),
+               "layer-match.pdf")
+    doc = user_client.get("/api/match?layer=synthetic&research=").get_json()
+    for i, m in enumerate(doc["matches"], start=2):
+        want = expected[m["park"]["id"]]
+        got = "locationnotpublished:notmeasured" if want is None else f"{len(want)}·{len(want)}pts"
+        assert f"{title}:{got}" in text(pdf, i), m["park"]["id"]
