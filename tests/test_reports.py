@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from catalog import word
 
 TOOLS = ("pdfinfo", "pdftotext", "pdffonts", "pdftoppm", "zbarimg")
 MISSING = [t for t in TOOLS if shutil.which(t) is None]
@@ -106,9 +107,12 @@ def test_a_profile_report_has_the_names_plan_words_font_and_qr(web, catalog, tmp
         check_fonts(pdf)
         assert qr(pdf, 1, tmp_path) == f"http://localhost/parks/{pid}?lang={lang}"
         if row.geometry is None:
-            assert ("地点未公布" if lang == "zh" else "Locationnotpublished") in words
+            unplaced = "Location not published: this item is listed, not placed on the map."
+            assert squeeze(word(lang, unplaced)) in words
         else:
-            assert ("5公里内" if lang == "zh" else "Within5km") in words
+            assert squeeze(word(lang, "Within %(km)s km", km="5")) in words
+            assert squeeze(word(lang, "Research near the park (from its boundary, geodesic)")) in words
+        assert squeeze(word(lang, "Park profile")) in info(pdf)["Title"].replace(" ", "")
 
 
 def test_the_comparison_report_has_a_page_per_park(web, catalog, tmp_path):

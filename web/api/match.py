@@ -31,7 +31,6 @@ from corridor.store import FeatureStore
 from web.api import params
 from web.api.blueprint import bp
 from web.api.formats import html_response, json_response
-from web.api.http import cached_document
 from web.api.links import link, self_and_alternates, url, with_args
 from web.api.openapi import SCHEMAS, Document, describes, ok
 from web.extensions import get_store
@@ -144,7 +143,6 @@ def match_doc(c: Criteria, ranked: list[ParkMatch]) -> dict[str, Any]:
 
 
 @bp.get("/match")
-@cached_document
 def site_match() -> Response:
     store = get_store()
     c, _ = read_criteria(store, request.args)

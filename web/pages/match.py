@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import render_template, request, url_for
+from flask_babel import gettext
 from markupsafe import Markup
 
 from corridor.errors import InvalidParameter
@@ -22,19 +23,12 @@ from web.pages.cache import cached_page
 from web.pages.industries import vocabulary
 from web.pages.site import PageError, page_vars
 from web.reports.mapdraw import MapGeometry, Spot, svg_map
-from web.reports.match import criterion, reason_text
-from web.reports.words import w
+from web.reports.match import TIE_RULE, criterion, reason_text
 
 #: Size of each park's map on the page, in CSS pixels.
 MAP_PX = 220
 #: Parameters a form sends once per ticked box, read as one comma-separated list.
 _LISTS = ("industry", "research")
-
-
-@bp.app_template_global()
-def match_word(lang: Lang, key: str) -> str:
-    """A word of the match page and reports (:mod:`web.reports.words`) in templates."""
-    return w(lang, key)
 
 
 def form_query() -> dict[str, str]:
@@ -73,7 +67,7 @@ def match_page() -> str:
         c, _ = read_criteria(store, query)
     except (InvalidParameter, InvalidParameterValue) as exc:
         raise PageError(400, str(exc), url_for("pages.match_page", lang=lang),
-                        w(lang, "match")) from None
+                        gettext("Site match")) from None
     q = criteria_query(c)
     vocab = vocabulary(store, lang)
     offered = {term["query"] for group in vocab for term in group["terms"]}
@@ -82,7 +76,8 @@ def match_page() -> str:
         extra_terms=[term for term in c.industry if term not in offered],
         research=[store.collection(cid) for cid in store.collection_ids("nearby")],
         layers=[store.collection(cid) for cid in layer_choices(store)],
-        weights=[(n, criterion(n, lang), getattr(c.weights, n)) for n in WEIGHT_NAMES],
+        weights=[(n, criterion(n), getattr(c.weights, n)) for n in WEIGHT_NAMES],
+        tie_rule=gettext(TIE_RULE),
         results=results(store, c, lang),
         permalink=url_for("pages.match_page", lang=lang, **q),
         csv_url=url_for("api.site_match", f="csv", **q),

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import segno
+from flask_babel import gettext
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
@@ -28,8 +29,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph, TableStyle
 
-from web.map.words import Lang
-from web.reports.words import w
+from web.map.words import Lang, speaking
 
 FONT_FILE = Path(__file__).resolve().parent / "fonts" / "WenQuanYiMicroHei-subset.ttf"
 FONT = "WenQuanYiMicroHei"
@@ -150,12 +150,12 @@ class Footer:
         canvas.setLineWidth(0.4)
         canvas.line(MARGIN, MARGIN + QR_SIZE, width - MARGIN, MARGIN + QR_SIZE)
         text_w = qx - MARGIN - 4 * mm
-        lines = [
-            w(self.lang, "generated", date=self.date, version=self.version),
-            f'{w(self.lang, "scan")}: {url}',
-            self.sources,
-            w(self.lang, "page", n=page),
-        ]
+        with speaking(self.lang):
+            lines = [gettext("Made %(date)s (UTC) · data version %(version)s", date=self.date,
+                             version=self.version),
+                     gettext("Scan to open online") + ": " + url,
+                     self.sources,
+                     gettext("Page %(page)d", page=page)]
         top = MARGIN + QR_SIZE - 3.5 * mm
         for i, line in enumerate(lines):
             p = Paragraph(escape(line), styles()["small"])

@@ -14,6 +14,7 @@ from html import escape
 
 import numpy as np
 import shapely
+from flask_babel import gettext
 from reportlab.lib import colors
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable
@@ -23,9 +24,8 @@ from corridor.mapgeom import distance_buffer
 from corridor.model import Feature
 from corridor.store import FeatureStore
 from web.map.style import HIGHLIGHT_COLOUR, SEA_COLOUR, style_for
-from web.map.words import Lang
+from web.map.words import Lang, speaking
 from web.reports.document import font
-from web.reports.words import w
 
 #: Map scales a scale bar may show, in km.
 _BAR_KM = (0.5, 1, 2, 5, 10, 20, 50)
@@ -107,6 +107,8 @@ class ParkMap(Flowable):
     def __init__(self, geometry: MapGeometry, lang: Lang) -> None:
         super().__init__()
         self.g, self.lang = geometry, lang
+        with speaking(lang):
+            self.scale_word = gettext("Scale")
         self.width, self.height = geometry.width, geometry.height
 
     def _path(self, canv: Canvas, geom: shapely.Geometry, fill: bool, stroke: bool) -> None:
@@ -186,7 +188,7 @@ class ParkMap(Flowable):
         canv.setLineWidth(0.5)
         canv.rect(x, y, length, 3, stroke=1, fill=0)
         canv.setFont(font(), 6.5)
-        canv.drawString(x, y + 5, w(self.lang, 'scale'))
+        canv.drawString(x, y + 5, self.scale_word)
         canv.drawString(x + length + 2, y, f"{km:g} km")
 
 

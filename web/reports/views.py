@@ -4,17 +4,17 @@ match report is a format of ``/api/match`` (:mod:`web.api.match`)."""
 
 from __future__ import annotations
 
+import time
+
 from flask import Response, url_for
+from flask_babel import gettext
 
 from corridor.errors import NotFound
 from corridor.stats import zone_collection
-from web.clock import utc_now
 from web.extensions import get_store
-from web.map.words import t
 from web.negotiate import page_lang
 from web.pages.blueprint import bp
-from web.pages.parks import industry_matrix, layer_columns
-from web.pages.site import PageError
+from web.pages.parks import industry_matrix, layer_columns, no_such_park
 from web.reports.park import parks_pdf, profile_pdf
 
 
@@ -27,7 +27,8 @@ def pdf_response(data: bytes, filename: str) -> Response:
 
 
 def today() -> str:
-    return utc_now("%Y-%m-%d %H:%M")
+    """The report's date: UTC now, to the minute."""
+    return time.strftime("%Y-%m-%d %H:%M", time.gmtime())
 
 
 @bp.get("/parks/<park_id>.pdf")
@@ -37,8 +38,7 @@ def park_pdf(park_id: str) -> Response:
     try:
         park = store.get(zone_collection(store, "park"), park_id)
     except NotFound:
-        raise PageError(404, t(lang, "park_not_found", id=park_id[:200]),
-                        url_for("pages.parks", lang=lang), t(lang, "back_to_parks")) from None
+        raise no_such_park(park_id, lang) from None
     url = url_for("pages.park", park_id=park_id, lang=lang, _external=True)
     return pdf_response(profile_pdf(store, park, lang, url, today()), f"{park_id}-{lang}.pdf")
 
@@ -51,7 +51,7 @@ def comparison_pdf() -> Response:
     columns, rows = industry_matrix(parks, lang)
     titles = {c["key"]: c["title"] for c in columns}
     layers = layer_columns(store, lang)
-    matrix = [[t(lang, "park"), t(lang, "industries"), *(la["title"] for la in layers)]]
+    matrix = [[gettext("Park"), gettext("Industry focus"), *(la["title"] for la in layers)]]
     for r in rows:
         groups = [f'{titles[k]}: {", ".join(terms)}' for k, terms in r["cells"].items()]
         counts = [la["counts"].get(r["id"]) for la in layers]
