@@ -43,6 +43,7 @@ MEDIA_TYPES = {
     "gpkg": "application/geopackage+sqlite3",
     "kml": "application/vnd.google-earth.kml+xml",
     "mvt": "application/vnd.mapbox-vector-tile",
+    "pdf": "application/pdf",
 }
 #: More media types that select a format in Accept.
 _ACCEPT_ALSO = {"geojson": ("application/json",)}

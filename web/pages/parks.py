@@ -142,6 +142,13 @@ def _profile_words(feature: Feature, lang: Lang) -> dict[str, str]:
             "status_text": gettext(STATUS[status]) if status else ""}
 
 
+def no_such_park(park_id: str, lang: Lang) -> PageError:
+    """The 404 page of a park id the data lacks (a park's page or its report)."""
+    message = gettext("There is no park with the id “%(id)s”. Choose one from the list of "
+                      "parks.", id=park_id[:200])
+    return PageError(404, message, url_for("pages.parks", lang=lang), gettext("See all the parks"))
+
+
 @bp.get("/parks/<park_id>")
 @cached_page
 def park(park_id: str) -> str:
@@ -152,10 +159,7 @@ def park(park_id: str) -> str:
     try:
         feature = store.get(cid, park_id)
     except NotFound:
-        message = gettext("There is no park with the id “%(id)s”. Choose one from the list of "
-                          "parks.", id=park_id[:200])
-        raise PageError(404, message,
-                        url_for("pages.parks", lang=lang), gettext("See all the parks")) from None
+        raise no_such_park(park_id, lang) from None
     item_url = request.script_root + f"/api/collections/{cid}/items/{park_id}"
     layers = [{**layer, "count": layer["counts"].get(park_id)} for layer in layer_columns(store, lang)]
     if feature.geometry is None:  # listed in the plan, location not published: no map
