@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
@@ -67,17 +68,21 @@ def worker_pid(srv: Server) -> int:
 
 
 def edit(base: str, i: int) -> None:
-    """Add one SYNTHETIC feature to the layer."""
+    """Add one SYNTHETIC feature to the layer, on land in central Qingdao (lon 120.36-120.44,
+    lat 36.08-36.14: the API refuses positions in the sea)."""
     body = json.dumps({"type": "Feature", "properties": {"name_en": f"SYNTHETIC edit {i}"},
                        "geometry": {"type": "Point",
-                                    "coordinates": [120.30 + (i % 97) * 0.002, 36.05 + (i % 89) * 0.002]}})
+                                    "coordinates": [120.36 + (i % 41) * 0.002, 36.08 + (i % 31) * 0.002]}})
     req = urllib.request.Request(f"{base}/api/collections/{LAYER}/items", data=body.encode(),
                                  method="POST", headers={"Content-Type": "application/geo+json",
                                                          "Authorization": f"Bearer {TOKEN}"})
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    with opener.open(req, timeout=60) as resp:
-        if resp.status != 201:
-            raise RuntimeError(f"edit {i} answered {resp.status}")
+    try:
+        with opener.open(req, timeout=60) as resp:
+            if resp.status != 201:
+                raise RuntimeError(f"edit {i} answered {resp.status}")
+    except urllib.error.HTTPError as exc:
+        raise RuntimeError(f"edit {i} answered {exc.code}: {exc.read()[:300]!r}") from None
 
 
 def view_map(base: str) -> float:
