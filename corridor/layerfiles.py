@@ -414,7 +414,9 @@ def read_gdal(path: Path, fmt: str, layer: str | None, encoding: str | None,
             used, feature_ids = dec.encoding, _geojson_ids(text)
             source, name = io.BytesIO(text), None
         elif fmt == "gpkg":
-            listed = pyogrio.list_layers(path)
+            with warnings.catch_warnings():  # GDAL's notes on the file: its errors say more
+                warnings.simplefilter("ignore", RuntimeWarning)
+                listed = pyogrio.list_layers(path)
             spatial = [str(n) for n, g in listed if g is not None] or [str(n) for n, _ in listed]
             name, used = _pick_layer(spatial, layer, path), "utf-8"
         else:
