@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import shapely
 from numpy.typing import NDArray
-from shapely.errors import GEOSException
+from shapely.errors import ShapelyError
 from shapely.geometry import shape
 from shapely.validation import explain_validity
 
@@ -113,9 +113,13 @@ def parse_geometry(geometry: dict[str, Any] | str) -> shapely.Geometry:
             f"geometry {_show(doc)} (type {kind!r}) is not valid; expected a GeoJSON geometry "
             f"object of type {', '.join(GEOMETRY_TYPES)}"
         )
+    member = "geometries" if doc["type"] == "GeometryCollection" else "coordinates"
+    if not isinstance(doc.get(member), list):
+        raise InvalidParameter(f"geometry {_show(doc)} has malformed coordinates ({member!r} is not "
+                               f"an array); expected a GeoJSON {doc['type']} with its {member}")
     try:
         geom = shape(doc)
-    except (ValueError, TypeError, IndexError, KeyError, AttributeError, GEOSException) as exc:
+    except (ValueError, TypeError, IndexError, KeyError, AttributeError, ShapelyError) as exc:
         raise InvalidParameter(
             f"geometry {_show(doc)} has malformed coordinates ({exc}); expected GeoJSON "
             "[lon, lat] positions"

@@ -34,3 +34,40 @@ def test_api_conforms_to_its_openapi(case):
     # server also answers HEAD and OPTIONS (CORS preflight), which the document leaves out.
     case.call_and_validate(headers={"Accept-Encoding": "identity"},
                            excluded_checks=[positive_data_acceptance, allow_header_conformance])
+
+
+# --- with writes on ----------------------------------------------------------------------------
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from conftest import MINI_GEODATA  # noqa: E402
+from datafiles import synthetic_frame  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from test_hostile_input import crafted_bomb, zip_bytes  # noqa: E402
+
+from corridor.model import NewLayer  # noqa: E402
+from corridor.store import Engine  # noqa: E402
+
+TOKEN = "schemathesis-token"
+# the binary layer files: random bytes, or one of a few hostile ones (a zip bomb, a zip
+# without a Shapefile, a zipped Shapefile of garbage, an empty SQLite file)
+_FILES = st.one_of(st.binary(max_size=256), st.sampled_from([
+    crafted_bomb(), zip_bytes({"readme.txt": b"SYNTHETIC"}),
+    zip_bytes({"a.shp": b"x" * 100, "a.shx": b"y", "a.dbf": b"z"}), b"SQLite format 3\0" + bytes(100)]))
+for _media in ("application/zip", "application/geopackage+sqlite3"):
+    schemathesis.openapi.media_type(_media, _FILES)
+_LAYERS = tempfile.TemporaryDirectory(prefix="corridor-schemathesis-")
+Engine.user_layers(Path(_LAYERS.name)).put_layer(NewLayer("firms", synthetic_frame(50), title_en="SYNTHETIC firms"))
+WRITE_APP = create_app({"TESTING": True, "ADMIN_TOKEN": TOKEN, "GEODATA_DIR": str(MINI_GEODATA),
+                        "LAYERS_DIR": _LAYERS.name})
+# every operation on the writable layer and the layer path (all the writes are there)
+write_schema = schemathesis.openapi.from_wsgi("/api/openapi?f=json", WRITE_APP, config=CONFIG).include(
+    path_regex=r"^/collections/(firms|\{collectionId\})(/|$)")
+
+
+@write_schema.parametrize()
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), database=None,
+          derandomize=True)
+def test_writes_conform_to_the_openapi(case):
+    case.call_and_validate(headers={"Accept-Encoding": "identity", "Authorization": f"Bearer {TOKEN}"},
+                           excluded_checks=[positive_data_acceptance, allow_header_conformance])

@@ -222,3 +222,41 @@ def test_names_are_checked_only_after_the_token(client):
 def test_a_feature_id_with_a_slash_is_a_missing_feature(client):
     r = client.delete("/api/collections/firms/items/a/b", headers=auth())
     assert r.status_code == 404 and "a/b" in r.get_json()["description"]
+
+
+# --- found by schemathesis with writes on -----------------------------------------------------
+
+
+@pytest.mark.parametrize(("body", "words"), [
+    ({"type": "Feature", "geometry": {"type": "GeometryCollection", "coordinates": [None]}}, "'geometries' is not an array"),
+    ({"type": "Feature", "geometry": {"type": "Point"}}, "'coordinates' is not an array"),
+    ({"type": "Feature", "geometry": POINT, "properties": []}, "expected a JSON object"),
+    ({"type": "Feature", "geometry": POINT, "properties": 0}, "expected a JSON object"),
+])
+def test_schema_violating_features_are_refused(client, body, words):
+    for method, path in (("post", "/api/collections/firms/items"), ("put", "/api/collections/firms/items/syn-1")):
+        r = getattr(client, method)(path, json=body, headers=auth())
+        assert r.status_code == 400, r.get_data(as_text=True)
+        assert words in r.get_json()["description"]
+
+
+def test_writes_below_a_collection_that_are_no_write_route_are_405(client):
+    for method in ("put", "delete"):
+        r = getattr(client, method)("/api/collections/firms/items", headers=auth())
+        assert r.status_code == 405 and "firms/items" in r.get_json()["description"]
+    r = client.put("/api/collections/firms/queryables", headers=auth())
+    assert r.status_code == 405
+
+
+def test_an_upload_answers_json_only(client):
+    r = client.put("/api/collections/up?f=csv", data=land_csv(3), content_type="text/csv", headers=auth())
+    assert r.status_code == 406 and "f=json" in r.get_json()["description"]
+    assert client.get("/api/collections/up").status_code == 404
+
+
+def test_the_layer_path_documents_its_get(client):
+    spec = client.get("/api/openapi?f=json").get_json()
+    layer = spec["paths"]["/collections/{collectionId}"]
+    assert set(layer) == {"get", "put", "delete"}
+    assert "413" in layer["put"]["responses"] and "406" in layer["put"]["responses"]
+    assert client.get("/api/collections/firms").status_code == 200

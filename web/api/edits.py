@@ -114,10 +114,17 @@ def _authorise() -> None:
 def _check_layer_name() -> None:
     """Every write route names a layer: one that is not a valid layer id (``..``, ``a/b``,
     empty, too long, a NUL) is answered with the rule, whatever the route (after the token
-    is checked: an unauthorised client learns nothing of the names)."""
+    is checked: an unauthorised client learns nothing of the names). A path below a known
+    collection that is no write route (``PUT .../firms/items``) is a 405."""
     cid = (request.view_args or {}).get("cid")
-    if cid is not None:
-        check_layer_id(cid)
+    if cid is None:
+        return
+    if "/" in cid and cid.split("/", 1)[0] in get_store().collection_ids():
+        # a collection's other resources (items, queryables, tiles) are read-only
+        raise errors.MethodNotAllowed(f"{request.method} is not allowed on {request.path!r}; the "
+                                      "writes are PUT and DELETE of a layer, POST to its items, "
+                                      "PUT and DELETE of an item")
+    check_layer_id(cid)
 
 
 @edits_bp.after_request
@@ -206,6 +213,9 @@ def put_layer(cid: str) -> Response:
     store = get_store()
     store.check_writable(cid)  # refused before the upload is read
     a = UPLOAD.read(request.args)
+    if a["f"] not in (None, "json"):
+        raise errors.NotAcceptable(f"f={a['f']!r} is not offered here; expected f=json (the "
+                                   "answer is JSON)")
     suffix = UPLOAD_TYPES.get(request.mimetype)
     if suffix is None:
         raise _unsupported(request.mimetype, "one of " + ", ".join(sorted(set(UPLOAD_TYPES))))
@@ -260,6 +270,19 @@ def drop_layer(cid: str) -> Response:
     return Response(status=204)
 
 
+#: A Feature as a write takes it: its other members (``links``, say) are ignored.
+_FEATURE_IN = {"type": "object", "required": ["type", "geometry"], "properties": {
+    "type": {"type": "string", "enum": ["Feature"]},
+    "id": {"oneOf": [{"type": "string"}, {"type": "integer"}], "nullable": True,
+           "description": "The new feature's id (absent or null: one is assigned)"},
+    "geometry": {"$ref": f"{REF}schemas/geometryGeoJSON"},
+    "properties": {"type": "object", "nullable": True}}}
+#: The examples of the documented bodies: a position in Qingdao (Laoshan district).
+_EXAMPLE_FEATURE = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [120.38, 36.07]},
+                    "properties": {}}
+_EXAMPLE_CSV = "id,name,lon,lat\nx1,example,120.38,36.07\n"
+
+
 @describes
 def _describe(doc: Document) -> None:
     """Part 4 operations on the user layers (only when an admin token is configured)."""
@@ -270,9 +293,10 @@ def _describe(doc: Document) -> None:
                             "limit (MAX_CONTENT_LENGTH; MAX_UPLOAD_LENGTH for a layer file).",
                             "content": ERROR_CONTENT}
     doc.security_schemes["adminToken"] = {"type": "http", "scheme": "bearer"}
-    refs = {s: {"$ref": f"{REF}responses/{s}"} for s in ("400", "401", "403", "404", "405", "409", "413", "415")}
+    refs = {s: {"$ref": f"{REF}responses/{s}"}
+            for s in ("400", "401", "403", "404", "405", "406", "409", "413", "415")}
     errs = {s: refs[s] for s in ("400", "401", "403", "404", "405")}
-    body = {"required": True, "content": {t: {"schema": {"$ref": f"{REF}schemas/featureGeoJSON"}}
+    body = {"required": True, "content": {t: {"schema": _FEATURE_IN, "example": _EXAMPLE_FEATURE}
                                           for t in FEATURE_TYPES}}
     fid = {"name": "featureId", "in": "path", "required": True, "schema": {"type": "string"},
            "description": "Feature id"}
@@ -291,13 +315,22 @@ def _describe(doc: Document) -> None:
                 "tags": ["Data"], "security": security,
                 "parameters": [layer_id, *(doc.parameter(p) for p in UPLOAD), disposition],
                 "requestBody": {"required": True, "content": {
-                    t: {"schema": {"type": "string", "format": "binary"}} for t in upload_types}},
+                    t: {"schema": {"type": "string", "format": "binary"},
+                        **({"example": _EXAMPLE_CSV} if t == "text/csv" else {})} for t in upload_types}},
                 "responses": {"200": {"description": "Replaced."}, "201": {"description": "Created."},
-                              **{s: refs[s] for s in ("400", "401", "403", "405", "413", "415")}}},
+                              **{s: refs[s] for s in ("400", "401", "403", "405", "406", "413", "415")}}},
         "delete": {"operationId": "dropLayer", "summary": "Delete a user layer", "tags": ["Data"],
                    "security": security, "parameters": [layer_id],
                    "responses": {"204": {"description": "Deleted."}, **errs}},
     }
+    # a layer is read at this path too, as soon as it is uploaded: its GET is every
+    # collection's description, for any id (an unknown one is a 404)
+    describe = next((p["get"] for k, p in doc.paths.items()
+                     if k.count("/") == 2 and "{" not in k and "get" in p), None)
+    if describe is not None:
+        doc.paths["/collections/{collectionId}"]["get"] = {
+            **describe, "operationId": "describeLayer", "summary": "Describe a layer (any "
+            "collection, by id)", "tags": ["Data"], "parameters": [layer_id, *describe["parameters"]]}
     for c in doc.store.collections():
         if not c.editable:
             continue
