@@ -260,3 +260,10 @@ def test_the_layer_path_documents_its_get(client):
     assert set(layer) == {"get", "put", "delete"}
     assert "413" in layer["put"]["responses"] and "406" in layer["put"]["responses"]
     assert client.get("/api/collections/firms").status_code == 200
+
+
+@pytest.mark.parametrize("name", ["../etc", "..", "a/b", "a" * 100])
+def test_the_cli_drop_names_the_rule_for_a_bad_name(tmp_path, capsys, name):
+    status, out, err = run(capsys, "drop", name, "--layers-dir", str(tmp_path / "layers"))
+    assert (status, out) == (2, "")
+    assert err.startswith("error: layer id '") and "expected a lower-case letter" in err
