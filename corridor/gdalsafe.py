@@ -3,6 +3,8 @@
 - A zip is refused from its central directory, before any member is read, when its members
   declare more bytes than a limit (a zip bomb expands a small upload to gigabytes):
   :func:`check_unpacked`.
+- A layer in a CRS that PROJ cannot convert to WGS84 lon/lat is refused, with PROJ's reason:
+  :func:`to_lonlat`.
 - GDAL's and pyogrio's messages name the paths they were given (``/vsizip//tmp/...``,
   ``/vsimem/pyogrio_...``): :func:`gdal_message` names the user's file instead, so that no
   message shows where the file was kept.
@@ -13,6 +15,9 @@ from __future__ import annotations
 import re
 import zipfile
 from pathlib import Path
+from typing import Any
+
+import pyproj
 
 from corridor.errors import InvalidParameter
 
@@ -80,3 +85,30 @@ def gdal_message(exc: BaseException, path: Path) -> str:
     text = _PYOGRIO_MEMORY.sub(path.name, _VSI.sub("", text))
     text = _ABSOLUTE.sub(lambda m: m.group(0).rsplit("/", 1)[-1] or "(a path)", text)
     return _DRIVER_HINT.sub("", text).strip()
+
+
+def _lonlat_crs(crs: Any) -> bool:
+    """Whether ``crs`` is lon/lat on a WGS84-sized ellipsoid (WGS84, CGCS2000)."""
+    c = pyproj.CRS.from_user_input(crs)
+    return bool(c.is_geographic and c.ellipsoid is not None
+                and abs(c.ellipsoid.semi_major_metre - 6378137.0) < 1.0)
+
+
+def to_lonlat(frame: Any, path: Path) -> tuple[Any, str | None]:
+    """The GeoDataFrame ``frame`` (read from ``path``) in WGS84 lon/lat, and the CRS it was
+    reprojected from (None: it was lon/lat on WGS84 or CGCS2000, or declared no CRS).
+
+    Raises
+    ------
+    InvalidParameter
+        If PROJ cannot convert its CRS (a local engineering CRS, another celestial body).
+    """
+    if frame.crs is None:
+        return frame, None
+    try:
+        if _lonlat_crs(frame.crs):
+            return frame, None
+        return frame.to_crs("EPSG:4326"), frame.crs.to_string()
+    except (pyproj.exceptions.CRSError, pyproj.exceptions.ProjError) as exc:
+        raise InvalidParameter(f"{path.name}: its CRS ({frame.crs.name}) cannot be converted to "
+                               f"WGS84 lon/lat: {gdal_message(exc, path)}") from None

@@ -26,14 +26,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
 from numpy.typing import NDArray
-from pyproj import CRS
 
 from corridor.errors import InvalidParameter
-from corridor.gdalsafe import MAX_UNPACKED, check_unpacked, gdal_message
+from corridor.gdalsafe import MAX_UNPACKED, check_unpacked, gdal_message, to_lonlat
 from corridor.geojson_input import check_nesting
 
 FORMATS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".geojson": "geojson", ".json": "geojson",
@@ -282,13 +282,6 @@ def read_csv(path: Path, encoding: str | None) -> RawTable:
 # --- GDAL formats -------------------------------------------------------------------------
 
 
-def _lonlat_crs(crs: Any) -> bool:
-    """Whether ``crs`` is lon/lat on a WGS84-sized ellipsoid (WGS84, CGCS2000)."""
-    c = CRS.from_user_input(crs)
-    return bool(c.is_geographic and c.ellipsoid is not None
-                and abs(c.ellipsoid.semi_major_metre - 6378137.0) < 1.0)
-
-
 def _pick_layer(names: list[str], layer: str | None, path: Path) -> str:
     if layer is not None:
         if layer not in names:
@@ -438,10 +431,10 @@ def read_gdal(path: Path, fmt: str, layer: str | None, encoding: str | None,
     except _GDAL_ERRORS as exc:
         raise InvalidParameter(f"{path.name}: GDAL cannot read its features: "
                                f"{gdal_message(exc, path)}") from None
-    reprojected_from = None
-    if frame.crs is not None and not _lonlat_crs(frame.crs):
-        reprojected_from = frame.crs.to_string()
-        frame = frame.to_crs("EPSG:4326")
+    if not isinstance(frame, gpd.GeoDataFrame):  # a table without a geometry column
+        raise InvalidParameter(f"{path.name}: layer {name or path.stem!r} has no geometry column; "
+                               "expected a layer of points, lines or polygons")
+    frame, reprojected_from = to_lonlat(frame, path)
     geoms = np.asarray(frame.geometry.array, dtype=object)
     table = pd.DataFrame(frame.drop(columns=frame.geometry.name))
     if feature_ids is not None and len(feature_ids) != len(table):

@@ -267,3 +267,30 @@ def test_the_cli_drop_names_the_rule_for_a_bad_name(tmp_path, capsys, name):
     status, out, err = run(capsys, "drop", name, "--layers-dir", str(tmp_path / "layers"))
     assert (status, out) == (2, "")
     assert err.startswith("error: layer id '") and "expected a lower-case letter" in err
+
+
+def test_a_geopackage_table_without_geometry_is_a_400(client, tmp_path):
+    import pandas as pd
+    import pyogrio
+
+    path = tmp_path / "table.gpkg"
+    pyogrio.write_dataframe(pd.DataFrame({"geometry": ["not one"], "a": [1]}), path, layer="t", driver="GPKG")
+    r = client.put("/api/collections/table", data=path.read_bytes(),
+                   content_type="application/geopackage+sqlite3", headers=auth())
+    assert r.status_code == 400, r.get_data(as_text=True)
+    assert "layer 't' has no geometry column" in r.get_json()["description"]
+
+
+def test_a_shapefile_whose_crs_cannot_become_wgs84_is_a_400(client, tmp_path):
+    import geopandas as gpd
+    import pyogrio
+    import shapely
+
+    frame = gpd.GeoDataFrame({"a": [1]}, geometry=[shapely.Point(120.38, 36.07)], crs="EPSG:4326")
+    pyogrio.write_dataframe(frame, tmp_path / "roads.shp")
+    members = {p.name: p.read_bytes() for p in tmp_path.glob("roads.*")}
+    members["roads.prj"] = b'LOCAL_CS["arbitrary",UNIT["metre",1]]'
+    r = client.put("/api/collections/roads", data=zip_bytes(members), content_type="application/zip",
+                   headers=auth())
+    assert r.status_code == 400, r.get_data(as_text=True)
+    assert "its CRS (arbitrary) cannot be converted to WGS84" in r.get_json()["description"]
