@@ -294,3 +294,17 @@ def test_a_shapefile_whose_crs_cannot_become_wgs84_is_a_400(client, tmp_path):
                    headers=auth())
     assert r.status_code == 400, r.get_data(as_text=True)
     assert "its CRS (arbitrary) cannot be converted to WGS84" in r.get_json()["description"]
+
+
+@pytest.mark.parametrize(("disposition", "name"), [
+    ('attachment; filename="../../etc/道路 roads.csv"', "道路 roads.csv"),
+    ("attachment; filename*=UTF-8''%E5%90%8D%E5%BD%95.csv", "名录.csv"),
+    ('attachment; filename="..."', None), ('attachment; filename="C:\\\\data\\\\roads.csv"', "roads.csv"),
+])
+def test_the_uploaded_file_is_named_as_the_client_named_it(tmp_path, disposition, name):
+    client = make_app(tmp_path, TOKEN, None).test_client()  # the bundled land the CSV lies on
+    r = client.put("/api/collections/named", data=land_csv(3), content_type="text/csv",
+                   headers={**auth(), "Content-Disposition": disposition})
+    assert r.status_code == 201, r.get_data(as_text=True)
+    source = r.get_json()["source"]
+    assert source.startswith(f"web upload {name} (text/csv)" if name else "web upload (text/csv)"), source
