@@ -308,3 +308,10 @@ def test_the_uploaded_file_is_named_as_the_client_named_it(tmp_path, disposition
     assert r.status_code == 201, r.get_data(as_text=True)
     source = r.get_json()["source"]
     assert source.startswith(f"web upload {name} (text/csv)" if name else "web upload (text/csv)"), source
+
+
+def test_patch_says_to_put(client):
+    r = client.patch("/api/collections/firms/items/syn-1", json={"type": "Feature"}, headers=auth())
+    assert r.status_code == 405 and "replace the feature with PUT" in r.get_json()["description"]
+    r = client.patch("/api/collections/../etc/items/syn-1", json={"type": "Feature"}, headers=auth())
+    assert r.status_code == 400 and "layer id '../etc'" in r.get_json()["description"]

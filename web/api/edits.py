@@ -36,7 +36,7 @@ import hmac
 import json
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 from flask import Blueprint, Response, current_app, jsonify, request
@@ -193,6 +193,12 @@ def replace(cid: str, fid: str) -> Response:
 def delete(cid: str, fid: str) -> Response:
     get_store().delete(cid, fid)
     return Response(status=204)
+
+
+@edits_bp.route("/collections/<path:cid>/items/<path:fid>", methods=["PATCH"])
+def patch(cid: str, fid: str) -> NoReturn:
+    raise errors.MethodNotAllowed("PATCH is not supported; replace the feature with PUT (the whole "
+                                  "GeoJSON Feature)")
 
 
 def _land() -> Any:
