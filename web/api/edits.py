@@ -8,7 +8,7 @@ and never logged or echoed (the access log records the path, never headers).
 
 - ``POST /api/collections/{cid}/items``: a GeoJSON Feature -> 201, ``Location`` of the new item;
 - ``PUT /api/collections/{cid}/items/{fid}``: replace the feature -> 200 with it;
-- ``DELETE /api/collections/{cid}/items/{fid}``: -> 204.
+- ``DELETE /api/collections/{cid}/items/{fid}``: -> 204 (``PATCH`` is a 405 saying to PUT).
 
 And a whole layer at once, as ``corridor import`` does it (same reading and checks):
 
@@ -46,7 +46,7 @@ from corridor import checks
 from corridor.gdalsafe import UnpackedTooLarge
 from corridor.geojson_input import check_nesting, parse_geometry
 from corridor.model import NewLayer
-from corridor.store.layerrules import check_layer_id
+from corridor.store.layerrules import LAYER_ID, check_layer_id
 from web.api import errors, params
 from web.api.links import url
 from web.api.openapi import ERROR_CONTENT, REF, WRITE_RESPONSES, Document, describes
@@ -308,7 +308,7 @@ def _describe(doc: Document) -> None:
            "description": "Feature id"}
     feature = {"content": {"application/geo+json": {"schema": {"$ref": f"{REF}schemas/featureGeoJSON"}}}}
     layer_id = {"name": "collectionId", "in": "path", "required": True,
-                "schema": {"type": "string", "pattern": "^[a-z][a-z0-9_-]{0,62}$"},
+                "schema": {"type": "string", "pattern": LAYER_ID.pattern},
                 "description": "Layer id (not one of the bundled collections)"}
     disposition = {"name": "Content-Disposition", "in": "header", "required": False,
                    "schema": {"type": "string"}, "description": "attachment; filename=\"roads.zip\": "
