@@ -315,3 +315,12 @@ def test_patch_says_to_put(client):
     assert r.status_code == 405 and "replace the feature with PUT" in r.get_json()["description"]
     r = client.patch("/api/collections/../etc/items/syn-1", json={"type": "Feature"}, headers=auth())
     assert r.status_code == 400 and "layer id '../etc'" in r.get_json()["description"]
+
+
+def test_the_cli_refuses_a_geojson_nested_too_deep(tmp_path, capsys):
+    path = tmp_path / "deep.geojson"
+    path.write_text('{"type":"FeatureCollection","features":[' + deep_feature() + "]}", encoding="utf-8")
+    status, out, err = run(capsys, "import", str(path), "--layer", "deep", "--layers-dir",
+                           str(tmp_path / "layers"))
+    assert (status, out) == (1, "")
+    assert err.startswith(f"error: deep.geojson nests arrays and objects more than {MAX_NESTING} levels")
