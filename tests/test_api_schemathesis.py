@@ -3,15 +3,29 @@ no server errors, responses conform to the declared schemas, status codes and me
 
 The app is built when the module is collected (schemathesis parametrises at collection; its
 lazy ``from_fixture`` does not work with this pytest). Bounded: 20 examples per operation.
+
+A second run has writes on (the admin token set and sent) over a SYNTHETIC user layer: every
+operation on the layer and the layer path (POST, PUT, DELETE, and their GETs), 25 examples
+each, with layer files that are random bytes or hostile (a zip bomb, broken zips and
+GeoPackages).
 """
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import schemathesis
+from conftest import MINI_GEODATA
+from datafiles import synthetic_frame
 from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import allow_header_conformance, positive_data_acceptance
+from test_hostile_input import crafted_bomb, zip_bytes
 
+from corridor.model import NewLayer
+from corridor.store import Engine
 from web import create_app
 
 APP = create_app({"TESTING": True})
@@ -37,16 +51,6 @@ def test_api_conforms_to_its_openapi(case):
 
 
 # --- with writes on ----------------------------------------------------------------------------
-import tempfile  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-from conftest import MINI_GEODATA  # noqa: E402
-from datafiles import synthetic_frame  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-from test_hostile_input import crafted_bomb, zip_bytes  # noqa: E402
-
-from corridor.model import NewLayer  # noqa: E402
-from corridor.store import Engine  # noqa: E402
 
 TOKEN = "schemathesis-token"
 # the binary layer files: random bytes, or one of a few hostile ones (a zip bomb, a zip
