@@ -1,4 +1,5 @@
-"""Parse a user-supplied GeoJSON geometry (dict or JSON text) into a valid WGS84 shapely geometry."""
+"""Parse user-supplied GeoJSON: JSON text whose nesting is bounded (:func:`check_nesting`), and a
+geometry (dict or JSON text) as a valid WGS84 shapely geometry (:func:`parse_geometry`)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from typing import Any
 
 import numpy as np
 import shapely
-from shapely.errors import GEOSException
+from numpy.typing import NDArray
+from shapely.errors import ShapelyError
 from shapely.geometry import shape
 from shapely.validation import explain_validity
 
@@ -19,11 +21,68 @@ GEOMETRY_TYPES = (
     "GeometryCollection",
 )
 _SHOWN = 200  # characters of the bad value repeated in a message
+#: Deepest nesting of arrays and objects a JSON document may have. A GeoJSON Feature needs
+#: 8 (a FeatureCollection of MultiPolygons: objects, arrays and positions); the rest is room for nested properties.
+#: Deeper documents are refused before they are parsed (Python's parser would recurse).
+MAX_NESTING = 64
+_CHUNK = 1 << 22  # bytes scanned at once
+_QUOTE, _BACKSLASH = ord('"'), ord("\\")
+_OPEN = np.zeros(256, dtype=np.int8)
+_OPEN[[ord("["), ord("{")]] = 1
+_OPEN[[ord("]"), ord("}")]] = -1
+
+
+def _unescaped_quotes(text: NDArray[np.uint8], start: int, stop: int) -> NDArray[np.intp]:
+    """Where the quotes of ``text[start:stop]`` are that are not escaped (by an odd run of
+    backslashes before them), relative to ``start``."""
+    part = text[start:stop]
+    quotes = np.flatnonzero(part == _QUOTE)
+    backslash = part == _BACKSLASH
+    runs = np.flatnonzero(backslash & ~np.r_[False, backslash[:-1]])  # where backslash runs start
+    after = quotes[(quotes > 0) & backslash[np.maximum(quotes - 1, 0)]]
+    run_start = runs[np.searchsorted(runs, after - 1, side="right") - 1] if after.size else after
+    odd = (after - run_start) % 2 == 1
+    if start > 0 and part[0] == _QUOTE and text[start - 1] == _BACKSLASH:
+        after, odd = np.r_[0, after], np.r_[True, odd]
+        run_start = np.r_[0, run_start]
+    for k in np.flatnonzero((run_start == 0) & (start > 0)):  # a run begun in an earlier chunk
+        first = start + int(after[k]) - 1
+        while first > 0 and text[first - 1] == _BACKSLASH:
+            first -= 1
+        odd[k] = (start + int(after[k]) - first) % 2 == 1
+    return np.setdiff1d(quotes, after[odd], assume_unique=True)
 
 
 def _show(value: Any) -> str:
     text = value if isinstance(value, str) else repr(value)
     return text if len(text) <= _SHOWN else text[:_SHOWN] + "..."
+
+
+def check_nesting(data: bytes | str, what: str, limit: int = MAX_NESTING) -> None:
+    """Refuse JSON text whose arrays and objects nest deeper than ``limit``, without parsing
+    it (brackets inside strings do not count).
+
+    Raises
+    ------
+    InvalidParameter
+        Naming ``what`` and the limit.
+    """
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
+    if raw.count(b"[") + raw.count(b"{") <= limit:
+        return
+    text = np.frombuffer(raw, np.uint8)
+    depth, inside = 0, 0
+    for start in range(0, len(text), _CHUNK):
+        part = text[start:start + _CHUNK]
+        toggles = np.zeros(len(part), dtype=np.int8)
+        toggles[_unescaped_quotes(text, start, start + len(part))] = 1
+        in_string = (np.cumsum(toggles, dtype=np.int32) + inside) & 1
+        levels = np.cumsum(np.where(in_string == 0, _OPEN[part], 0), dtype=np.int32) + depth
+        if levels.max() > limit:
+            raise InvalidParameter(
+                f"{what} nests arrays and objects more than {limit} levels deep; expected at "
+                f"most {limit} levels (a GeoJSON Feature needs fewer than 10)")
+        depth, inside = int(levels[-1]), int(in_string[-1])
 
 
 def parse_geometry(geometry: dict[str, Any] | str) -> shapely.Geometry:
@@ -39,6 +98,7 @@ def parse_geometry(geometry: dict[str, Any] | str) -> shapely.Geometry:
     """
     doc: Any = geometry
     if isinstance(geometry, (str, bytes)):
+        check_nesting(geometry, f"geometry {_show(geometry)!r}")
         try:
             doc = json.loads(geometry)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -53,9 +113,13 @@ def parse_geometry(geometry: dict[str, Any] | str) -> shapely.Geometry:
             f"geometry {_show(doc)} (type {kind!r}) is not valid; expected a GeoJSON geometry "
             f"object of type {', '.join(GEOMETRY_TYPES)}"
         )
+    member = "geometries" if doc["type"] == "GeometryCollection" else "coordinates"
+    if not isinstance(doc.get(member), list):
+        raise InvalidParameter(f"geometry {_show(doc)} has malformed coordinates ({member!r} is not "
+                               f"an array); expected a GeoJSON {doc['type']} with its {member}")
     try:
         geom = shape(doc)
-    except (ValueError, TypeError, IndexError, KeyError, AttributeError, GEOSException) as exc:
+    except (ValueError, TypeError, IndexError, KeyError, AttributeError, ShapelyError) as exc:
         raise InvalidParameter(
             f"geometry {_show(doc)} has malformed coordinates ({exc}); expected GeoJSON "
             "[lon, lat] positions"

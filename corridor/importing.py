@@ -43,6 +43,7 @@ from numpy.typing import NDArray
 
 from corridor import checks, crs
 from corridor.errors import InvalidParameter
+from corridor.gdalsafe import MAX_UNPACKED
 from corridor.importcolumns import property_columns
 from corridor.layerfiles import RawTable, check_encoding, file_format, read_csv, read_gdal
 from corridor.region import LandRegion, format_distance
@@ -141,6 +142,7 @@ def read_layer(
     skip_invalid: bool = False,
     region: shapely.Geometry | LandRegion | None = None,
     progress: Callable[[int, int], None] | None = None,
+    max_unpacked: int = MAX_UNPACKED,
 ) -> ImportResult:
     """Read the layer file ``path`` and check every row (see the module docstring).
 
@@ -171,6 +173,9 @@ def read_layer(
         skips that check.
     progress
         Called as ``progress(rows_checked, rows_total)`` as the rows are checked.
+    max_unpacked
+        Most bytes a zip's members may declare they unpack to; more refuses the file before
+        any member is read (:class:`~corridor.gdalsafe.UnpackedTooLarge`).
 
     Returns
     -------
@@ -189,7 +194,8 @@ def read_layer(
         If any row is invalid (without ``skip_invalid``), or no valid row remains.
     InvalidParameter
         For a problem with the file or the arguments (format, encoding, coordinate system,
-        columns, layer).
+        columns, layer, a GeoJSON nesting too deep, a zip unpacking to too much); messages
+        name the file by its name, never by the directory it is in.
     """
     path = Path(path)
     cs = checks.coord_sys(coord_sys)
@@ -198,7 +204,10 @@ def read_layer(
     if not path.is_file():
         raise InvalidParameter(f"{path}: no such file")
     land = region if isinstance(region, LandRegion) or region is None else LandRegion(region)
-    raw = read_csv(path, encoding) if fmt == "csv" else read_gdal(path, fmt, layer, encoding)
+    if fmt == "csv":
+        raw = read_csv(path, encoding)
+    else:
+        raw = read_gdal(path, fmt, layer, encoding, max_unpacked)
     if raw.reprojected_from and cs != "wgs84":
         raise InvalidParameter(
             f"{path.name}: the file declares {raw.reprojected_from}; coordinate system {cs} "

@@ -20,18 +20,21 @@ import json
 import threading
 import warnings
 import zipfile
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
 from numpy.typing import NDArray
-from pyproj import CRS
 
 from corridor.errors import InvalidParameter
+from corridor.gdalsafe import MAX_UNPACKED, check_unpacked, gdal_message, to_lonlat
+from corridor.geojson_input import check_nesting
 
 FORMATS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".geojson": "geojson", ".json": "geojson",
            ".gpkg": "gpkg", ".zip": "shapefile", ".shp": "shapefile"}
@@ -39,6 +42,9 @@ FORMATS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".geojson": "geojson", "
 LON_NAMES = ("lon", "lng", "longitude", "经度")
 LAT_NAMES = ("lat", "latitude", "纬度")
 _SEPARATORS = (",", "\t", ";", "|")
+#: What pyogrio raises for a file GDAL opened but cannot read through.
+_GDAL_ERRORS = (pyogrio.errors.DataLayerError, pyogrio.errors.FieldError, pyogrio.errors.FeatureError,
+                pyogrio.errors.GeometryError, pyogrio.errors.CRSError)
 
 _recorded = threading.local()
 
@@ -276,13 +282,6 @@ def read_csv(path: Path, encoding: str | None) -> RawTable:
 # --- GDAL formats -------------------------------------------------------------------------
 
 
-def _lonlat_crs(crs: Any) -> bool:
-    """Whether ``crs`` is lon/lat on a WGS84-sized ellipsoid (WGS84, CGCS2000)."""
-    c = CRS.from_user_input(crs)
-    return bool(c.is_geographic and c.ellipsoid is not None
-                and abs(c.ellipsoid.semi_major_metre - 6378137.0) < 1.0)
-
-
 def _pick_layer(names: list[str], layer: str | None, path: Path) -> str:
     if layer is not None:
         if layer not in names:
@@ -321,11 +320,14 @@ class _ShapefileSource:
     problems: list[tuple[int, str]]
 
 
-def _shapefile_source(path: Path, layer: str | None, encoding: str | None) -> _ShapefileSource:
-    """Where GDAL finds a Shapefile, zipped (``/vsizip/``) or not, and how to decode it."""
+def _shapefile_source(path: Path, layer: str | None, encoding: str | None,
+                      max_unpacked: int) -> _ShapefileSource:
+    """Where GDAL finds a Shapefile, zipped (``/vsizip/``) or not, and how to decode it (a
+    zip whose members declare more than ``max_unpacked`` bytes is refused unread)."""
     if path.suffix.lower() == ".zip":
         try:
             with zipfile.ZipFile(path) as zf:
+                check_unpacked(zf, path.name, max_unpacked)  # before any member is read
                 names = zf.namelist()
                 shps = {Path(n).stem: n for n in names if n.lower().endswith(".shp")}
                 name = _pick_layer(sorted(shps), layer, path)
@@ -333,8 +335,9 @@ def _shapefile_source(path: Path, layer: str | None, encoding: str | None) -> _S
                 sidecar = {Path(n).suffix.lower(): n for n in names if n[: -4] == member[: -4]}
                 dbf = zf.read(sidecar[".dbf"]) if ".dbf" in sidecar else b""
                 cpg = zf.read(sidecar[".cpg"]) if ".cpg" in sidecar else None
-        except zipfile.BadZipFile:
-            raise InvalidParameter(f"{path.name}: not a readable zip file") from None
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError,
+                EOFError, zlib.error) as exc:  # damaged, encrypted or an unknown compression
+            raise InvalidParameter(f"{path.name}: not a readable zip file ({exc})") from None
         source = f"/vsizip/{path.resolve()}/{member}"
     else:
         name, source = path.stem, str(path)
@@ -361,7 +364,7 @@ def _redecode(frame: Any, codec: str) -> Any:
     return frame
 
 
-def _geojson_ids(text: str) -> list[Any] | None:
+def _geojson_ids(text: bytes) -> list[Any] | None:
     try:
         doc = json.loads(text)
     except ValueError:
@@ -373,15 +376,18 @@ def _geojson_ids(text: str) -> list[Any] | None:
     return ids if any(i is not None for i in ids) else None
 
 
-def read_gdal(path: Path, fmt: str, layer: str | None, encoding: str | None) -> RawTable:
+def read_gdal(path: Path, fmt: str, layer: str | None, encoding: str | None,
+              max_unpacked: int = MAX_UNPACKED) -> RawTable:
     """A GeoJSON, GeoPackage or Shapefile layer via pyogrio, reprojected to WGS84 lon/lat
-    when the file declares a CRS that is not lon/lat on WGS84 or CGCS2000.
+    when the file declares a CRS that is not lon/lat on WGS84 or CGCS2000. GDAL's messages
+    name the file by its name only (:func:`corridor.gdalsafe.gdal_message`).
 
     Raises
     ------
     InvalidParameter
-        If GDAL cannot read it, the layer is ambiguous or missing, or (GeoJSON) its text is
-        not valid in its encoding.
+        If GDAL cannot read it, the layer is ambiguous or missing, (GeoJSON) its text is
+        not valid in its encoding or nests too deep, or (zip) it declares more than
+        ``max_unpacked`` bytes unpacked (:class:`~corridor.gdalsafe.UnpackedTooLarge`).
     """
     source: Any = str(path)
     problems: list[tuple[int, str]] = []
@@ -396,14 +402,18 @@ def read_gdal(path: Path, fmt: str, layer: str | None, encoding: str | None) -> 
                 raise InvalidParameter(
                     f"{path.name}: line(s) {', '.join(map(str, list(lines)[:10]))} are not valid "
                     f"{dec.encoding} (bytes {next(iter(lines.values()))!r}); pass the file's encoding")
-            used, feature_ids = dec.encoding, _geojson_ids(dec.text)
-            source, name = io.BytesIO(dec.text.encode("utf-8")), None
+            text = dec.text.encode("utf-8")
+            check_nesting(text, path.name)  # before any parser recurses into it
+            used, feature_ids = dec.encoding, _geojson_ids(text)
+            source, name = io.BytesIO(text), None
         elif fmt == "gpkg":
-            listed = pyogrio.list_layers(path)
+            with warnings.catch_warnings():  # GDAL's notes on the file: its errors say more
+                warnings.simplefilter("ignore", RuntimeWarning)
+                listed = pyogrio.list_layers(path)
             spatial = [str(n) for n, g in listed if g is not None] or [str(n) for n, _ in listed]
             name, used = _pick_layer(spatial, layer, path), "utf-8"
         else:
-            shp = _shapefile_source(path, layer, encoding)
+            shp = _shapefile_source(path, layer, encoding, max_unpacked)
             source, name, used, problems = shp.path, shp.name, shp.encoding, shp.problems
         with warnings.catch_warnings():
             # GDAL's own notes (e.g. "several features with id = 7"): the rows' checks say more
@@ -416,13 +426,15 @@ def read_gdal(path: Path, fmt: str, layer: str | None, encoding: str | None) -> 
         raise InvalidParameter(f"{path.name}: text is not valid {used or 'UTF-8'} (bytes "
                                f"{exc.object[exc.start:exc.end]!r}); pass the file's encoding") from None
     except pyogrio.errors.DataSourceError as exc:
-        raise InvalidParameter(f"{path.name}: GDAL cannot read it as {fmt}: {exc}") from None
-    except (pyogrio.errors.DataLayerError, pyogrio.errors.FieldError) as exc:
-        raise InvalidParameter(f"{path.name}: GDAL cannot read its features: {exc}") from None
-    reprojected_from = None
-    if frame.crs is not None and not _lonlat_crs(frame.crs):
-        reprojected_from = frame.crs.to_string()
-        frame = frame.to_crs("EPSG:4326")
+        raise InvalidParameter(f"{path.name}: GDAL cannot read it as {fmt}: "
+                               f"{gdal_message(exc, path)}") from None
+    except _GDAL_ERRORS as exc:
+        raise InvalidParameter(f"{path.name}: GDAL cannot read its features: "
+                               f"{gdal_message(exc, path)}") from None
+    if not isinstance(frame, gpd.GeoDataFrame):  # a table without a geometry column
+        raise InvalidParameter(f"{path.name}: layer {name or path.stem!r} has no geometry column; "
+                               "expected a layer of points, lines or polygons")
+    frame, reprojected_from = to_lonlat(frame, path)
     geoms = np.asarray(frame.geometry.array, dtype=object)
     table = pd.DataFrame(frame.drop(columns=frame.geometry.name))
     if feature_ids is not None and len(feature_ids) != len(table):

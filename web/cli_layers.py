@@ -141,6 +141,12 @@ def _cmd_drop(args: argparse.Namespace, store: FeatureStore, chosen: Settings) -
     try:
         store.drop_layer(args.name)  # ReadOnly for a bundled collection: exit 1
     except NotFound:
+        from corridor.store.layerrules import check_layer_id
+
+        try:
+            check_layer_id(args.name)
+        except InvalidParameter as exc:  # not a name a layer can have: say the rule
+            return _error(str(exc), 2)
         names = [m.id for m in store.collections() if m.editable]
         return _error(f"no layer {args.name!r} in {describe(chosen)}; the layers are "
                       f"{', '.join(names) or '(none)'}", 1)
@@ -217,7 +223,7 @@ def add_commands(sub: Any) -> None:
         "drop", help="delete a user layer",
         description="Delete user layer NAME (its GeoPackage file, or its rows in the "
                     "database). Bundled collections cannot be dropped. Exit status 1 if there "
-                    "is no such layer or NAME is a bundled collection's.")
+                    "is no such layer or NAME is a bundled collection's; 2 if NAME is not a valid layer id.")
     drop.add_argument("name", metavar="NAME", help="the layer id")
     _add_store_options(drop)
     drop.set_defaults(func=_cmd_drop)

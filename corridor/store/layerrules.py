@@ -82,9 +82,12 @@ def check_feature(layer_id: str, types: Mapping[str, str], geometry_types: Seque
     if geom.geom_type not in geometry_types:
         raise InvalidParameter(f"geometry type {geom.geom_type} does not fit collection "
                                f"{layer_id!r}; expected {' or '.join(geometry_types)}")
-    props = feature.get("properties") or {}
+    props = feature.get("properties")
+    if props is None:
+        props = {}
     if not isinstance(props, Mapping):
-        raise InvalidParameter("properties must be a JSON object")
+        raise InvalidParameter(f"properties {checks.shown(props)} is not valid; expected a JSON "
+                               "object (or null)")
     values: dict[str, Any] = {}
     for name, value in props.items():
         if name == "id":

@@ -73,6 +73,13 @@ class MethodNotAllowed(ApiError):
     code = "MethodNotAllowed"
 
 
+class PayloadTooLarge(ApiError):
+    """A request whose body, or what it unpacks to, is over a limit (413)."""
+
+    status = 413
+    code = "RequestTooLarge"
+
+
 class ConflictError(ApiError):
     """A write that contradicts the stored data, e.g. an id that exists (409)."""
 
