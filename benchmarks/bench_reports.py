@@ -23,7 +23,7 @@ REPORTS = {
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_reports", description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=5, help="renders per report (default 5)")
     args = parser.parse_args()
     client = create_app({"TESTING": True}).test_client()

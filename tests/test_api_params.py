@@ -189,3 +189,16 @@ def test_one_component_name_means_one_declaration():
         doc.parameter(other)
     with pytest.raises(ValueError, match="declared twice"):
         params.Params(params.LANG, other)
+
+
+@pytest.mark.parametrize("coord_sys", ["gcj02", "bd09"])
+def test_a_bbox_off_the_globe_in_a_chinese_coordinate_system_is_a_400(mini_client, coord_sys):
+    """Schemathesis found a 500: the GCJ-02/BD-09 formulas overflow on numbers far off the
+    globe (a warning the server must not turn into an error)."""
+    box = "-2.6e174,-2.4e16,-4.6e16,1e26,4.3e211,0.0"
+    resp = mini_client.get(f"/api/collections/parks/items?bbox={box}&coord-sys={coord_sys}")
+    assert resp.status_code == 400, resp.get_data(as_text=True)
+    message = resp.get_json()["description"]
+    assert "is not a lon,lat box" in message and f"coord-sys={coord_sys}" in message
+    ok = mini_client.get(f"/api/collections/parks/items?bbox=120.1,36.0,120.5,36.4&coord-sys={coord_sys}")
+    assert ok.status_code == 200

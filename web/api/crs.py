@@ -135,6 +135,11 @@ def bbox_to_wgs84(
     if len(bbox) == 6:  # 3D box: drop the heights
         bbox = (bbox[0], bbox[1], bbox[3], bbox[4])
     a0, b0, a1, b1 = bbox
+    if coord_sys != "wgs84" and not (-180 <= a0 <= a1 <= 180 and -90 <= b0 <= b1 <= 90):
+        # the GCJ-02 / BD-09 offsets are defined on lon,lat only (far-off numbers overflow them)
+        raise InvalidParameterValue(
+            f"bbox {','.join(map(str, bbox))} is not a lon,lat box; coord-sys={coord_sys} expects "
+            "-180 <= lon <= 180 and -90 <= lat <= 90")
     fn = input_fn(ref, coord_sys)
     if fn is None:
         return (a0, b0, a1, b1)
