@@ -45,7 +45,7 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "DATABASE_POOL_TIMEOUT": (2.0, "Seconds a request waits for a free database connection before it is answered 503."),
     "LAYERS_DIR": (None, "Directory of the user layers (one GeoPackage each; default: `layers` in the app's instance folder, as `corridor import` uses)."),
     "ADMIN_TOKEN": ("", "Bearer token that allows writes (feature edits, layer uploads); empty: the API is read-only and has no write endpoints."),
-    "MAX_UPLOAD_LENGTH": (268_435_456, "Largest layer file a web upload may send, in bytes (256 MiB)."),
+    "MAX_UPLOAD_LENGTH": (268_435_456, "Largest layer file a web upload may send, in bytes (256 MiB); also the most a zip may unpack to."),
 }
 
 
