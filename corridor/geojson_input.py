@@ -114,7 +114,7 @@ def parse_geometry(geometry: dict[str, Any] | str) -> shapely.Geometry:
             f"object of type {', '.join(GEOMETRY_TYPES)}"
         )
     member = "geometries" if doc["type"] == "GeometryCollection" else "coordinates"
-    if not isinstance(doc.get(member), list):
+    if not isinstance(doc.get(member), (list, tuple)):  # tuples: shapely's own mapping()
         raise InvalidParameter(f"geometry {_show(doc)} has malformed coordinates ({member!r} is not "
                                f"an array); expected a GeoJSON {doc['type']} with its {member}")
     try:
