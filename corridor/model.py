@@ -52,6 +52,10 @@ class CollectionMeta:
     #: Id of the plan indicator (``indicators.json``) this layer counts, e.g. the
     #: high-tech enterprises; None for a layer not tagged with one.
     indicator: str | None = None
+    #: Whether it is a road network (a user layer of lines only,
+    #: :func:`corridor.roads.is_network`): :meth:`~corridor.store.FeatureStore.reach`
+    #: answers travel times over it.
+    network: bool = False
 
     def title(self, lang: str = "en") -> str:
         return self.title_zh if lang == "zh" else self.title_en

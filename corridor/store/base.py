@@ -24,7 +24,8 @@ from typing import Any
 
 import shapely
 
-from corridor.errors import NotFound, ReadOnly
+from corridor import checks
+from corridor.errors import InvalidParameter, NotFound, ReadOnly
 from corridor.model import (
     CollectionMeta,
     Feature,
@@ -34,6 +35,7 @@ from corridor.model import (
     NewLayer,
     VectorTile,
 )
+from corridor.reach import Reach, check_minutes, check_mode
 from corridor.store.layerrules import check_layer_id
 
 
@@ -222,6 +224,44 @@ class FeatureStore(ABC):
         NotFound
             For an unknown collection.
         """
+
+    # --- declared capability: travel-time reach on a road network ---------------------------
+
+    def networks(self) -> list[str]:
+        """Ids of the collections that are road networks (:attr:`CollectionMeta.network`)."""
+        return [m.id for m in self.collections() if m.network]
+
+    def reach(self, network: str, origin: tuple[float, float], minutes: float, mode: str) -> Reach:
+        """Where one can be within ``minutes`` of ``origin`` (WGS84 lon, lat) travelling by
+        ``mode`` over road network ``network`` (:mod:`corridor.reach`).
+
+        The checks live here, once; each engine answers in :meth:`_reach` (in memory, or
+        with pgRouting), the same way.
+
+        Raises
+        ------
+        InvalidParameter
+            For an unknown network or a collection that is not one, minutes not in
+            (0, 180], an unknown mode, or an origin farther than the walk-off limit from
+            the network; each message names the value and what is expected.
+        """
+        known = self.networks()
+        expected = ", ".join(known) or "(no road network is stored: import one)"
+        if network not in self.collection_ids():
+            raise InvalidParameter(f"network={checks.shown(network)} is not a collection; "
+                                   f"expected a road network: {expected}")
+        meta = self.collection(network)
+        if not meta.network:
+            raise InvalidParameter(
+                f"network={network!r} is not a road network (its geometries are "
+                f"{', '.join(meta.geometry_types) or 'none'}; a network is a user layer of "
+                f"lines); expected one of: {expected}")
+        return self._reach(meta, origin, check_minutes(minutes), check_mode(mode))
+
+    @abstractmethod
+    def _reach(self, meta: CollectionMeta, origin: tuple[float, float], minutes: float,
+               mode: str) -> Reach:
+        """:meth:`reach` over ``meta``, a road network, with checked minutes and mode."""
 
     # --- transactions: the read-only rule lives here, once -----------------------------------
 

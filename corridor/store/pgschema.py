@@ -22,6 +22,9 @@ Tables (``corridor_`` prefix, so the schema can share a database):
   one collection and touches only its table, and a layer is imported into a table of its
   own, indexed in bulk, then swapped in (:mod:`corridor.store.pgwrite`).
 
+Migration 3 adds the road graphs of the networks (:mod:`corridor.store.pgreach`) and
+creates the pgRouting extension where the server has it.
+
 Migration 2 adds each point's cell columns (``mkey``, ``kz``, ``kn``: the cell pyramid of
 :mod:`corridor.store.pgcells`, for dense tiles and exact counts within N km) and their
 indexes, and computes them for the collections already stored. A migration may have such a
@@ -32,6 +35,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+
+from corridor.store import pgreach as _pgreach
 
 #: Advisory lock key held while migrating (any constant unlikely to clash).
 MIGRATION_LOCK = 0x636F7272  # "corr"
@@ -84,6 +89,7 @@ ALTER TABLE corridor_features ADD COLUMN mkey bigint, ADD COLUMN kz smallint,
 CREATE INDEX corridor_features_cell ON corridor_features (mkey);
 CREATE INDEX corridor_features_kept ON corridor_features (kz, mkey) WHERE kz IS NOT NULL;
 """),
+    (3, "road graphs of the networks, for pgRouting", _pgreach.TABLES_SQL),
 )
 
 LATEST = MIGRATIONS[-1][0]
@@ -98,7 +104,7 @@ def _fill_cells(conn: Any) -> None:
 
 
 #: Python steps of migrations, run after the migration's SQL, in its transaction.
-STEPS: dict[int, Callable[[Any], None]] = {2: _fill_cells}
+STEPS: dict[int, Callable[[Any], None]] = {2: _fill_cells, 3: _pgreach.create_pgrouting}
 
 
 def applied(conn: Any) -> list[int]:

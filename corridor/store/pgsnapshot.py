@@ -9,6 +9,7 @@ from typing import Any
 
 from corridor.errors import Unavailable
 from corridor.model import CollectionMeta, Indicator
+from corridor.roads import is_network
 from corridor.store.pgschema import LATEST, applied
 
 
@@ -57,7 +58,8 @@ def load_snapshot(conn: Any) -> Snapshot:
             description_en=entry.get("description_en", ""),
             geometry_types=tuple(entry.get("geometry", ())), roles=frozenset(entry.get("roles", [])),
             count=int(count), extent=tuple(extent) if extent else None, version=version,
-            editable=editable, indicator=entry.get("indicator") or None))
+            editable=editable, indicator=entry.get("indicator") or None,
+            network=is_network(tuple(entry.get("geometry", ())), user_layer=editable)))
         queryables[cid] = qables
         digest.update(f"|{cid}:{version}".encode())
     inds = tuple(Indicator(**i) for i in indicators)

@@ -48,7 +48,8 @@ from corridor.model import (
     NewLayer,
     VectorTile,
 )
-from corridor.store import pgcql, pgedit, pgwrite
+from corridor.reach import Reach
+from corridor.store import pgcql, pgedit, pgreach, pgwrite
 from corridor.store.base import FeatureStore
 from corridor.store.pgnear import near_count, near_queries, origin_wkb
 from corridor.store.pgpool import Database
@@ -312,6 +313,13 @@ class PostgisStore(FeatureStore):
         rows = self._rows(f"SELECT {FEATURE_COLUMNS} FROM corridor_features WHERE collection = %s "
                           "AND pos = ANY(%s) ORDER BY pos", (cid, [p for p, _ in hits]))
         return list(zip(features_from_rows(cid, rows), (s for _, s in hits)))
+
+    # --- reach (pgRouting) -----------------------------------------------------------------
+
+    def _reach(self, meta: CollectionMeta, origin: tuple[float, float], minutes: float,
+               mode: str) -> Reach:
+        return self.db.run(  # type: ignore[no-any-return]
+            lambda conn: pgreach.reach(conn, meta, origin, minutes, mode), retry=False)
 
     # --- writes (user layers; the catalog comes from `corridor db load`) -----------------
 

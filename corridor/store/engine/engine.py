@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import shapely
+from cachetools import LRUCache
 from shapely.geometry import shape
 
 from corridor import checks, tiles
@@ -31,10 +33,15 @@ from corridor.model import (
     NewLayer,
     VectorTile,
 )
+from corridor.reach import Reach, reach_on_graph
+from corridor.roads import RoadGraph, build_graph
 from corridor.store.base import FeatureStore
 from corridor.store.engine.gpkglayer import LayerDir
 from corridor.store.engine.snapshot import Snapshot, feature_json
 from corridor.store.geodata import read_geodata
+
+#: Road graphs an engine keeps (one per network version).
+GRAPHS_KEPT = 4
 
 
 class Engine(FeatureStore):
@@ -54,6 +61,9 @@ class Engine(FeatureStore):
         self._layers = layers
         self._home = {f.id: s.meta.id for s in catalog for f in s.features}
         self._version: tuple[tuple[str, str] | None, str] = (None, catalog_version)
+        #: Road graphs by (network, version): built once per version, a few kept.
+        self._graphs: LRUCache[tuple[str, str], RoadGraph] = LRUCache(maxsize=GRAPHS_KEPT)
+        self._graph_lock = threading.Lock()
 
     @classmethod
     def open(cls, geodata_dir: Path | str | None = None, layers_dir: Path | str | None = None,
@@ -232,6 +242,23 @@ class Engine(FeatureStore):
             return VectorTile(b"", 0, 0, False)
         page = snap.items(ItemsQuery(bbox=tiles.lonlat_box(index), limit=snap.meta.count))
         return tiles.encode_features(cid, page.features, index)
+
+    # --- reach ------------------------------------------------------------------------------
+
+    def graph(self, cid: str) -> RoadGraph:
+        """The road graph of network ``cid`` as it is now (built on first use per version)."""
+        snap = self._snap(cid)
+        key = (cid, snap.meta.version)
+        with self._graph_lock:  # one build per version, even when requests race
+            graph = self._graphs.get(key)
+            if graph is None:
+                graph = self._graphs[key] = build_graph(
+                    (f.geometry, f.properties) for f in snap.features)
+        return graph
+
+    def _reach(self, meta: CollectionMeta, origin: tuple[float, float], minutes: float,
+               mode: str) -> Reach:
+        return reach_on_graph(self.graph(meta.id), meta.id, origin, minutes, mode)
 
     # --- transactions (the read-only rule is the base class's) -------------------------------
 

@@ -45,6 +45,7 @@ from corridor import checks
 from corridor.errors import Conflict, InvalidParameter, NotFound
 from corridor.indicators import check_indicator
 from corridor.model import USER_GROUP, CollectionMeta, Feature, Indicator, NewLayer
+from corridor.roads import is_network
 from corridor.store import gpkg
 from corridor.store.engine.snapshot import Snapshot
 from corridor.store.layerrules import (
@@ -102,6 +103,7 @@ class _Layer:
             description_en=m.get("description_en", ""), geometry_types=self.geometry_types,
             roles=frozenset(), count=len(self.feats), version=self.version, editable=True,
             indicator=m.get("indicator") or None,
+            network=is_network(self.geometry_types, user_layer=True),
         )
 
 
@@ -369,7 +371,8 @@ class LayerDir:
                     description_en=layer.description_en,
                     geometry_types=tuple(sorted(set(frame.geom_type.dropna()))), count=len(frame),
                     extent=(x0, y0, x1, y1) if len(frame) else None, version=f"{meta['uuid'][:12]}.0",
-                    editable=True, indicator=tag or None)
+                    editable=True, indicator=tag or None,
+                    network=is_network(tuple(sorted(set(frame.geom_type.dropna()))), user_layer=True))
             return self._get(layer.id).snapshot().meta
 
     def drop_layer(self, cid: str) -> None:
