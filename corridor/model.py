@@ -106,11 +106,13 @@ class Feature:
 
 @dataclass(frozen=True)
 class Hit:
-    """One feature found by a query, with its geodesic distance or its name-match score."""
+    """One feature found by a query, with its geodesic distance, its name-match score or
+    its travel time in seconds (a reach)."""
 
     feature: Feature
     distance_km: float | None = None
     score: float | None = None
+    travel_s: float | None = None
 
     @property
     def collection(self) -> str:

@@ -6,7 +6,7 @@ is negotiated in :mod:`web.negotiate`), :mod:`~web.api.openapi` describes,
 :mod:`~web.api.errors` answers errors, :mod:`~web.api.http` adds ETag/Cache-Control/
 compression/CORS. :mod:`~web.api.blueprint` holds the blueprint; the views live in
 :mod:`~web.api.landing`, :mod:`~web.api.features`, :mod:`~web.api.spatial`,
-:mod:`~web.api.statistics`, :mod:`~web.api.match` and :mod:`~web.api.tiles`, imported here so that their routes
+:mod:`~web.api.statistics`, :mod:`~web.api.reach`, :mod:`~web.api.match` and :mod:`~web.api.tiles`, imported here so that their routes
 are registered.
 """
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from web.api import features, http, landing, match, spatial, statistics, tiles  # noqa: F401
+from web.api import features, http, landing, match, reach, spatial, statistics, tiles  # noqa: F401
 from web.api.blueprint import bp
 
 __all__ = ["bp", "init_app"]
