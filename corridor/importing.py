@@ -52,7 +52,8 @@ from corridor.region import LandRegion, format_distance
 CHUNK_ROWS = 20_000
 #: Problems an :class:`ImportRefused` message lists (all are in its ``problems``).
 MAX_LISTED = 30
-FORMAT_TITLES = {"csv": "CSV", "geojson": "GeoJSON", "gpkg": "GeoPackage", "shapefile": "Shapefile"}
+FORMAT_TITLES = {"csv": "CSV", "geojson": "GeoJSON", "gpkg": "GeoPackage", "shapefile": "Shapefile",
+                 "osm": "OpenStreetMap PBF"}
 
 ObjectArray = NDArray[np.object_]
 Problems = list[tuple[int, str]]
@@ -150,7 +151,9 @@ def read_layer(
     ----------
     path
         ``.csv`` (also ``.tsv``, ``.txt``), ``.geojson``/``.json``, ``.gpkg``, ``.zip``
-        (a zipped Shapefile) or ``.shp``.
+        (a zipped Shapefile), ``.shp`` or ``.osm.pbf`` (the highway ways of an
+        OpenStreetMap extract, :mod:`corridor.osmfile`). A layer of lines only is a road
+        network; LineStrings and MultiLineStrings mixed are all stored as MultiLineStrings.
     coord_sys
         ``wgs84``, ``gcj02`` (AMap, Tencent) or ``bd09`` (Baidu): what the file's lon/lat
         are; converted to WGS84. A file declaring a projected CRS is reprojected by GDAL and
@@ -206,6 +209,10 @@ def read_layer(
     land = region if isinstance(region, LandRegion) or region is None else LandRegion(region)
     if fmt == "csv":
         raw = read_csv(path, encoding)
+    elif fmt == "osm":
+        from corridor.osmfile import read_osm  # pyosmium: only for OSM extracts
+
+        raw = read_osm(path)
     else:
         raw = read_gdal(path, fmt, layer, encoding, max_unpacked)
     if raw.reprojected_from and cs != "wgs84":
@@ -235,10 +242,23 @@ def read_layer(
     if not keep.any():
         raise ImportRefused(path.name, report, n)
     frame = gpd.GeoDataFrame(table[keep].reset_index(drop=True),
-                             geometry=gpd.array.from_shapely(checked[keep]), crs="EPSG:4326")
+                             geometry=gpd.array.from_shapely(_one_line_type(checked[keep])),
+                             crs="EPSG:4326")
     frame.insert(0, "id", ids[keep])
     return ImportResult(frame, path.name, fmt, n, raw.encoding, cs, id_source, raw.layer,
                         raw.reprojected_from, tuple(report), renamed)
+
+
+def _one_line_type(geoms: ObjectArray) -> ObjectArray:
+    """Lines of both kinds all as MultiLineStrings: a layer file has one geometry type, and
+    a layer of lines only is a road network (:func:`corridor.roads.is_network`)."""
+    kinds = set(shapely.get_type_id(geoms).tolist())
+    if kinds != {1, 5}:  # LineString, MultiLineString
+        return geoms
+    out = np.asarray(geoms, dtype=object).copy()
+    single = shapely.get_type_id(out) == 1
+    out[single] = [shapely.MultiLineString([g]) for g in out[single]]
+    return out
 
 
 def _row_problems(raw: RawTable, problems: Problems) -> list[RowProblem]:

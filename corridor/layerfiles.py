@@ -37,7 +37,7 @@ from corridor.gdalsafe import MAX_UNPACKED, check_unpacked, gdal_message, to_lon
 from corridor.geojson_input import check_nesting
 
 FORMATS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".geojson": "geojson", ".json": "geojson",
-           ".gpkg": "gpkg", ".zip": "shapefile", ".shp": "shapefile"}
+           ".gpkg": "gpkg", ".zip": "shapefile", ".shp": "shapefile", ".pbf": "osm"}
 #: Column names taken as longitude and latitude in a CSV (compared case-insensitively).
 LON_NAMES = ("lon", "lng", "longitude", "经度")
 LAT_NAMES = ("lat", "latitude", "纬度")
@@ -160,7 +160,8 @@ class RawTable:
 
 
 def file_format(path: Path) -> str:
-    """``csv``, ``geojson``, ``gpkg`` or ``shapefile``, from the file name's extension.
+    """``csv``, ``geojson``, ``gpkg``, ``shapefile`` or ``osm`` (``.osm.pbf``), from the
+    file name's extension.
 
     Raises
     ------
@@ -171,7 +172,8 @@ def file_format(path: Path) -> str:
     if fmt is None:
         raise InvalidParameter(
             f"{path.name}: cannot tell the format from the extension {path.suffix or '(none)'!r}; "
-            "expected .csv (lon/lat columns), .geojson/.json, .gpkg, or .zip/.shp (Shapefile)"
+            "expected .csv (lon/lat columns), .geojson/.json, .gpkg, .zip/.shp (Shapefile) or "
+            ".osm.pbf (OpenStreetMap roads)"
         )
     return fmt
 

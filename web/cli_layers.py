@@ -118,6 +118,9 @@ def _import(args: argparse.Namespace, store: FeatureStore, chosen: Settings) -> 
               f"{list_problems(result.skipped, LISTED_SKIPS)}", file=sys.stderr)
     print(f"imported {meta.count} features into layer {meta.id!r} (version {meta.version}) from "
           f"{result.describe()}")
+    if meta.network:
+        print(f"layer {meta.id!r} is a road network: /api/reach?network={meta.id} answers travel "
+              "times over it")
     return 0
 
 
@@ -172,12 +175,16 @@ def add_commands(sub: Any) -> None:
     """Add ``import``, ``layers`` and ``drop`` to the ``corridor`` subcommand parsers."""
     imp = sub.add_parser(
         "import",
-        help="import a CSV, GeoJSON, GeoPackage or zipped Shapefile as a user layer",
+        help="import a CSV, GeoJSON, GeoPackage, zipped Shapefile or OSM extract as a user layer",
         description=(
             "Read FILE, check every row and store it as layer NAME (replacing any previous "
             "version atomically). Formats, by extension: .csv (a header row with lon/lat "
             "columns: lon, lng, longitude or 经度 and lat, latitude or 纬度, any case), "
-            ".geojson/.json, .gpkg, .zip (a zipped Shapefile) or .shp. Text is read as UTF-8 "
+            ".geojson/.json, .gpkg, .zip (a zipped Shapefile), .shp, or .osm.pbf (an "
+            "OpenStreetMap extract, read offline: its ways with a highway tag, as lines with "
+            "highway, oneway, maxspeed and name). A layer of lines only (LineString or "
+            "MultiLineString) is a road network: /api/reach answers travel times over it "
+            "(an optional speed_kmh column gives each line's speed). Text is read as UTF-8 "
             "(with or without BOM), else GB18030/GBK, unless --encoding says otherwise. Each "
             "bad row is reported by number (and CSV line): missing, non-numeric or "
             "out-of-range coordinates, positions off Qingdao's land (a wrong --crs, swapped "

@@ -60,6 +60,8 @@ UPLOAD_TYPES = {
     "text/csv": ".csv", "application/geo+json": ".geojson", "application/json": ".geojson",
     "application/geopackage+sqlite3": ".gpkg", "application/zip": ".zip",
     "application/x-zip-compressed": ".zip",
+    # OpenStreetMap extracts (road networks)
+    "application/vnd.openstreetmap.data+pbf": ".osm.pbf", "application/x-osm-pbf": ".osm.pbf",
 }
 _TEXT = {"type": "string"}
 #: The query parameters of a layer upload (as ``corridor import`` takes them).
