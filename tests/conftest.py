@@ -68,7 +68,7 @@ def new_pg_cluster():
     bindir = server_bin()
     if bindir is None:
         reason = ("PostgreSQL/PostGIS server not found under /usr/lib/postgresql/*/bin "
-                  "(apt-get install postgresql postgresql-15-postgis-3)")
+                  "(apt-get install postgresql postgresql-15-postgis-3 postgresql-15-pgrouting)")
         if IN_CI:
             pytest.fail(f"PostGIS tests cannot run in CI: {reason}")
         pytest.skip(reason)

@@ -46,11 +46,19 @@ CREATE INDEX corridor_net_edges_target ON corridor_net_edges (collection, target
 
 
 def create_pgrouting(conn: Any) -> None:
-    """Create the pgRouting extension where the server has it (migration 3's step); without
-    it every other question still works, and a reach says what is missing."""
+    """Create the pgRouting extension where the server has it and the role may (migration
+    3's step); without it every other question still works, and a reach says what is
+    missing (a superuser can run ``CREATE EXTENSION pgrouting`` later)."""
+    import psycopg
+
     row = conn.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'pgrouting'").fetchone()
-    if row:
-        conn.execute("CREATE EXTENSION IF NOT EXISTS pgrouting")
+    if not row:
+        return
+    try:
+        with conn.transaction():  # a savepoint: a role that may not create it changes nothing
+            conn.execute("CREATE EXTENSION IF NOT EXISTS pgrouting")
+    except psycopg.errors.InsufficientPrivilege:
+        pass
 
 
 def _cost(a: np.ndarray) -> list[float]:
@@ -101,8 +109,8 @@ def reach(conn: Any, meta: CollectionMeta, origin: tuple[float, float], minutes:
     """
     if not conn.execute("SELECT 1 FROM pg_extension WHERE extname = 'pgrouting'").fetchone():
         raise Unavailable("the database has no pgRouting extension, which travel-time reach "
-                          "needs; install it (Debian: postgresql-15-pgrouting) and run "
-                          "`corridor db init`")
+                          "needs; install it (Debian: postgresql-15-pgrouting) and, as a "
+                          "superuser, CREATE EXTENSION pgrouting")
     build(conn, meta)
     cid = meta.id
     ox, oy = (float(v) for v in to_metric(origin[0], origin[1]))
