@@ -84,8 +84,8 @@ def too_far(network: str, origin: tuple[float, float], distance_m: float | None)
 def dijkstra(arcs: Arcs, start: int, t0: float, limit: float) -> tuple[IntArray, FloatArray]:
     """Nodes reached from ``start`` (reached at ``t0`` seconds) within ``limit`` seconds,
     in the order settled, with their times."""
-    indptr, head, cost = arcs.indptr_list, arcs.head_list, arcs.cost_list
-    best = [math.inf] * (len(indptr) - 1)
+    out = arcs.out
+    best = [math.inf] * len(out)
     best[start] = t0
     heap = [(t0, start)]
     pop, push = heapq.heappop, heapq.heappush
@@ -97,9 +97,8 @@ def dijkstra(arcs: Arcs, start: int, t0: float, limit: float) -> tuple[IntArray,
             continue  # an older, longer way to x
         order.append(x)
         times.append(t)
-        for k in range(indptr[x], indptr[x + 1]):
-            y = head[k]
-            ty = t + cost[k]
+        for y, c in out[x]:
+            ty = t + c
             if ty <= limit and ty < best[y]:
                 best[y] = ty
                 push(heap, (ty, y))

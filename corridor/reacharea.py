@@ -4,7 +4,7 @@ Unioning one buffer polygon per reached arc takes GEOS seconds for tens of thous
 arcs; a grid takes milliseconds. The grid's cells are ``cell`` metres (a tenth of the
 buffer; coarser only where the area would need more than :data:`MAX_CELLS` cells).
 
-1. Each piece is sampled at most ``cell / 2`` apart; a cell holding a sample is on the
+1. Each piece is sampled at most ``cell`` apart; a cell holding a sample is on the
    network.
 2. The area is every cell whose centre lies within ``reach = buffer - √2·cell`` of the
    centre of a cell on the network (an exact disk of cells, as one pass per row offset over
@@ -12,7 +12,7 @@ buffer; coarser only where the area would need more than :data:`MAX_CELLS` cells
 
 Any point of such a cell lies within ``buffer`` of a piece (half a cell diagonal from each
 centre), so the area never reaches beyond the buffer; and it holds every point within
-``reach - √2·cell - cell/4`` of a piece (the ``inner`` distance returned). The cells are
+``reach - √2·cell - cell/2`` of a piece (the ``inner`` distance returned). The cells are
 joined row by row into runs, and the runs into one polygon (a coverage union, cheap since
 they do not overlap).
 """
@@ -57,11 +57,12 @@ def covered_area(x1: FloatArray, y1: FloatArray, x2: FloatArray, y2: FloatArray,
     reach = buffer - math.sqrt(2.0) * cell
     x0, y0 = math.floor(lo_x / cell) * cell, math.floor(lo_y / cell) * cell
     nx, ny = int(math.ceil((hi_x - x0) / cell)) + 1, int(math.ceil((hi_y - y0) / cell)) + 1
-    sx, sy = _samples(x1, y1, x2, y2, cell / 2.0)
+    sx, sy = _samples(x1, y1, x2, y2, cell)
     on = np.zeros((ny, nx), dtype=bool)
-    on[((sy - y0) // cell).astype(np.int64), ((sx - x0) // cell).astype(np.int64)] = True
+    scale = 1.0 / cell
+    on[((sy - y0) * scale).astype(np.int64), ((sx - x0) * scale).astype(np.int64)] = True
     area = _polygon(_dilated(on, reach / cell), x0, y0, cell)
-    return area, reach - math.sqrt(2.0) * cell - cell / 4.0
+    return area, reach - math.sqrt(2.0) * cell - cell / 2.0
 
 
 def _dilated(on: NDArray[np.bool_], radius: float) -> NDArray[np.bool_]:
@@ -97,10 +98,10 @@ def _polygon(grid: NDArray[np.bool_], x0: float, y0: float, cell: float) -> shap
     padded = np.zeros((ny, nx + 2), dtype=np.int8)
     padded[:, 1:-1] = grid
     step = np.diff(padded, axis=1)
-    rows, first = np.nonzero(step == 1)
-    _, last = np.nonzero(step == -1)
-    if not len(rows):
+    at_row, at_col = np.nonzero(step)  # per row, a run's start (+1) then its end (-1)
+    if not len(at_row):
         return shapely.Polygon()
+    rows, first, last = at_row[0::2], at_col[0::2], at_col[1::2]
     width = nx + 2
     keys = np.empty(2 * len(rows), dtype=np.int64)  # run ends by (row, column), in order
     keys[0::2], keys[1::2] = rows * width + first, rows * width + last

@@ -120,7 +120,8 @@ def edge_speeds(props: Mapping[str, Any]) -> tuple[dict[str, float | None], int]
 class Arcs:
     """One mode's directed arcs in compressed sparse rows: the arcs out of node ``n`` are
     ``indptr[n]:indptr[n + 1]``, each with its head node, cost in seconds and segment.
-    The ``*_list`` copies are what the Dijkstra loop reads (Python lists index faster)."""
+    ``out`` is what the Dijkstra loop reads: per node, its ``(head, cost)`` pairs as Python
+    tuples (iterating those is the fastest a pure-Python loop gets)."""
 
     indptr: IntArray
     head: IntArray
@@ -128,9 +129,7 @@ class Arcs:
     segment: IntArray
     #: Whether the arc runs along its segment (tail = the segment's ``u``).
     along: NDArray[np.bool_]
-    indptr_list: list[int]
-    head_list: list[int]
-    cost_list: list[float]
+    out: list[tuple[tuple[int, float], ...]]
 
 
 @dataclass(frozen=True)
@@ -226,4 +225,7 @@ def _csr(n: int, u: IntArray, v: IntArray, along: FloatArray, against: FloatArra
     order = np.argsort(tail, kind="stable")
     indptr = np.searchsorted(tail[order], np.arange(n + 1)).astype(np.int64)
     head, cost, seg, is_along = head[order], cost[order], seg[order], is_along[order]
-    return Arcs(indptr, head, cost, seg, is_along, indptr.tolist(), head.tolist(), cost.tolist())
+    pairs = list(zip(head.tolist(), cost.tolist()))
+    bounds = indptr.tolist()
+    out = [tuple(pairs[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
+    return Arcs(indptr, head, cost, seg, is_along, out)
