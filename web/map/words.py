@@ -124,6 +124,9 @@ SCRIPT_WORDS: dict[str, str] = {
     "near_bad_centre": N_("The centre “{of}” is not understood: expected a feature or "
                           "“lon,lat”. Pick a centre on the map."),
     "near_found": N_("{n} within {km} km."),
+    "minutes": N_("min"),
+    "minutes_bad": N_("Enter a time of more than 0 and at most {max} minutes."),
+    "reach_found": N_("{n} within {minutes} minutes ({nodes} road nodes reached)."),
     "near_pick": N_("pick a feature or click the map"),
     "near_unknown": N_("No feature “{of}” to centre on (the link names none). Pick a centre "
                        "on the map."),

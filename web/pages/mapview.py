@@ -12,6 +12,7 @@ from corridor import checks
 from corridor.errors import InvalidParameter
 from corridor.mapgeom import distance_buffer
 from corridor.queries import resolve_origin
+from corridor.reach import MAX_MINUTES, WALK_OFF_BUFFER_M
 from corridor.store import FeatureStore
 from web.cache import BoundedCache, app_cache
 from web.extensions import get_store
@@ -32,6 +33,7 @@ MAX_MAPS = 4
 #: Endpoints the page's script calls (the OGC API of this app).
 API_ENDPOINTS = {
     "near": "/api/near",
+    "reach": "/api/reach",
     "at": "/api/at",
     "items": "/api/collections/{cid}/items",
     "item": "/api/collections/{cid}/items/{fid}",
@@ -89,12 +91,16 @@ def index() -> str:
         "highlight": HIGHLIGHT_COLOUR,
         "ui": script_words(),
         "km_max": checks.MAX_KM,
+        "networks": store.networks(),
+        "minutes_max": MAX_MINUTES,
     }
     unplaced = Markup(unplaced_html(store, lang, store.collection_ids(), link_templates()))
     return render_template(
         "pages/map.html", parts=parts, config=config, unplaced=unplaced,
         industries=vocabulary(store, lang), km_min=0.1, km_max=f"{checks.MAX_KM:g}",
-        km_max_text=f"{checks.MAX_KM:g}", **ctx,
+        km_max_text=f"{checks.MAX_KM:g}", minutes_max=f"{MAX_MINUTES:g}",
+        networks=[{"id": cid, "title": store.collection(cid).title(lang)} for cid in store.networks()],
+        walk_off_m=f"{WALK_OFF_BUFFER_M:g}", **ctx,
     )
 
 

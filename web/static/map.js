@@ -30,7 +30,9 @@
   var accuracyLayer = L.featureGroup().addTo(map);
   var $ = function (id) { return document.getElementById(id); };
 
-  var state = { q: "", industry: "", near: null, km: 5, at: null, mode: "none" };
+  var state = { q: "", industry: "", near: null, km: 5, at: null, mode: "none",
+    // "within N minutes" over a road network (only offered when one is imported)
+    measure: "km", minutes: 15, travel: "walk", network: (cfg.networks || [])[0] || null };
   var highlights = { search: [], industry: [], near: [] };
 
   // GeoJSON is lon,lat; Leaflet wants lat,lon. Converted here and nowhere else on the page.
@@ -223,6 +225,8 @@
         "</span>";
       if (withDistance && f.properties && f.properties.distance_km != null) {
         html += "<span class=\"dist\">" + esc(distanceText(f.properties.distance_km)) + "</span>";
+      } else if (withDistance && f.properties && f.properties.travel_min != null) {
+        html += "<span class=\"dist\">" + esc(Number(f.properties.travel_min).toFixed(1) + " " + ui.minutes) + "</span>";
       }
       html += "<span class=\"coll\">" + esc((cfg.collections[cid] || {}).title || cid) + "</span></button>";
       li.innerHTML = html;
@@ -243,13 +247,14 @@
   }
   function csvOf(list) {
     var head = ["id", "name_zh", "name_en", "collection", "layer"];
-    if (list.withDistance) { head.push("distance_km"); }
+    var timed = list.features.some(function (f) { return f.properties && f.properties.travel_min != null; });
+    if (list.withDistance) { head.push(timed ? "travel_min" : "distance_km"); }
     var rows = [head];
     list.features.forEach(function (f) {
       var fid = fidOf(f), cid = collOf(f);
       var p = (index[fid] && index[fid].props) || f.properties || {};
       var row = [fid, p.name_zh, p.name_en, cid, (cfg.collections[cid] || {}).title || cid];
-      if (list.withDistance) { row.push(f.properties && f.properties.distance_km); }
+      if (list.withDistance) { row.push(f.properties && f.properties[timed ? "travel_min" : "distance_km"]); }
       rows.push(row);
     });
     return rows.map(function (r) { return r.map(csvCell).join(","); }).join("\r\n") + "\r\n";
@@ -396,6 +401,7 @@
     if (!state.near) { sync(); return Promise.resolve(); }
     var of = state.near, km = state.km;
     $("near-of-label").textContent = ofLabel(of);
+    if (state.measure === "minutes") { return runReach(of, fit); }
     var problem = kmProblem(km);
     if (problem) {
       $("near-km").setAttribute("aria-invalid", "true");
@@ -439,6 +445,44 @@
     sync();
     return Promise.all([buffer, hits]).catch(function (err) {
       if (state.near !== of || state.km !== km) { return; }
+      clearNear();
+      nearMessage(ui.error + ": " + (err.message || String(err)), true);
+    });
+  }
+
+  // "within N minutes": the area the road network reaches, and what lies in it, by time
+  var reachKey = null;
+  function runReach(of, fit) {
+    var minutes = state.minutes, travel = state.travel, network = state.network;
+    if (!isFinite(minutes) || minutes <= 0 || minutes > cfg.minutes_max) {
+      $("reach-minutes").setAttribute("aria-invalid", "true");
+      nearMessage(ui.minutes_bad.replace("{max}", cfg.minutes_max), true);
+      sync();
+      return Promise.resolve();
+    }
+    $("reach-minutes").removeAttribute("aria-invalid");
+    var ll = lonlatOf(of);
+    if (ll) {
+      L.circleMarker(toLatLng(ll[0], ll[1]), { radius: 5, color: "#fff", weight: 2,
+        fillColor: cfg.highlight, fillOpacity: 1, interactive: false, pane: "pane-query" }).addTo(queryLayer);
+    }
+    var key = reachKey = [of, minutes, travel, network].join("|");
+    var q = { of: of, minutes: minutes, network: network, mode: travel };
+    if (cfg.near_collections.length) { q.collections = cfg.near_collections.join(","); }
+    sync();
+    return getJSON(endpoint("reach", q)).then(function (doc) {
+      if (reachKey !== key || state.near !== of || state.measure !== "minutes") { return; }
+      var area = L.geoJSON(doc, { interactive: false, pane: "pane-query", style: { color: cfg.highlight,
+        weight: 2, fillColor: cfg.highlight, fillOpacity: 0.08 } }).addTo(queryLayer);
+      queryBounds = area.getBounds();
+      nearAll = doc.features || [];
+      renderNearFilter(nearAll);
+      showNear();
+      nearMessage(ui.reach_found.replace("{n}", nearAll.length).replace("{minutes}", minutes)
+        .replace("{nodes}", doc.properties.nodes_reached));
+      if (fit === true && queryBounds.isValid()) { map.fitBounds(queryBounds, { padding: [20, 20] }); }
+    }).catch(function (err) {
+      if (reachKey !== key) { return; }
       clearNear();
       nearMessage(ui.error + ": " + (err.message || String(err)), true);
     });
@@ -610,7 +654,12 @@
     if (state.q.trim()) { p.set("q", state.q.trim()); }
     if (state.industry) { p.set("industry", state.industry); }
     if (state.near) { p.set("near", state.near); }
-    if (state.near && isFinite(state.km)) { p.set("km", String(state.km)); }
+    if (state.near && isFinite(state.km) && state.measure === "km") { p.set("km", String(state.km)); }
+    if (state.measure === "minutes") {
+      p.set("minutes", String(state.minutes));
+      p.set("travel", state.travel);
+      p.set("network", state.network);
+    }
     if (state.at) { p.set("at", state.at); }
     return p;
   }
@@ -647,6 +696,15 @@
       state.industry = p.get("industry"); $("industry-select").value = state.industry; jobs.push(runIndustry());
     }
     if (p.get("km")) { setKm(Number(p.get("km"))); }
+    if (p.get("minutes") && $("near-measure")) {
+      setMeasure("minutes");
+      state.minutes = Number(p.get("minutes"));
+      $("reach-minutes").value = p.get("minutes");
+      if (["walk", "cycle", "drive"].indexOf(p.get("travel")) >= 0) { state.travel = p.get("travel"); }
+      $("reach-mode").value = state.travel;
+      if ((cfg.networks || []).indexOf(p.get("network")) >= 0) { state.network = p.get("network"); }
+      $("reach-network").value = state.network;
+    }
     // a link that asks a question ("show on the map" from a profile) opens on its answer
     if (p.get("near")) { state.near = p.get("near"); jobs.push(runNear(!view.every(isFinite) || view.length !== 3)); }
     if (p.get("at")) { state.at = p.get("at"); jobs.push(runAt()); }
@@ -676,6 +734,31 @@
     if (state.near) { runNear(); } else { nearMessage(""); sync(); }
   });
   $("near-run").addEventListener("click", function () { runNear(true); });
+  function setMeasure(measure) {
+    state.measure = measure;
+    $("reach-options").hidden = measure !== "minutes";
+    Array.prototype.forEach.call(document.querySelectorAll("input[name=measure]"), function (r) {
+      r.checked = r.value === measure;
+    });
+  }
+  if ($("near-measure")) {
+    Array.prototype.forEach.call(document.querySelectorAll("input[name=measure]"), function (r) {
+      r.addEventListener("change", function () {
+        setMeasure(r.value);
+        if (state.near) { runNear(); } else { sync(); }
+      });
+    });
+    $("reach-minutes").addEventListener("change", function (ev) {
+      state.minutes = ev.target.value.trim() === "" ? NaN : Number(ev.target.value);
+      if (state.near) { runNear(); } else { sync(); }
+    });
+    [["reach-mode", "travel"], ["reach-network", "network"]].forEach(function (pair) {
+      $(pair[0]).addEventListener("change", function (ev) {
+        state[pair[1]] = ev.target.value;
+        if (state.near) { runNear(); } else { sync(); }
+      });
+    });
+  }
   $("near-clear").addEventListener("click", function () {
     state.near = null; state.at = null; $("near-of-label").textContent = ui.near_pick;
     $("at-result").innerHTML = ""; nearAll = []; runNear();
