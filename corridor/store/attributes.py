@@ -17,7 +17,7 @@ import geopandas as gpd
 import numpy as np
 from numpy.typing import NDArray
 
-from corridor import cql
+from corridor import cql, timeline
 from corridor.crs import WGS84
 from corridor.industry import expand, term_matches
 from corridor.model import Extent, Feature, ItemsQuery
@@ -86,8 +86,7 @@ class Attributes:
         if q.industry is not None:
             narrow(self.industry_positions(expand(q.industry)))
         if q.asks_time:
-            assert q.until_year is not None
-            narrow(self.existing_by(q.until_year))
+            narrow(self.existing_in(q.when))
         if q.filter is not None:
             rows = np.arange(len(self.features)) if sel is None else sel
             frame = self.frame if sel is None else self.frame.iloc[sel]
@@ -109,13 +108,10 @@ class Attributes:
             return EMPTY
         return np.unique(np.concatenate(hits))
 
-    def existing_by(self, year: int) -> IntArray:
-        """Positions of the features that exist by the end of ``year`` (their ``year`` is at
-        most it; a feature without a year, e.g. one only planned, does not)."""
-        column = self.columns.get("year")
-        if column is None:
-            return EMPTY
-        return np.flatnonzero([isinstance(v, int) and v <= year for v in column]).astype(np.intp)
+    def existing_in(self, when: timeline.Interval) -> IntArray:
+        """Positions of the features whose own interval meets ``when``
+        (:func:`corridor.timeline.matches`)."""
+        return np.flatnonzero([timeline.matches(f.properties, when) for f in self.features]).astype(np.intp)
 
 
 def strings(props: dict[str, Any], fields: Sequence[str]) -> list[str]:

@@ -48,7 +48,7 @@ from corridor.model import (
     NewLayer,
     VectorTile,
 )
-from corridor.store import pgcql, pgedit, pgwrite
+from corridor.store import pgcql, pgedit, pgtime, pgwrite
 from corridor.store.base import FeatureStore
 from corridor.store.pgnear import near_count, near_queries, origin_wkb
 from corridor.store.pgpool import Database
@@ -235,13 +235,7 @@ class PostgisStore(FeatureStore):
             terms = self._texts.industry_terms(self.collection(cid), expand(q.industry))
             clauses.append(_F.c.industries.overlap(terms))
         if q.asks_time:
-            if "year" not in self.queryables(cid):
-                clauses.append(false())
-            else:
-                year = _F.c.properties["year"]
-                clauses.append(and_(func.jsonb_typeof(year) == "number",
-                                    year.astext.regexp_match(r"^-?[0-9]+$"),
-                                    year.astext.cast(pgcql.BigInteger) <= q.until_year))
+            clauses.append(pgtime.interval_matches(_F.c.properties, q.when))
         if q.filter is not None:
             clauses.append(pgcql.to_sql(q.filter, self.queryables(cid), q.filter_to_wgs84))
         return clauses
