@@ -9,6 +9,8 @@ from typing import Any
 
 import shapely
 
+from corridor.timeline import Interval
+
 #: Roles a collection can play (``roles`` in ``collections.toml``):
 #:
 #: ``basemap``  reference geometry: left out of default queries, need not quote the plan;
@@ -146,7 +148,7 @@ class ItemsQuery:
     #: Temporal criterion (``datetime``): the requested OGC interval
     #: (:class:`corridor.timeline.Interval`), matched against each feature's own
     #: ``interval`` as :func:`corridor.timeline.matches` says; None when none was asked.
-    when: Any = None
+    when: Interval | None = None
 
     @property
     def asks_time(self) -> bool:

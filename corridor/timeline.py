@@ -82,20 +82,40 @@ def first_day(published: str) -> date:
     return date(parts[0], parts[1], parts[2])
 
 
-def feature_interval(props: Mapping[str, Any]) -> tuple[date | None, date | None, bool]:
+#: A feature's interval as :func:`meets` reads it: (start, end, planned with no date).
+FeatureInterval = tuple[date | None, date | None, bool]
+_ISO_DAY = re.compile(_DATE)
+
+
+def _iso_day(value: Any) -> date | None:
+    """An ISO date ``YYYY-MM-DD``, or None for anything else (an open end; a user layer's
+    column that happens to be called ``interval`` is not ours to refuse)."""
+    if not isinstance(value, str) or not _ISO_DAY.fullmatch(value):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def feature_interval(props: Mapping[str, Any]) -> FeatureInterval:
     """(start, end, planned with no date) of a feature's properties."""
     interval = props.get("interval")
     if not isinstance(interval, list | tuple) or len(interval) != 2:
         return None, None, False
-    start = date.fromisoformat(interval[0]) if interval[0] else None
-    end = date.fromisoformat(interval[1]) if interval[1] else None
+    start, end = _iso_day(interval[0]), _iso_day(interval[1])
     return start, end, start is None and props.get("status") == "planned"
 
 
-def matches(props: Mapping[str, Any], q: Interval) -> bool:
-    """Whether the feature with ``props`` matches the requested interval (module docstring)."""
-    start, end, undated_plan = feature_interval(props)
+def meets(feature: FeatureInterval, q: Interval) -> bool:
+    """Whether a feature's parsed interval matches the requested one (module docstring)."""
+    start, end, undated_plan = feature
     if undated_plan:
         return q.open_end
     return ((q.end is None or start is None or start <= q.end)
             and (q.start is None or end is None or end >= q.start))
+
+
+def matches(props: Mapping[str, Any], q: Interval) -> bool:
+    """Whether the feature with ``props`` matches the requested interval (module docstring)."""
+    return meets(feature_interval(props), q)

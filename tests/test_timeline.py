@@ -146,3 +146,42 @@ def test_status_as_of_the_plan_agrees_with_the_dates():
                 assert p.get("status") == "operating", f["id"]
             if start is not None and start > plan_day:
                 assert p.get("status") == "planned", f["id"]
+
+
+def test_a_feature_interval_that_is_not_iso_dates_is_an_open_start():
+    """A user layer's own column called ``interval`` (not our [start, end] of ISO dates) is
+    read as an open start, as the docs say of user layers: it matches every interval, and a
+    date that is not a real day does not stop the query."""
+    from corridor import timeline
+
+    asked = timeline.parse_interval("2020-01-01/2020-12-31")
+    for value in ("2021-2023", ["someday", None], ["2021-02-30", None], [2021, 2022], ["2021-01-01"]):
+        start, end, _ = timeline.feature_interval({"interval": value, "status": "operating"})
+        assert (start, end) == (None, None), value
+        assert timeline.matches({"interval": value, "status": "operating"}, asked), value
+    # a real interval still decides: this one starts after the asked year
+    assert not timeline.matches({"interval": ["2021-03-01", None]}, asked)
+
+
+def test_a_user_layer_with_an_interval_column_answers_datetime_on_both_engines(request, store_kind, tmp_path):
+    """SYNTHETIC firms whose text column ``interval`` is not ours: every firm has an open start."""
+    from conftest import postgis_with
+    from datafiles import synthetic_frame
+
+    from corridor.model import ItemsQuery, NewLayer
+    from corridor.store import Engine
+    from corridor.timeline import parse_interval
+
+    frame = synthetic_frame(50)
+    frame["interval"] = ["2021-2023" if i % 2 else "2021-02-30" for i in range(50)]
+    layer = NewLayer("firms", frame, title_en="SYNTHETIC firms")
+    if store_kind == "embedded":
+        store = Engine.user_layers(tmp_path / "layers")
+        store.put_layer(layer)
+    else:
+        from corridor.store.postgis import PostgisStore
+
+        store = PostgisStore(postgis_with(request, layers=[layer]))
+        request.addfinalizer(store.close)
+    page = store.items("firms", ItemsQuery(limit=100, when=parse_interval("../2015-12-31")))
+    assert page.matched == 50

@@ -10,7 +10,7 @@ at load for a bundled collection, once per version for a user layer
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
@@ -41,6 +41,8 @@ class Attributes:
     names: list[list[str]]
     industries: dict[str, IntArray]
     frame: gpd.GeoDataFrame
+    #: Each feature's interval, parsed once (:func:`corridor.timeline.feature_interval`).
+    intervals: list[timeline.FeatureInterval] = field(default_factory=list)
 
     @classmethod
     def build(cls, features: list[Feature], geometry_types: tuple[str, ...]) -> Attributes:
@@ -64,6 +66,7 @@ class Attributes:
             names=[[normalize(n) for n in strings(p, NAME_FIELDS)] for p in props_list],
             industries={t: np.unique(np.asarray(v, dtype=np.intp)) for t, v in industries.items()},
             frame=frame,
+            intervals=[timeline.feature_interval(p) for p in props_list],
         )
 
     def select(self, q: ItemsQuery, in_box: Callable[[Extent], IntArray]) -> IntArray | None:
@@ -85,7 +88,7 @@ class Attributes:
             narrow(np.array([i for i, _ in self.matching_name(normalize(q.q))], dtype=np.intp))
         if q.industry is not None:
             narrow(self.industry_positions(expand(q.industry)))
-        if q.asks_time:
+        if q.when is not None:
             narrow(self.existing_in(q.when))
         if q.filter is not None:
             rows = np.arange(len(self.features)) if sel is None else sel
@@ -111,7 +114,7 @@ class Attributes:
     def existing_in(self, when: timeline.Interval) -> IntArray:
         """Positions of the features whose own interval meets ``when``
         (:func:`corridor.timeline.matches`)."""
-        return np.flatnonzero([timeline.matches(f.properties, when) for f in self.features]).astype(np.intp)
+        return np.flatnonzero([timeline.meets(fi, when) for fi in self.intervals]).astype(np.intp)
 
 
 def strings(props: dict[str, Any], fields: Sequence[str]) -> list[str]:

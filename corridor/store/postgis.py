@@ -234,7 +234,7 @@ class PostgisStore(FeatureStore):
         if q.industry is not None:
             terms = self._texts.industry_terms(self.collection(cid), expand(q.industry))
             clauses.append(_F.c.industries.overlap(terms))
-        if q.asks_time:
+        if q.when is not None:
             clauses.append(pgtime.interval_matches(_F.c.properties, q.when))
         if q.filter is not None:
             clauses.append(pgcql.to_sql(q.filter, self.queryables(cid), q.filter_to_wgs84))

@@ -314,7 +314,7 @@ DATETIME = Param(
     "feature whose start is not published, or with no interval, has an open start and "
     "matches every interval.",
     {"type": "string", "pattern": DATETIME_PATTERN, "minLength": 10},
-    lambda t: timeline.parse_interval(t), field="when")
+    timeline.parse_interval, field="when")
 
 
 def parse_property_value(name: str, text: str, schema: Mapping[str, Any]) -> Any:
