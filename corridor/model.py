@@ -9,6 +9,8 @@ from typing import Any
 
 import shapely
 
+from corridor.timeline import Interval
+
 #: Roles a collection can play (``roles`` in ``collections.toml``):
 #:
 #: ``basemap``  reference geometry: left out of default queries, need not quote the plan;
@@ -149,17 +151,15 @@ class ItemsQuery:
     #: WGS84 lon/lat (None when they already are).
     filter: Any = None
     filter_to_wgs84: Callable[[shapely.Geometry], shapely.Geometry] | None = None
-    #: Temporal criterion (``datetime``): the last year of the requested instant or
-    #: interval, or None for an open end. A feature exists from its ``year`` (opened,
-    #: approved or construction begun) on; a planned feature with no year exists only in an
-    #: open-ended future. ``datetime_given`` is False when no ``datetime`` was asked.
-    datetime_given: bool = False
-    until_year: int | None = None
+    #: Temporal criterion (``datetime``): the requested OGC interval
+    #: (:class:`corridor.timeline.Interval`), matched against each feature's own
+    #: ``interval`` as :func:`corridor.timeline.matches` says; None when none was asked.
+    when: Interval | None = None
 
     @property
     def asks_time(self) -> bool:
-        """Whether the temporal criterion restricts anything (a closed ``datetime``)."""
-        return self.datetime_given and self.until_year is not None
+        """Whether a temporal criterion (``datetime``) is given."""
+        return self.when is not None
 
     @property
     def asks_attributes(self) -> bool:

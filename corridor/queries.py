@@ -16,7 +16,7 @@ from typing import Any
 
 import shapely
 
-from corridor import checks
+from corridor import checks, timeline
 from corridor.crs import to_wgs84
 from corridor.errors import InvalidParameter
 from corridor.geojson_input import parse_geometry
@@ -183,6 +183,14 @@ def nearest(
 
 
 # --- containment and area selection ----------------------------------------------------------
+
+
+def during(hits: list[Hit], when: timeline.Interval | None) -> list[Hit]:
+    """The ``hits`` whose feature's interval meets ``when`` (:func:`corridor.timeline.matches`);
+    all of them when ``when`` is None. The order is kept."""
+    if when is None:
+        return hits
+    return [h for h in hits if timeline.matches(h.feature.properties, when)]
 
 
 def at_point(store: FeatureStore, lon: float, lat: float, coord_sys: str = "wgs84") -> dict[str, list[Hit]]:

@@ -24,6 +24,7 @@ from shapely.geometry import shape
 from corridor.errors import DataError
 from corridor.schema import validate_feature_collection
 from geodata import basemap, boundaries, plan_areas
+from geodata.dates import add_dates
 from geodata.english import add_aliases, add_translations
 from geodata.features import feature_collection
 from geodata.inventory import (
@@ -77,6 +78,7 @@ def build_documents(inventory_dir: Path) -> dict[str, Any]:
                                             {k: v.geometry for k, v in drawn.items()})
     add_translations(features, inventory_dir / "plan_text_en.toml")
     add_aliases(features, inventory_dir / "aliases.toml")
+    add_dates(features, inventory_dir / "dates.toml", INVENTORY_COLLECTIONS)
 
     docs: dict[str, Any] = {}
     seen: dict[str, str] = {}

@@ -33,6 +33,9 @@ PROPERTY_ORDER = (
     "status",
     "year",
     "year_event",
+    "interval",
+    "dates",
+    "date_note",
     "evidence",
 )
 

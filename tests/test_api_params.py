@@ -105,10 +105,10 @@ def test_declarations_fill_the_items_query():
                                  "datetime": "2020-01-01/..", "kind": "park", "year": "2021"}))
     iq = declared.fill(ItemsQuery(), v)
     assert (iq.limit, iq.offset, iq.q, iq.industry) == (params.MAX_LIMIT, 5, "园", "AI")
-    assert (iq.datetime_given, iq.until_year) == (True, None)
+    assert (iq.when.start.isoformat(), iq.when.end) == ("2020-01-01", None)
     assert iq.equals == {"kind": "park", "year": 2021}
     empty = declared.fill(ItemsQuery(), declared.read(MultiDict()))
-    assert (empty.limit, empty.offset, empty.q, empty.equals, empty.datetime_given) == (10, 0, None, {}, False)
+    assert (empty.limit, empty.offset, empty.q, empty.equals, empty.when) == (10, 0, None, {}, None)
 
 
 def test_a_new_items_filter_needs_only_its_declaration():
@@ -151,17 +151,18 @@ def test_a_repeated_parameter_is_refused():
 
 
 @pytest.mark.parametrize(("text", "expected"), [
-    ("2021-05-01", (True, 2021)), ("2021-05-01T00:00:00Z/..", (True, None)),
-    ("../2019-12-31T23:59:59+08:00", (True, 2019)), ("/2018-01-01", (True, 2018)),
+    ("2021-05-01", ("2021-05-01", "2021-05-01")), ("2021-05-01T00:00:00Z/..", ("2021-05-01", None)),
+    ("../2019-12-31T23:59:59+08:00", (None, "2019-12-31")), ("/2018-01-01", (None, "2018-01-01")),
 ])
-def test_datetime_gives_the_last_year(text, expected):
-    assert params.parse_datetime(text) == expected
+def test_datetime_gives_the_interval(text, expected):
+    got = params.DATETIME.read(text)
+    assert (got.start and got.start.isoformat(), got.end and got.end.isoformat()) == expected
 
 
 @pytest.mark.parametrize("text", ["2021", "yesterday", "2021-02-30", "a/b/c", "2021-01-01/2022-01-01/2023-01-01"])
 def test_bad_datetimes(text):
-    with pytest.raises(InvalidParameterValue, match=re.escape(f"datetime={text!r}")):
-        params.parse_datetime(text)
+    with pytest.raises(InvalidParameter, match=re.escape(f"datetime={text!r}")):
+        params.DATETIME.read(text)
 
 
 @pytest.mark.parametrize(("text", "expected"), [

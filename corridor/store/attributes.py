@@ -10,14 +10,14 @@ at load for a bundled collection, once per version for a user layer
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 from numpy.typing import NDArray
 
-from corridor import cql
+from corridor import cql, timeline
 from corridor.crs import WGS84
 from corridor.industry import expand, term_matches
 from corridor.model import Extent, Feature, ItemsQuery
@@ -41,6 +41,8 @@ class Attributes:
     names: list[list[str]]
     industries: dict[str, IntArray]
     frame: gpd.GeoDataFrame
+    #: Each feature's interval, parsed once (:func:`corridor.timeline.feature_interval`).
+    intervals: list[timeline.FeatureInterval] = field(default_factory=list)
 
     @classmethod
     def build(cls, features: list[Feature], geometry_types: tuple[str, ...]) -> Attributes:
@@ -64,6 +66,7 @@ class Attributes:
             names=[[normalize(n) for n in strings(p, NAME_FIELDS)] for p in props_list],
             industries={t: np.unique(np.asarray(v, dtype=np.intp)) for t, v in industries.items()},
             frame=frame,
+            intervals=[timeline.feature_interval(p) for p in props_list],
         )
 
     def select(self, q: ItemsQuery, in_box: Callable[[Extent], IntArray]) -> IntArray | None:
@@ -85,9 +88,8 @@ class Attributes:
             narrow(np.array([i for i, _ in self.matching_name(normalize(q.q))], dtype=np.intp))
         if q.industry is not None:
             narrow(self.industry_positions(expand(q.industry)))
-        if q.asks_time:
-            assert q.until_year is not None
-            narrow(self.existing_by(q.until_year))
+        if q.when is not None:
+            narrow(self.existing_in(q.when))
         if q.filter is not None:
             rows = np.arange(len(self.features)) if sel is None else sel
             frame = self.frame if sel is None else self.frame.iloc[sel]
@@ -109,13 +111,10 @@ class Attributes:
             return EMPTY
         return np.unique(np.concatenate(hits))
 
-    def existing_by(self, year: int) -> IntArray:
-        """Positions of the features that exist by the end of ``year`` (their ``year`` is at
-        most it; a feature without a year, e.g. one only planned, does not)."""
-        column = self.columns.get("year")
-        if column is None:
-            return EMPTY
-        return np.flatnonzero([isinstance(v, int) and v <= year for v in column]).astype(np.intp)
+    def existing_in(self, when: timeline.Interval) -> IntArray:
+        """Positions of the features whose own interval meets ``when``
+        (:func:`corridor.timeline.matches`)."""
+        return np.flatnonzero([timeline.meets(fi, when) for fi in self.intervals]).astype(np.intp)
 
 
 def strings(props: dict[str, Any], fields: Sequence[str]) -> list[str]:

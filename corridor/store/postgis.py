@@ -49,7 +49,7 @@ from corridor.model import (
     VectorTile,
 )
 from corridor.reach import Reach
-from corridor.store import pgcql, pgedit, pgreach, pgwrite
+from corridor.store import pgcql, pgedit, pgreach, pgtime, pgwrite
 from corridor.store.base import FeatureStore
 from corridor.store.pgnear import near_count, near_queries, origin_wkb
 from corridor.store.pgpool import Database
@@ -235,14 +235,8 @@ class PostgisStore(FeatureStore):
         if q.industry is not None:
             terms = self._texts.industry_terms(self.collection(cid), expand(q.industry))
             clauses.append(_F.c.industries.overlap(terms))
-        if q.asks_time:
-            if "year" not in self.queryables(cid):
-                clauses.append(false())
-            else:
-                year = _F.c.properties["year"]
-                clauses.append(and_(func.jsonb_typeof(year) == "number",
-                                    year.astext.regexp_match(r"^-?[0-9]+$"),
-                                    year.astext.cast(pgcql.BigInteger) <= q.until_year))
+        if q.when is not None:
+            clauses.append(pgtime.interval_matches(_F.c.properties, q.when))
         if q.filter is not None:
             clauses.append(pgcql.to_sql(q.filter, self.queryables(cid), q.filter_to_wgs84))
         return clauses

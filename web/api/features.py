@@ -145,12 +145,7 @@ ITEMS = params.Params(
     params.Param("offset", "Number of matching features to skip (follow the next link instead).",
                  {"type": "integer", "minimum": 0}, lambda t: params.parse_int("offset", t, 0),
                  default=0, field="offset"),
-    params.Param("datetime", "RFC 3339 instant or interval. A feature exists from its `year` "
-                 "(opened, approved or construction begun) on: it matches when that year is at "
-                 "most the year of the instant or of the interval's end; an open end (`..`) "
-                 "matches every feature, including those only planned.",
-                 {"type": "string", "pattern": params.DATETIME_PATTERN, "minLength": 10},
-                 params.parse_datetime, default=(False, None), field=("datetime_given", "until_year")),
+    params.DATETIME,
     params.Param("q", "Extension: features whose Chinese or English name contains this text.",
                  _TEXT, params.parse_text("q"), field="q"),
     params.Param("industry", "Extension: features whose industries (zh or en) match this term.",

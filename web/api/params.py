@@ -19,10 +19,9 @@ import math
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from corridor import checks
+from corridor import checks, timeline
 from web.api.crs import CRS_URIS, parse_crs
 from web.api.errors import InvalidParameterValue
 from web.api.formats import DOC_FORMATS, FEATURE_FORMATS
@@ -303,41 +302,19 @@ def known_collections(ids: list[str] | None, known: list[str]) -> list[str] | No
     return ids
 
 
-_DT = r"\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2}))?"
 #: The pattern OpenAPI states for ``datetime`` (the parser also takes ``t``, ``z`` and blanks).
 _DT_SCHEMA = r"(\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}))?|\.\.)?"
 DATETIME_PATTERN = f"^{_DT_SCHEMA}(/{_DT_SCHEMA})?$"
-
-
-def parse_datetime(text: str) -> tuple[bool, int | None]:
-    """``datetime`` (Part 1): an RFC 3339 instant or interval.
-
-    Returns
-    -------
-    (given, until_year)
-        True, and the year of the instant or of the interval's end (None for an open end
-        ``..``): features exist from their ``year`` on, so a feature matches when its year
-        is at most this one.
-
-    Raises
-    ------
-    InvalidParameterValue
-        If it is neither an instant nor an interval, or names no real date.
-    """
-    ends = text.split("/")
-    if len(ends) > 2 or not all(re.fullmatch(_DT, e) or (len(ends) == 2 and e in ("", "..")) for e in ends):
-        raise InvalidParameterValue(
-            f"datetime={text!r} is not valid; expected an RFC 3339 date-time or interval, "
-            "e.g. 2021-01-01T00:00:00Z or 2021-01-01T00:00:00Z/.."
-        )
-    for e in ends:
-        if e not in ("", ".."):
-            try:
-                datetime.fromisoformat(e.replace("z", "Z").replace("t", "T"))
-            except ValueError:
-                raise InvalidParameterValue(f"datetime={text!r}: {e!r} is not a real date-time") from None
-    end = ends[-1]
-    return True, (None if end in ("", "..") else int(end[:4]))
+#: ``datetime``, declared once for the items API and the cross-collection queries.
+DATETIME = Param(
+    "datetime", "OGC instant or interval (`2020-01-01/2022-12-31`, `../2021-06-30`, "
+    "`2024-01-01/..`, `2021-06-30`) against each feature's own `interval` [start, end] (from "
+    "its dated evidence): a feature matches when its interval intersects this one. A feature "
+    "planned with no date matches only an interval open at its end (`../..` is refused); a "
+    "feature whose start is not published, or with no interval, has an open start and "
+    "matches every interval.",
+    {"type": "string", "pattern": DATETIME_PATTERN, "minLength": 10},
+    timeline.parse_interval, field="when")
 
 
 def parse_property_value(name: str, text: str, schema: Mapping[str, Any]) -> Any:

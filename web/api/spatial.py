@@ -97,7 +97,7 @@ COLLECTIONS = params.Param("collections", "Comma-separated collection ids (defau
                            {"type": "string", "minLength": 1}, params.parse_collections)
 #: What every answer's form takes: format, language, coordinate system.
 _FORM = (params.F_FEATURES, params.LANG, params.COORD_SYS)
-NEAR = params.Params(OF, replace(params.KM, required=True, key=None), COLLECTIONS, *_FORM)
+NEAR = params.Params(OF, replace(params.KM, required=True, key=None), COLLECTIONS, params.DATETIME, *_FORM)
 NEAREST = params.Params(
     OF,
     params.Param("k", "Number of nearest features.",
@@ -111,7 +111,7 @@ AT = params.Params(
                  required=True, missing=_LONLAT),
     params.Param("lat", "Latitude (in coord-sys).", {"type": "number", "minimum": -90, "maximum": 90},
                  required=True, missing=_LONLAT),
-    *_FORM)
+    params.DATETIME, *_FORM)
 
 
 @bp.get("/near")
@@ -122,6 +122,7 @@ def near() -> Response:
     cols = params.known_collections(v["collections"], store.collection_ids())
     hits = answered(("near", of, km, tuple(cols or ()), coord_sys),
                     lambda: queries.within_distance(store, of, km, collections=cols, coord_sys=coord_sys))
+    hits = queries.during(hits, v["datetime"])
     return hits_response(hits, {"distance_km": [_km(h.distance_km) for h in hits]},
                          f"Within {km:g} km of {v.raw['of']}", coord_sys)
 
@@ -144,7 +145,8 @@ def at() -> Response:
     store = get_store()
     v = AT.read(request.args)
     lon, lat = checks.lonlat(v["lon"], v["lat"])
-    found = queries.at_point(store, lon, lat, coord_sys=v["coord-sys"])
+    found = {cid: queries.during(group, v["datetime"])
+             for cid, group in queries.at_point(store, lon, lat, coord_sys=v["coord-sys"]).items()}
     hits = [h for group in found.values() for h in group]
     return hits_response(hits, {}, f"At {lon:g},{lat:g}", v["coord-sys"],
                          {"contains": {cid: [h.id for h in group]

@@ -27,7 +27,7 @@ from web.map.words import Lang, speaking
 #: Properties the page's script needs on every feature (popups are pre-rendered HTML;
 #: ``accuracy_m`` draws the circle a point may be off by while its popup is open).
 CLIENT_PROPS = ("id", "name_zh", "name_en", "kind", "industries_zh", "industries_en", "accuracy_m",
-                "status", "year")
+                "status", "year", "interval")
 #: Above this many features a collection is not inlined in the page: the map draws it from
 #: the API's vector tiles instead (Leaflet.VectorGrid), so the page stays small and the
 #: browser holds only the tiles in view.

@@ -661,6 +661,8 @@
       p.set("network", state.network);
     }
     if (state.at) { p.set("at", state.at); }
+    if (state.year !== 2025) { p.set("year", String(state.year)); }
+    if (!state.undated) { p.set("undated", "0"); }
     return p;
   }
 
@@ -708,6 +710,10 @@
     // a link that asks a question ("show on the map" from a profile) opens on its answer
     if (p.get("near")) { state.near = p.get("near"); jobs.push(runNear(!view.every(isFinite) || view.length !== 3)); }
     if (p.get("at")) { state.at = p.get("at"); jobs.push(runAt()); }
+    var year = Number(p.get("year"));
+    if (p.has("year") || p.has("undated")) {
+      setYear(year >= 2020 && year <= 2025 ? Math.round(year) : 2025, p.get("undated") !== "0");
+    }
     return Promise.all(jobs);
   }
 
@@ -923,26 +929,34 @@
     });
   });
 
-  // Current (operating when the plan came out) versus everything the plan names: features
-  // whose status is "under_construction" or "planned" are hidden in the current view.
+  // The plan over time: a feature shows when its own interval [start, end] reaches the end
+  // of the chosen year (the same rule as the API's datetime=../YYYY-12-31); "planned, no
+  // date" shows only while that box is ticked; a start not published is open (always shown).
   var hiddenByTime = [];
-  function setWhen(when) {
+  state.year = 2025; state.undated = true;
+  function shownIn(p, year, undated) {
+    var iv = p.interval;
+    if (!iv) { return true; }
+    if (!iv[0]) { return p.status !== "planned" || undated; }
+    return Number(iv[0].slice(0, 4)) <= year && (!iv[1] || Number(iv[1].slice(0, 4)) >= year);
+  }
+  function setYear(year, undated) {
     hiddenByTime.forEach(function (e) { if (!e.group.hasLayer(e.layer)) { e.group.addLayer(e.layer); } });
     hiddenByTime = [];
-    if (when === "current") {
-      Object.keys(index).forEach(function (fid) {
-        var e = index[fid], st = e.props.status;
-        if (st && st !== "operating") {
-          var group = layers[e.cid];
-          if (group.hasLayer(e.layer)) { group.removeLayer(e.layer); hiddenByTime.push({ group: group, layer: e.layer }); }
-        }
-      });
-    }
-    state.when = when;
+    Object.keys(index).forEach(function (fid) {
+      var e = index[fid];
+      if (!shownIn(e.props, year, undated)) {
+        var group = layers[e.cid];
+        if (group.hasLayer(e.layer)) { group.removeLayer(e.layer); hiddenByTime.push({ group: group, layer: e.layer }); }
+      }
+    });
+    state.year = year; state.undated = undated;
+    $("year-range").value = String(year); $("year-value").textContent = String(year);
+    $("year-undated").checked = undated;
+    sync();
   }
-  Array.prototype.forEach.call(document.querySelectorAll("#time-switch input"), function (input) {
-    input.addEventListener("change", function () { if (input.checked) { setWhen(input.value); } });
-  });
+  $("year-range").addEventListener("input", function (ev) { setYear(Number(ev.target.value), state.undated); });
+  $("year-undated").addEventListener("change", function (ev) { setYear(state.year, ev.target.checked); });
 
   // Printing lays the map out at another size: let Leaflet redraw for it and back.
   var printing = window.matchMedia("print");
@@ -972,7 +986,7 @@
     runNear: function (of, km) { setKm(km); return centreOn(of); },
     focus: focus, tiled: tiled,
     runAt: function (lon, lat) { state.at = lon + "," + lat; return runAt(); },
-    setWhen: setWhen, hiddenByTime: function () { return hiddenByTime.length; },
+    setYear: setYear, hiddenByTime: function () { return hiddenByTime.length; },
     search: function (q) { state.q = q; $("search-input").value = q; return runSearch(); },
     industry: function (term) { state.industry = term; $("industry-select").value = term; return runIndustry(); }
   };
