@@ -38,7 +38,7 @@ def read_osm(path: Path) -> RawTable:
     try:
         for way in osmium.FileProcessor(str(path)).with_locations().with_filter(
                 osmium.filter.KeyFilter("highway")):
-            if not way.is_way():
+            if not isinstance(way, osmium.osm.Way):
                 continue
             coords = [(n.lon, n.lat) for n in way.nodes if n.location.valid()]
             if len(coords) < 2:

@@ -288,9 +288,10 @@ def test_near_counts_equal_brute_force_geodesics(pg_url, monkeypatch):
 
 @pytest.mark.postgis
 def test_a_database_without_the_pyramid_upgrades_to_it(pg_url):
-    """A database at migration 1 holding a layer (the pyramid's columns and indexes taken
-    away again) gets them from `corridor db init`'s migration 2, computed for the stored
-    points, and its dense tiles and near counts are right."""
+    """A database at migration 1 holding a layer (the pyramid's columns and indexes and the
+    road-graph tables taken away again) gets them from `corridor db init`'s migrations 2 and
+    3, the cells computed for the stored points, and its dense tiles and near counts are
+    right."""
     import psycopg
 
     from corridor.store.pgschema import LATEST, migrate
@@ -305,9 +306,11 @@ def test_a_database_without_the_pyramid_upgrades_to_it(pg_url):
         pg.close()
     with psycopg.connect(pg_url, autocommit=True) as conn:
         conn.execute("ALTER TABLE corridor_features DROP COLUMN mkey, DROP COLUMN kz, DROP COLUMN kn")
+        conn.execute("DROP TABLE corridor_net_built, corridor_net_nodes, corridor_net_edges")
         conn.execute("DELETE FROM corridor_migrations WHERE number > 1")
-        assert migrate(conn) == [(2, "cell pyramid for dense tiles and counts within N km")]
-        assert LATEST == 2
+        assert migrate(conn) == [(2, "cell pyramid for dense tiles and counts within N km"),
+                                 (3, "road graphs of the networks, for pgRouting")]
+        assert LATEST == 3
     pg = PostgisStore(pg_url)
     try:
         stored, fresh = _stored(pg, "pts")
