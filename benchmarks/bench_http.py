@@ -3,7 +3,10 @@
 Every server runs under gunicorn on 127.0.0.1 with the same setup (2 sync workers,
 --preload); wrk loads one URL at a time (``wrk -t2 -c32 -d<duration>s --latency
 --timeout 30s``, with ``Accept-Encoding: gzip``) in interleaved rounds (round 1: every URL once, round 2: every URL
-again, ...) and the median req/s per URL is reported. After each run the script waits
+again, ...) and the median req/s per URL is reported. Within a round, bare Flask runs
+between every two URLs: a repeated GET's ratio to bare Flask is taken against the mean of
+the bare runs just before and just after it (the same minute of the machine's noise), and
+its target is judged on the median of those ratios. After each run the script waits
 until that server's processes are idle: sync workers go on serving the requests left in
 their listen backlog, which would otherwise load the machine during the next run. Runs
 with non-2xx responses or socket errors are flagged in the output and the table, never
@@ -78,7 +81,7 @@ from benchmarks.http_plan import (
     make_endpoints,
     write_pygeoapi_files,
 )
-from benchmarks.http_report import Summary, report, summarise, versions
+from benchmarks.http_report import BARE, Summary, bracketed, median_run, report, summarise, versions
 from benchmarks.wrk import WrkResult, run_wrk
 
 DEFAULT_OUT = RESULTS_DIR / "http.json"
@@ -177,6 +180,8 @@ class Bench:
     catalogs: dict[str, Path] = field(default_factory=dict)
     endpoints: list[Endpoint] = field(default_factory=list)
     record: dict[str, Any] = field(default_factory=dict)
+    #: Each round's runs in the order they ran (bare Flask between every two).
+    sequences: list[list[tuple[str, WrkResult]]] = field(default_factory=list)
 
     @property
     def sizes(self) -> dict[str, int]:
@@ -342,17 +347,24 @@ class Bench:
         others: list[float] = []
         self.record["rounds"] = []
         self.record["other_cores"] = others
+        self.sequences.clear()
         for r in range(1, a.rounds + 1):
-            print(f"\n## round {r}/{a.rounds}: {a.duration:g} s per URL")
+            print(f"\n## round {r}/{a.rounds}: {a.duration:g} s per URL, bare Flask between "
+                  f"every two")
             results: dict[str, WrkResult] = {}
             raw: dict[str, Any] = {}
-            for ep in self.endpoints:
+            sequence: list[tuple[str, WrkResult]] = []
+            for ep in bracketed(self.endpoints):
                 res, text, idle_s, other = self.wrk(ep, a.duration)
                 others.append(other)
-                results[ep.key] = res
-                raw[ep.key] = {**asdict(res), "errors": res.errors, "settle_s": idle_s,
-                               "other_cores": other,
-                               "wrk_output": text}
+                sequence.append((ep.key, res))
+                if ep.key == BARE:
+                    raw.setdefault(BARE, []).append({**asdict(res), "errors": res.errors,
+                                                     "settle_s": idle_s, "other_cores": other})
+                else:
+                    results[ep.key] = res
+                    raw[ep.key] = {**asdict(res), "errors": res.errors, "settle_s": idle_s,
+                                   "other_cores": other, "wrk_output": text}
                 flag = (f"  !! ERRORS: {res.non_2xx_3xx} non-2xx/3xx, socket {res.socket_errors}"
                         if res.errors else "")
                 if res.requests == 0:
@@ -360,7 +372,9 @@ class Bench:
                 p50 = res.latency_ms.get("50%", float("nan"))
                 print(f"  {res.requests_per_s:10,.1f} req/s  p50 {p50:8.2f} ms  {ep.label}{flag}"
                       f"  (others used {other:.2f} cores; then {idle_s:.1f} s until idle)")
+            results[BARE] = median_run([res for key, res in sequence if key == BARE])
             rounds.append(results)
+            self.sequences.append(sequence)
             self.record["rounds"].append(raw)
         return rounds
 
@@ -368,7 +382,7 @@ class Bench:
         """Print the table and the targets; write every number to ``--out``."""
         out = self.args.out
         report(self.record, self.endpoints, summary, rounds, self.servers["ours-c"].start_s,
-               self.args.quick)
+               self.args.quick, self.sequences)
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(self.record, ensure_ascii=False, indent=1), encoding="utf-8")
         print(f"\nraw numbers: {out}")

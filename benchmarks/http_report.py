@@ -34,6 +34,45 @@ class Summary:
     p50_ms: float | None
 
 
+#: Key of the bare Flask endpoint: the reference every repeated GET is measured against.
+BARE = "bare"
+
+
+def bracketed(endpoints: Sequence[Endpoint]) -> list[Endpoint]:
+    """One round's order of runs: bare Flask before every other endpoint and once at the end,
+    so that each run has a reference measured just before it and just after it, under the
+    same load from the rest of the machine."""
+    bare = [ep for ep in endpoints if ep.key == BARE]
+    if not bare:
+        return list(endpoints)
+    order: list[Endpoint] = []
+    for ep in endpoints:
+        if ep.key != BARE:
+            order += [bare[0], ep]
+    return [*order, bare[0]]
+
+
+def median_run(runs: Sequence[WrkResult]) -> WrkResult:
+    """The run of median req/s (the lower middle one of an even count)."""
+    ordered = sorted(runs, key=lambda w: w.requests_per_s)
+    return ordered[(len(ordered) - 1) // 2]
+
+
+def bracketed_ratios(sequences: Sequence[Sequence[tuple[str, WrkResult]]], key: str) -> list[float]:
+    """Each run of ``key`` over the mean req/s of the bare Flask runs just before and just
+    after it (in the order :func:`bracketed` gave), one ratio per round."""
+    out = []
+    for seq in sequences:
+        for i, (k, res) in enumerate(seq):
+            if k != key:
+                continue
+            refs = [seq[j][1].requests_per_s for j in (i - 1, i + 1)
+                    if 0 <= j < len(seq) and seq[j][0] == BARE]
+            if refs and statistics.fmean(refs) > 0:
+                out.append(res.requests_per_s / statistics.fmean(refs))
+    return out
+
+
 def summarise(endpoints: Sequence[Endpoint],
               rounds: Sequence[dict[str, WrkResult]]) -> dict[str, Summary]:
     """Median req/s per endpoint over the rounds, with the total error count."""
@@ -75,15 +114,23 @@ def ratio(a: Summary | None, b: Summary | None) -> float | None:
     return a.median_rps / b.median_rps
 
 
-def markdown_table(endpoints: Sequence[Endpoint], summary: dict[str, Summary]) -> str:
-    """The results as a markdown table (ratios of median req/s)."""
+def markdown_table(endpoints: Sequence[Endpoint], summary: dict[str, Summary],
+                   sequences: Sequence[Sequence[tuple[str, WrkResult]]] = ()) -> str:
+    """The results as a markdown table: ratios of median req/s, except "x bare Flask", the
+    median of each run's ratio to the bare Flask runs beside it when ``sequences`` holds
+    them (:func:`bracketed_ratios`)."""
 
     lines = [
         "| endpoint | req/s (median) | runs (req/s) | p50 ms | x bare Flask "
         "| x our /api (same catalog) | x pygeoapi (same features) | errors |",
         "|---|---:|---|---:|---:|---:|---:|---:|",
     ]
-    bare = summary.get("bare")
+    bare = summary.get(BARE)
+
+    def to_bare(key: str) -> float | None:
+        beside = bracketed_ratios(sequences, key)
+        return statistics.median(beside) if beside else ratio(summary[key], bare)
+
     for ep in endpoints:
         s = summary[ep.key]
         runs = ", ".join(fmt_rps(r) for r in s.runs_rps)
@@ -95,7 +142,7 @@ def markdown_table(endpoints: Sequence[Endpoint], summary: dict[str, Summary]) -
             errors += f" (**{s.empty_runs} empty runs**)"
         lines.append(
             f"| {ep.label} | {fmt_rps(s.median_rps)} | {runs} | {p50} | "
-            f"{fmt_ratio(ratio(s, bare)) if ep.key != 'bare' else '1.00x'} | "
+            f"{fmt_ratio(to_bare(ep.key)) if ep.key != BARE else '1.00x'} | "
             f"{fmt_ratio(ratio(s, api))} | {fmt_ratio(ratio(s, pga))} | {errors} |"
         )
     return "\n".join(lines)
@@ -148,7 +195,8 @@ class Target:
 
 def targets(summary: dict[str, Summary], rounds: Sequence[dict[str, WrkResult]],
             sizes: dict[str, int], start_c: float | None,
-            map_bytes_c: int | None) -> list[Target]:
+            map_bytes_c: int | None,
+            sequences: Sequence[Sequence[tuple[str, WrkResult]]] = ()) -> list[Target]:
     """The issue's targets, judged on this run.
 
     Parameters
@@ -157,6 +205,9 @@ def targets(summary: dict[str, Summary], rounds: Sequence[dict[str, WrkResult]],
         Medians per endpoint key (see :func:`summarise`).
     rounds
         The wrk results of each round, for the per-round ratios shown beside the medians.
+    sequences
+        Each round's runs in the order they ran (:func:`bracketed`): a repeated GET's target
+        is the median of its ratios to the bare Flask runs just before and after it.
     sizes
         Feature counts of catalogs "a" (universities), "b" and "c" (synthetic points).
     start_c
@@ -164,9 +215,8 @@ def targets(summary: dict[str, Summary], rounds: Sequence[dict[str, WrkResult]],
     map_bytes_c
         Uncompressed bytes of the map page of catalog (c).
     """
-    bare = summary.get("bare")
-    out = [Target(f"repeated GET {name} vs bare Flask", ratio(summary.get(key), bare), 0.75, True, "x",
-                  (key, "bare"))
+    out = [Target(f"repeated GET {name} vs the bare Flask runs beside it", None, 0.75, True, "x",
+                  (key, BARE))
            for key, name in [("api@a", "/api"), ("items@a", f"items+bbox at {sizes['a']:,}"),
                              ("items@b", f"items+bbox at {sizes['b']:,}"),
                              ("items@c", f"items+bbox at {sizes['c']:,}"),
@@ -195,8 +245,12 @@ def targets(summary: dict[str, Summary], rounds: Sequence[dict[str, WrkResult]],
     for t in out:
         if t.unit == "x" and len(t.endpoints) == 2:
             num, den = t.endpoints
-            t.per_round = [r[num].requests_per_s / r[den].requests_per_s for r in rounds
-                           if num in r and den in r and r[den].requests_per_s]
+            if den == BARE:  # median of the ratios to the reference runs either side
+                t.per_round = bracketed_ratios(sequences, num)
+                t.value = statistics.median(t.per_round) if t.per_round else None
+            else:
+                t.per_round = [r[num].requests_per_s / r[den].requests_per_s for r in rounds
+                               if num in r and den in r and r[den].requests_per_s]
     return [t.judge(summary) for t in out]
 
 
@@ -216,7 +270,8 @@ def versions() -> dict[str, str]:
 
 
 def report(record: dict[str, Any], endpoints: Sequence[Endpoint], summary: dict[str, Summary],
-           rounds: Sequence[dict[str, WrkResult]], start_c: float | None, quick: bool) -> None:
+           rounds: Sequence[dict[str, WrkResult]], start_c: float | None, quick: bool,
+           sequences: Sequence[Sequence[tuple[str, WrkResult]]] = ()) -> None:
     """Print the results: the table, the start of catalog (c), the map page sizes, the CPU
     other processes used meanwhile, any errors, and the targets judged; then add the
     summary, the ratios, the targets and the table to ``record``.
@@ -232,8 +287,8 @@ def report(record: dict[str, Any], endpoints: Sequence[Endpoint], summary: dict[
         Whether this was a ``--quick`` smoke run (said so under the targets).
     """
     judged = targets(summary, rounds, record["feature_counts"], start_c,
-                     record["map_page"]["c"]["bytes"])
-    table = markdown_table(endpoints, summary)
+                     record["map_page"]["c"]["bytes"], sequences)
+    table = markdown_table(endpoints, summary, sequences)
     print(f"\n## results: median of {len(rounds)} interleaved round(s), "
           f"{record['wrk_command']}; gunicorn 2 sync workers per server\n")
     print(table)

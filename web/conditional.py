@@ -43,9 +43,10 @@ class Body:
 
     @classmethod
     def of(cls, data: bytes, min_size: int = GZIP_MIN_BYTES) -> Body:
-        """``data`` with its gzip form (level 6, no timestamp: the same bytes give the same
-        gzip bytes, in every worker)."""
-        packed = gzip.compress(data, compresslevel=6, mtime=0) if len(data) >= min_size else None
+        """``data`` with its gzip form: level 1, nginx's default ``gzip_comp_level`` (a near
+        answer of 43 kB: 0.39 ms to 14.4 kB, where level 6 takes 1.0 ms to 12.7 kB); no
+        timestamp, so the same bytes give the same gzip bytes in every worker."""
+        packed = gzip.compress(data, compresslevel=1, mtime=0) if len(data) >= min_size else None
         return cls(data, packed)
 
     @property
