@@ -74,11 +74,12 @@ def _same_view(a: list[float], b: list[float]) -> bool:
     return a[0] == b[0] and abs(a[1] - b[1]) < 2 * px and abs(a[2] - b[2]) < 2 * px
 
 
-def _agree(v) -> bool:
-    """Whether the two maps come to show the same view (a drag's inertia and a zoom's
-    animation end within a few seconds)."""
+def _agree(v, zoom: int | None = None) -> bool:
+    """Whether the two maps come to show the same view (at ``zoom`` if given): a drag's
+    inertia and a zoom's animation end within a few seconds."""
     for _ in range(50):
-        if _same_view(_view(v, "left"), _view(v, "right")):
+        left = _view(v, "left")
+        if (zoom is None or left[0] == zoom) and _same_view(left, _view(v, "right")):
             return True
         v.page.wait_for_timeout(100)
     return False
@@ -99,6 +100,8 @@ def test_each_side_shows_its_year_and_the_maps_move_together(visit, artifacts, s
     # the legend counts what each side shows
     assert _total(v, "left") == len(expected(2020, False, counted=True))
     assert _total(v, "right") == len(expected(2025, True, counted=True))
+    # nothing sideways off the page (the navigation row scrolls on its own)
+    assert v.js("() => document.documentElement.scrollWidth <= window.innerWidth")
     # both maps are on screen: side by side on a wide screen, stacked on a phone
     box = _boxes(v)
     assert all(b["width"] > 300 and b["height"] > 200 for b in box.values())
@@ -125,8 +128,7 @@ def test_each_side_shows_its_year_and_the_maps_move_together(visit, artifacts, s
     assert _same_view(_view(v, "left"), [12, 36.2, 120.4])
     # zooming one (its + button) zooms the other
     v.page.locator("#side-left .leaflet-control-zoom-in").click()
-    assert _agree(v)
-    assert _view(v, "right")[0] == 13
+    assert _agree(v, zoom=13)
 
     # a year chosen the way a person does, and the planned-no-date box
     v.page.select_option("#left-year", "2023")
@@ -179,3 +181,10 @@ def test_bad_years_are_a_400_naming_the_value_and_the_range(client, query, named
     if not query.startswith("undated"):
         assert years in body
         assert query.split("=")[0] + "=" in body
+
+
+def test_the_view_runs_under_its_content_security_policy(visit):
+    v = visit(None, "zh-CN", enforce_csp=True)
+    v.page.goto(v.base + "/compare?left=2021")
+    v.page.wait_for_load_state("load")
+    assert v.js("() => window.corridorCompare.shown('left').length") == len(expected(2021, False))
