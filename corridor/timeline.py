@@ -24,11 +24,16 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from corridor.checks import shown
 from corridor.errors import InvalidParameter
 
 _DATE = r"\d{4}-\d{2}-\d{2}"
 _INSTANT = re.compile(rf"{_DATE}(?:[Tt ]\d{{2}}:\d{{2}}:\d{{2}}(?:\.\d+)?(?:[Zz]|[+-]\d{{2}}:\d{{2}}))?")
 _OPEN = ("", "..")
+#: The plan's years: 2020 is its baseline, 2025 its target year.
+FIRST_YEAR = 2020
+LAST_YEAR = 2025
+_YEAR = re.compile(r"\d{4}")
 EXPECTED = ("expected an RFC 3339 date or date-time, or an interval start/end with `..` for "
             "an open end, e.g. 2020-01-01/2022-12-31, ../2021-06-30 or 2024-01-01/..")
 
@@ -74,6 +79,22 @@ def parse_interval(text: str) -> Interval:
     if start is not None and end is not None and end < start:
         raise InvalidParameter(f"datetime={text!r} ends before it starts; {EXPECTED}")
     return Interval(start, end)
+
+
+def plan_year(value: Any, name: str) -> int:
+    """A year of the plan, :data:`FIRST_YEAR` to :data:`LAST_YEAR`, from text such as "2023".
+
+    Raises
+    ------
+    InvalidParameter
+        If ``value`` is not a four-digit year in that range; the message names ``name``, repeats
+        the value and gives the range.
+    """
+    text = value.strip() if isinstance(value, str) else value
+    if isinstance(text, str) and _YEAR.fullmatch(text) and FIRST_YEAR <= int(text) <= LAST_YEAR:
+        return int(text)
+    raise InvalidParameter(
+        f"{name}={shown(value)} is not a year of the plan; expected a year from {FIRST_YEAR} to {LAST_YEAR}")
 
 
 def first_day(published: str) -> date:

@@ -5,7 +5,7 @@ domain (``corridor``), and render a template. Importing this package imports the
 that the blueprint carries every route.
 """
 
-from web.pages import assets, indicators, mapview, match, parks, site  # noqa: F401
+from web.pages import assets, compare, indicators, mapview, match, parks, site  # noqa: F401
 from web.pages.blueprint import bp
 from web.reports import views as reports  # noqa: F401  (/parks/<id>.pdf, /parks.pdf)
 
