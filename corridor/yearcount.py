@@ -41,6 +41,8 @@ MIN_SHARE = 0.8
 YEAR_NAMES = frozenset({"year", "年份", "年度", "年"})
 #: The tally keys of a value that is no year: missing or blank, and present but not a date.
 EMPTY, UNPARSABLE = "empty", "unparsable"
+#: The years a count by year always shows: the plan's baseline year to its target year.
+PLAN_YEARS = (2020, 2025)
 #: Why a layer has no count by year.
 NO_COLUMN, AMBIGUOUS = "no-date-column", "ambiguous"
 

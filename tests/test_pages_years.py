@@ -92,3 +92,20 @@ def test_the_page_says_why_a_layer_has_no_count_by_year(client):
 def test_the_imported_cell_links_to_the_counts_by_year(client):
     page = client.get("/indicators?lang=en").get_data(as_text=True)
     assert 'href="#by-year-firms"' in page and 'href="#by-year-undated"' in page
+
+
+def test_the_indicators_document_gives_the_counts_by_year(client, years):
+    doc = client.get("/api/indicators").get_json()
+    rows = {i["id"]: i for i in doc["indicators"]}
+    imported = {imp["collection"]: imp["by_year"] for imp in rows["high-tech-enterprises"]["imported"]}
+    firms = imported["firms"]
+    want = Counter(y for y in years if y is not None)
+    assert (firms["column"], firms["kind"], firms["reason"]) == ("certified", "date", None)
+    assert [(r["year"], r["count"], r["cumulative"]) for r in firms["years"]] == [
+        (y, want[y], sum(n for x, n in want.items() if x <= y)) for y in sorted(want)]
+    assert firms["no_date"] == {"empty": sum(y is None and i % 20 == 0 for i, y in enumerate(years)),
+                                "unparsable": sum(y is None and i % 20 != 0 for i, y in enumerate(years))}
+    assert (imported["twice"]["reason"], imported["twice"]["ambiguous"]) == ("ambiguous", ["founded", "certified"])
+    schema = client.get("/api/openapi?f=json").get_json()["components"]["schemas"]["indicators"]
+    item = schema["properties"]["indicators"]["items"]["properties"]["imported"]["items"]
+    assert set(item["properties"]["by_year"]["properties"]) >= set(firms)

@@ -12,7 +12,7 @@ from markupsafe import Markup
 from corridor.indicators import tagged_layers
 from corridor.model import CollectionMeta, Indicator
 from corridor.store import FeatureStore
-from corridor.yearcount import AMBIGUOUS
+from corridor.yearcount import AMBIGUOUS, PLAN_YEARS
 from web.extensions import get_store
 from web.map.words import Lang, attribute_label, plan_ref, value_text
 from web.pages.blueprint import bp
@@ -22,8 +22,6 @@ from web.pages.site import page_vars
 
 #: The plan's mark of a 2019 figure (its note: 带“∗”号的为2019年数据).
 STAR = "∗"
-#: The years every count by year shows (the plan's baseline year to its target year).
-PLAN_YEARS = (2020, 2025)
 
 
 def by_year(store: FeatureStore, meta: CollectionMeta, ind: Indicator, target: str,
