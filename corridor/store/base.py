@@ -24,7 +24,7 @@ from typing import Any
 
 import shapely
 
-from corridor import checks
+from corridor import checks, yearcount
 from corridor.errors import InvalidParameter, NotFound, ReadOnly
 from corridor.model import (
     CollectionMeta,
@@ -37,6 +37,7 @@ from corridor.model import (
 )
 from corridor.reach import Reach, check_minutes, check_mode
 from corridor.store.layerrules import check_layer_id
+from corridor.yearcount import Candidate, Tally, YearCounts
 
 
 def read_only(cid: str) -> ReadOnly:
@@ -224,6 +225,29 @@ class FeatureStore(ABC):
         NotFound
             For an unknown collection.
         """
+
+    # --- declared question: a layer's features per calendar year -------------------------
+
+    def year_counts(self, cid: str) -> YearCounts:
+        """Collection ``cid``'s features per calendar year of its one date column, with the
+        features that have no date apart; or, where no column or several qualify, why not.
+
+        Which column is the date column is decided once, in :mod:`corridor.yearcount`;
+        each engine only tallies the candidate columns' values (:meth:`_year_tallies`).
+
+        Raises
+        ------
+        NotFound
+            For an unknown collection.
+        """
+        meta = self.collection(cid)
+        cands = yearcount.candidates(self.queryables(cid))
+        return yearcount.decide(cid, meta.count, self._year_tallies(cid, cands) if cands else {})
+
+    @abstractmethod
+    def _year_tallies(self, cid: str, cands: Sequence[Candidate]) -> dict[Candidate, Tally]:
+        """For each of ``cands``, :func:`corridor.yearcount.tally` of its value in every
+        feature of ``cid`` (None where a feature has none)."""
 
     # --- declared capability: travel-time reach on a road network ---------------------------
 

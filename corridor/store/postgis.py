@@ -49,7 +49,7 @@ from corridor.model import (
     VectorTile,
 )
 from corridor.reach import Reach
-from corridor.store import pgcql, pgedit, pgreach, pgtime, pgwrite
+from corridor.store import pgcql, pgedit, pgreach, pgtime, pgwrite, pgyears
 from corridor.store.base import FeatureStore
 from corridor.store.pgnear import near_count, near_queries, origin_wkb
 from corridor.store.pgpool import Database
@@ -58,6 +58,7 @@ from corridor.store.pgsnapshot import Snapshot, load_snapshot, write_counter
 from corridor.store.pgtext import TextColumns
 from corridor.store.pgtile import TILE_SQL, tile_params
 from corridor.textmatch import normalize
+from corridor.yearcount import Candidate, Tally
 
 _F = pgcql.features
 
@@ -307,6 +308,10 @@ class PostgisStore(FeatureStore):
         rows = self._rows(f"SELECT {FEATURE_COLUMNS} FROM corridor_features WHERE collection = %s "
                           "AND pos = ANY(%s) ORDER BY pos", (cid, [p for p, _ in hits]))
         return list(zip(features_from_rows(cid, rows), (s for _, s in hits)))
+
+    def _year_tallies(self, cid: str, cands: Sequence[Candidate]) -> dict[Candidate, Tally]:
+        return self.db.run(  # type: ignore[no-any-return]
+            lambda conn: pgyears.year_tallies(conn, cid, cands))
 
     # --- reach (pgRouting) -----------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from corridor.indicators import tagged_layers
 from corridor.model import CollectionMeta
 from corridor.stats import placed_count
 from corridor.store import FeatureStore
+from corridor.yearcount import PLAN_YEARS, YearCounts
 from web.api import params
 from web.api.blueprint import bp
 from web.api.errors import ResourceNotFound
@@ -149,11 +150,23 @@ def docs_asset(name: str) -> Response:
     return resp
 
 
+def by_year(yc: YearCounts) -> dict[str, Any]:
+    """A layer's features per year of its date column (:mod:`corridor.yearcount`): the years
+    that have features, each with its cumulative count, and the features with no date; or,
+    with ``column`` null, why not (``reason``, and the ``ambiguous`` columns)."""
+    per = dict(yc.years)
+    return {"column": yc.column, "kind": yc.kind, "reason": yc.reason or None,
+            "ambiguous": list(yc.ambiguous),
+            "years": [{"year": y, "count": n, "cumulative": c} for y, n, c in yc.span(*PLAN_YEARS)
+                      if y in per],
+            "no_date": {"empty": yc.empty, "unparsable": yc.unparsable}}
+
+
 def imported(store: FeatureStore, meta: CollectionMeta, lg: str) -> dict[str, Any]:
     """A layer tagged with an indicator: its feature count (and how many are placed), with
     links to its items and statistics."""
     return {"collection": meta.id, "title": meta.title(lg), "count": meta.count,
-            "placed": placed_count(store, meta.id),
+            "placed": placed_count(store, meta.id), "by_year": by_year(store.year_counts(meta.id)),
             "links": [link(url("collection", cid=meta.id), "collection", "json", meta.title(lg)),
                       *statistics_links(store, meta.id)]}
 

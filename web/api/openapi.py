@@ -121,7 +121,22 @@ SCHEMAS["indicators"]["properties"]["indicators"]["items"]["properties"]["import
     "type": "array", "description": "Layers tagged with this indicator and their feature counts",
     "items": {"type": "object", "required": ["collection", "count"], "properties": {
         "collection": {"type": "string"}, "title": {"type": "string"}, "count": _COUNT,
-        "placed": _COUNT}}}
+        "placed": _COUNT,
+        "by_year": {"type": "object", "description": (
+            "Features per calendar year of the layer's one date column (a column of dates or "
+            "date-times, or a year column); column null when none or several qualify (reason "
+            "no-date-column or ambiguous, with the ambiguous columns)"),
+            "required": ["column", "years", "no_date"], "properties": {
+                "column": {"type": "string", "nullable": True},
+                "kind": {"type": "string", "enum": ["date", "year"], "nullable": True},
+                "reason": {"type": "string", "enum": ["no-date-column", "ambiguous"], "nullable": True},
+                "ambiguous": {"type": "array", "items": {"type": "string"}},
+                "years": {"type": "array", "items": {"type": "object", "properties": {
+                    "year": {"type": "integer"}, "count": _COUNT,
+                    "cumulative": {**_COUNT, "description": "features dated in this year or earlier"}}}},
+                "no_date": {"type": "object", "properties": {
+                    "empty": _COUNT, "unparsable": {**_COUNT, "description": (
+                        "features whose value in the column is not a date")}}}}}}}}
 
 HTML = {"text/html": {"schema": {"type": "string"}}}
 ERROR_CONTENT = {"application/json": {"schema": {"$ref": f"{REF}schemas/exception"}}, **HTML}

@@ -69,3 +69,33 @@ def _legend(words_of: tuple[str, str], x: int) -> str:
 
 def _clip(text: str, n: int) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def year_svg(rows: Sequence[tuple[int, int, int]], title: str, lang: Lang, width: int = 520) -> str:
+    """SVG markup of a layer's features by year (:meth:`corridor.yearcount.YearCounts.span`):
+    for each year a bar of the cumulative count and inside it a darker bar of the year's own,
+    both scaled to the last cumulative count."""
+    with speaking(lang):
+        top, chart_h, foot = 34, 120, 24
+        height = top + chart_h + foot
+        step = (width - 20) / max(1, len(rows))
+        scale = max([c for _, _, c in rows] + [1])
+        legend = (gettext("cumulative"), gettext("dated in the year"))
+        out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="year-chart" role="img" '
+               f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+               f'aria-label="{escape(title)}">', _legend(legend, 10)]
+        base = top + chart_h
+        for i, (year, added, running) in enumerate(rows):
+            x = 10 + i * step
+            w = max(2.0, step * 0.7)
+            for value, colour in ((running, BASE_COLOUR), (added, TARGET_COLOUR)):
+                h = chart_h * value / scale
+                out.append(f'<rect x="{x:.1f}" y="{base - h:.1f}" width="{w:.1f}" height="{h:.1f}" '
+                           f'fill="{colour}"><title>{year}: {escape(legend[0])} {running:,}, '
+                           f'{escape(legend[1])} {added:,}</title></rect>')
+            out.append(f'<text x="{x + w / 2:.1f}" y="{base - chart_h * running / scale - 3:.1f}" '
+                       f'class="ic-value" text-anchor="middle">{running:,}</text>'
+                       f'<text x="{x + w / 2:.1f}" y="{base + 16}" class="ic-unit" '
+                       f'text-anchor="middle">{year}</text>')
+        out.append("</svg>")
+        return "".join(out)

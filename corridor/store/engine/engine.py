@@ -20,7 +20,7 @@ import shapely
 from cachetools import LRUCache
 from shapely.geometry import shape
 
-from corridor import checks, tiles
+from corridor import checks, tiles, yearcount
 from corridor.errors import NotFound, ReadOnly
 from corridor.geoindex import Probe, probe
 from corridor.indicators import check_indicator
@@ -39,6 +39,7 @@ from corridor.store.base import FeatureStore
 from corridor.store.engine.gpkglayer import LayerDir
 from corridor.store.engine.snapshot import Snapshot, feature_json
 from corridor.store.geodata import read_geodata
+from corridor.yearcount import Candidate, Tally
 
 #: Road graphs an engine keeps (one per network version).
 GRAPHS_KEPT = 4
@@ -234,6 +235,10 @@ class Engine(FeatureStore):
 
     def matching_name(self, cid: str, query: str) -> list[tuple[Feature, float]]:
         return self._snap(cid).matching_name(query)
+
+    def _year_tallies(self, cid: str, cands: Sequence[Candidate]) -> dict[Candidate, Tally]:
+        props = [f.properties for f in self._snap(cid).features]
+        return {c: yearcount.tally((p.get(c.name) for p in props), c.kind) for c in cands}
 
     def tile(self, cid: str, z: int, x: int, y: int) -> VectorTile:
         snap = self._snap(cid)
