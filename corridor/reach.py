@@ -6,8 +6,8 @@ The question (both engines answer it the same way, :meth:`FeatureStore.reach`):
    node nearest to it (EPSG:4549 metres). That walk counts toward the time. An origin
    farther than :data:`WALK_OFF_LIMIT_M` from every node is refused.
 2. **Network.** From that node, the shortest travel times over the mode's arcs
-   (:mod:`corridor.roads`), up to M minutes: :func:`dijkstra` (a binary heap over the arcs
-   in compressed sparse rows) in memory, ``pgr_drivingDistance`` in PostGIS.
+   (:mod:`corridor.roads`), up to M minutes: :func:`settle` (delta-stepping over the arcs
+   in compressed sparse rows, with numpy) in memory, ``pgr_drivingDistance`` in PostGIS.
 3. **Area.** The parts of the network reached within M minutes (whole arcs, and the first
    part of an arc whose far end is out of time, as far as the time left carries), with the
    walk-off line, are buffered by :data:`WALK_OFF_BUFFER_M`: the area is that buffer,
@@ -21,7 +21,6 @@ The question (both engines answer it the same way, :meth:`FeatureStore.reach`):
 
 from __future__ import annotations
 
-import heapq
 import math
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -81,28 +80,50 @@ def too_far(network: str, origin: tuple[float, float], distance_m: float | None)
         f"{where}; expected an origin within {WALK_OFF_LIMIT_M:g} m (the walk-off limit) of it")
 
 
-def dijkstra(arcs: Arcs, start: int, t0: float, limit: float) -> tuple[IntArray, FloatArray]:
+def settle(arcs: Arcs, start: int, t0: float, limit: float) -> tuple[IntArray, FloatArray]:
     """Nodes reached from ``start`` (reached at ``t0`` seconds) within ``limit`` seconds,
-    in the order settled, with their times."""
-    out = arcs.out
-    best = [math.inf] * len(out)
+    by time then node number (the order Dijkstra settles them in), with their times.
+
+    Shortest times are found by relaxing, with numpy, every arc out of the nodes whose time
+    improved and lies within :attr:`Arcs.window_s` of the earliest such node (delta-stepping:
+    a node relaxed before its time is final is relaxed again when it improves, so the times
+    are exact, and those of Dijkstra to the last bit: each is the least sum, in the same
+    order, over the ways to the node)."""
+    n = len(arcs.indptr) - 1
+    indptr, head, cost, window = arcs.indptr, arcs.head, arcs.cost, arcs.window_s
+    # times start just above the limit, so "shorter than known" also means "within it"
+    best = np.full(n, math.nextafter(limit, math.inf))
     best[start] = t0
-    heap = [(t0, start)]
-    pop, push = heapq.heappop, heapq.heappush
-    order: list[int] = []
-    times: list[float] = []
-    while heap:
-        t, x = pop(heap)
-        if t > best[x]:
-            continue  # an older, longer way to x
-        order.append(x)
-        times.append(t)
-        for y, c in out[x]:
-            ty = t + c
-            if ty <= limit and ty < best[y]:
-                best[y] = ty
-                push(heap, (ty, y))
-    return np.asarray(order, dtype=np.int64), np.asarray(times, dtype=float)
+    pending = np.array([start], dtype=np.int64)  # improved, not relaxed since
+    is_pending = np.zeros(n, dtype=bool)
+    is_pending[start] = True
+    slot = np.zeros(n, dtype=np.int64)  # scratch: which of a round's heads names each node
+    while len(pending):
+        times = best[pending]
+        now = times < times.min() + window
+        active, pending = pending[now], pending[~now]
+        is_pending[active] = False
+        first = indptr[active]
+        counts = indptr[active + 1] - first
+        total = int(counts.sum())
+        if not total:
+            continue
+        idx = np.repeat(first - (np.cumsum(counts) - counts), counts) + np.arange(total)
+        ty = np.repeat(best[active], counts) + cost[idx]
+        y = head[idx]
+        shorter = ty < best[y]
+        if shorter.any():
+            y = y[shorter]
+            np.minimum.at(best, y, ty[shorter])
+            k = np.arange(len(y))
+            slot[y] = k
+            y = y[(slot[y] == k) & ~is_pending[y]]  # each node once, if not pending already
+            is_pending[y] = True
+            pending = np.concatenate([pending, y])
+    reached = np.flatnonzero(best <= limit)
+    times = best[reached]
+    by_time = np.lexsort((reached, times))
+    return reached[by_time], times[by_time]
 
 
 @dataclass(frozen=True)
@@ -130,9 +151,15 @@ def reached_parts(tail_xy: FloatArray, head_xy: FloatArray, tail_s: FloatArray,
     return Parts(tail_xy[:, 0], tail_xy[:, 1], end[:, 0], end[:, 1], tail_s, speed)
 
 
+_FIELDS = ("x1", "y1", "x2", "y2", "t1", "speed")
+
+
 def _joined(a: Parts, b: Parts) -> Parts:
-    return Parts(*(np.concatenate([getattr(a, f), getattr(b, f)])
-                   for f in ("x1", "y1", "x2", "y2", "t1", "speed")))
+    return Parts(*(np.concatenate([getattr(a, f), getattr(b, f)]) for f in _FIELDS))
+
+
+def _taken(a: Parts, mask: NDArray[np.bool_]) -> Parts:
+    return Parts(*(getattr(a, f)[mask] for f in _FIELDS))
 
 
 @dataclass(frozen=True)
@@ -193,15 +220,22 @@ class Reach:
 
 def make_reach(network: str, mode: str, minutes: float, origin: tuple[float, float],
                origin_xy: FloatArray, start_xy: FloatArray, nodes: FloatArray,
-               seconds: FloatArray, arc_parts: Parts) -> Reach:
+               seconds: FloatArray, arc_parts: Parts,
+               sampled: tuple[NDArray[np.bool_], FloatArray, FloatArray, float] | None = None,
+               ) -> Reach:
     """Assemble a :class:`Reach` from the walk-off and what the search reached (the nodes,
-    their times, and :func:`reached_parts` of the arcs out of them)."""
+    their times, and :func:`reached_parts` of the arcs out of them). ``sampled`` is
+    ``(mask, x, y, spacing)``: the parts in ``mask`` are drawn from points ``x, y`` along them
+    (at most ``spacing`` apart, ends included) rather than sampled again."""
     limit = minutes * 60.0
     walk = float(np.hypot(*(start_xy - origin_xy)))
     walk_part = reached_parts(origin_xy[None, :], start_xy[None, :], np.zeros(1),
                               np.array([walk / WALK_MS]), limit)
     parts = _joined(walk_part, arc_parts)
-    area, inner = covered_area(parts.x1, parts.y1, parts.x2, parts.y2, WALK_OFF_BUFFER_M)
+    drawn, points = parts, None
+    if sampled is not None:
+        drawn, points = _joined(walk_part, _taken(arc_parts, ~sampled[0])), sampled[1:]
+    area, inner = covered_area(drawn.x1, drawn.y1, drawn.x2, drawn.y2, WALK_OFF_BUFFER_M, points)
     return Reach(network, mode, minutes, origin, walk, nodes, seconds, parts, area,
                  WALK_OFF_BUFFER_M, inner)
 
@@ -231,17 +265,25 @@ def reach_on_graph(graph: RoadGraph, network: str, origin: tuple[float, float],
     if walk / WALK_MS > limit:
         order, times = np.zeros(0, np.int64), np.zeros(0)
     else:
-        order, times = dijkstra(arcs, start, walk / WALK_MS, limit)
+        order, times = settle(arcs, start, walk / WALK_MS, limit)
     counts = arcs.indptr[order + 1] - arcs.indptr[order]
     first = np.repeat(arcs.indptr[order] - np.cumsum(counts) + counts, counts)
     idx = first + np.arange(int(counts.sum()))
-    tail_s = np.repeat(times, counts)
-    # a segment travelled whole both ways is one part for the area
+    tails, tail_s = np.repeat(order, counts), np.repeat(times, counts)
+    heads = arcs.head[idx]
+    # a segment travelled whole both ways is one part: the arc out of the end settled first
     whole = tail_s + arcs.cost[idx] <= limit
-    _, once = np.unique(arcs.segment[idx][whole], return_index=True)
-    keep = ~whole
-    keep[np.flatnonzero(whole)[once]] = True
-    idx, tails, tail_s = idx[keep], np.repeat(order, counts)[keep], tail_s[keep]
-    parts = reached_parts(graph.xy[tails], graph.xy[arcs.head[idx]], tail_s, arcs.cost[idx], limit)
+    whole_arc = np.zeros(len(arcs.head), dtype=bool)
+    whole_arc[idx[whole]] = True
+    rank = np.empty(graph.nodes, dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    twin = arcs.twin[idx]
+    keep = ~(whole & (twin >= 0) & whole_arc[twin] & (rank[heads] < rank[tails]))
+    idx, tails, heads, tail_s, whole = idx[keep], tails[keep], heads[keep], tail_s[keep], whole[keep]
+    parts = reached_parts(graph.xy[tails], graph.xy[heads], tail_s, arcs.cost[idx], limit)
+    segments = np.zeros(graph.segments, dtype=bool)
+    segments[arcs.segment[idx[whole]]] = True
+    samples = graph.samples
     return make_reach(network, mode, minutes, origin, origin_xy, graph.xy[start],
-                      graph.lonlat[order], times, parts)
+                      graph.lonlat[order], times, parts,
+                      (whole, *samples.on(segments), samples.spacing))

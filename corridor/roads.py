@@ -34,6 +34,7 @@ import shapely
 from numpy.typing import NDArray
 
 from corridor.crs import to_metric
+from corridor.reacharea import Samples, segment_samples
 
 MODES = ("walk", "cycle", "drive")
 #: Each mode's own speed, km/h (drive: a road with no class and no speed).
@@ -119,9 +120,7 @@ def edge_speeds(props: Mapping[str, Any]) -> tuple[dict[str, float | None], int]
 @dataclass(frozen=True)
 class Arcs:
     """One mode's directed arcs in compressed sparse rows: the arcs out of node ``n`` are
-    ``indptr[n]:indptr[n + 1]``, each with its head node, cost in seconds and segment.
-    ``out`` is what the Dijkstra loop reads: per node, its ``(head, cost)`` pairs as Python
-    tuples (iterating those is the fastest a pure-Python loop gets)."""
+    ``indptr[n]:indptr[n + 1]``, each with its head node, cost in seconds and segment."""
 
     indptr: IntArray
     head: IntArray
@@ -129,7 +128,10 @@ class Arcs:
     segment: IntArray
     #: Whether the arc runs along its segment (tail = the segment's ``u``).
     along: NDArray[np.bool_]
-    out: list[tuple[tuple[int, float], ...]]
+    #: The arc over the same segment the other way, -1 where the mode has none.
+    twin: IntArray
+    #: Width in seconds of the time windows :func:`corridor.reach.settle` relaxes at once.
+    window_s: float
 
 
 @dataclass(frozen=True)
@@ -151,6 +153,8 @@ class RoadGraph:
     arcs: dict[str, Arcs]
     #: The nodes as points in metres, for the node nearest an origin.
     tree: shapely.STRtree
+    #: Points along every segment, for the area a reach covers.
+    samples: Samples
 
     @property
     def nodes(self) -> int:
@@ -186,7 +190,8 @@ def build_graph(features: Iterable[tuple[shapely.Geometry | None, Mapping[str, A
         empty_i, empty_f = np.zeros(0, np.int64), np.zeros(0)
         arcs = {m: _csr(0, empty_i, empty_i, empty_f, empty_f) for m in MODES}
         return RoadGraph(np.zeros((0, 2)), np.zeros((0, 2)), empty_i, empty_i, empty_f,
-                         {m: (empty_f, empty_f) for m in MODES}, arcs, shapely.STRtree([]))
+                         {m: (empty_f, empty_f) for m in MODES}, arcs, shapely.STRtree([]),
+                         segment_samples(empty_f, empty_f, empty_f, empty_f))
     allc = np.concatenate(coords)
     keys = np.round(allc * 10**NODE_DIGITS).astype(np.int64)
     uniq, node_of = np.unique(keys, axis=0, return_inverse=True)
@@ -212,7 +217,9 @@ def build_graph(features: Iterable[tuple[shapely.Geometry | None, Mapping[str, A
             against[direction == 1] = np.inf
         cost[mode] = (along, against)
     arcs = {m: _csr(len(lonlat), u, v, *cost[m]) for m in MODES}
-    return RoadGraph(lonlat, xy, u, v, length, cost, arcs, shapely.STRtree(shapely.points(xy)))
+    samples = segment_samples(xy[u, 0], xy[u, 1], xy[v, 0], xy[v, 1])
+    return RoadGraph(lonlat, xy, u, v, length, cost, arcs, shapely.STRtree(shapely.points(xy)),
+                     samples)
 
 
 def _csr(n: int, u: IntArray, v: IntArray, along: FloatArray, against: FloatArray) -> Arcs:
@@ -225,7 +232,10 @@ def _csr(n: int, u: IntArray, v: IntArray, along: FloatArray, against: FloatArra
     order = np.argsort(tail, kind="stable")
     indptr = np.searchsorted(tail[order], np.arange(n + 1)).astype(np.int64)
     head, cost, seg, is_along = head[order], cost[order], seg[order], is_along[order]
-    pairs = list(zip(head.tolist(), cost.tolist()))
-    bounds = indptr.tolist()
-    out = [tuple(pairs[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
-    return Arcs(indptr, head, cost, seg, is_along, out)
+    arc_of = np.full((2, len(u)), -1, dtype=np.int64)  # [along?, segment] -> arc
+    arc_of[is_along.astype(np.int64), seg] = np.arange(len(seg))
+    twin = arc_of[(~is_along).astype(np.int64), seg]
+    # a few arcs' worth of seconds: wide enough that each window's numpy calls relax many
+    # arcs, narrow enough that few arcs are relaxed again once a shorter way is found
+    window = max(4.0 * float(np.median(cost)), 30.0) if len(cost) else 30.0
+    return Arcs(indptr, head, cost, seg, is_along, twin, window)
