@@ -164,6 +164,26 @@ class RoadGraph:
     def segments(self) -> int:
         return len(self.u)
 
+    @property
+    def nbytes(self) -> int:
+        """Bytes held in the graph's arrays, and about 100 per node for its STRtree (what a
+        bounded cache of graphs counts)."""
+        return _array_bytes(vars(self)) + 100 * self.nodes
+
+
+def _array_bytes(value: object) -> int:
+    """Bytes of the numpy arrays in ``value``: an array, a mapping, a sequence or a
+    dataclass of them (other values count 0)."""
+    if isinstance(value, np.ndarray):
+        return int(value.nbytes)
+    if isinstance(value, Mapping):
+        return sum(_array_bytes(v) for v in value.values())
+    if isinstance(value, (tuple, list)):
+        return sum(_array_bytes(v) for v in value)
+    if hasattr(value, "__dataclass_fields__"):
+        return sum(_array_bytes(getattr(value, f)) for f in value.__dataclass_fields__)
+    return 0
+
 
 def _lines(geometry: shapely.Geometry | None) -> list[FloatArray]:
     if geometry is None or geometry.is_empty:

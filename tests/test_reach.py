@@ -176,3 +176,26 @@ def test_osm_speed_rules():
     assert speeds["drive"] is None and speeds["walk"] == 5.0
     speeds, direction = edge_speeds({"speed_kmh": 3.0, "oneway": "no"})
     assert speeds == {"walk": 3.0, "cycle": 3.0, "drive": 3.0} and direction == 0
+
+
+def test_the_graph_cache_is_bounded_in_graphs_and_bytes(tmp_path, monkeypatch):
+    """Six versions of a SYNTHETIC network keep at most GRAPHS_KEPT graphs within GRAPH_BYTES;
+    a graph larger than the byte budget is built, answered from, and not kept."""
+    from corridor.store.engine import engine as engine_module
+
+    store = Engine.user_layers(tmp_path)
+    frame = NET.frame()
+    for i in range(6):
+        store.put_layer(NewLayer(f"roads{i}", frame, title_en="SYNTHETIC roads"))
+        graph = store.graph(f"roads{i}")
+        assert graph.nbytes >= graph.xy.nbytes + graph.u.nbytes + graph.length.nbytes
+    kept = store._graphs
+    assert len(kept) == engine_module.GRAPHS_KEPT
+    assert kept.currsize <= engine_module.GRAPH_BYTES
+    assert [cid for cid, _ in kept] == [f"roads{i}" for i in range(2, 6)]  # the latest four
+
+    monkeypatch.setattr(engine_module, "GRAPH_BYTES", graph.nbytes - 1)
+    store.put_layer(NewLayer("big", frame, title_en="SYNTHETIC roads"))
+    origin = tuple(float(c) for c in graph.lonlat[0])
+    assert store.reach("big", origin, 5.0, "walk").nodes_reached >= 1
+    assert not any(cid == "big" for cid, _ in store._graphs)

@@ -41,8 +41,16 @@ from corridor.store.engine.snapshot import Snapshot, feature_json
 from corridor.store.geodata import read_geodata
 from corridor.yearcount import Candidate, Tally
 
-#: Road graphs an engine keeps (one per network version).
+#: Road graphs an engine keeps (one per network version): at most this many, and at most
+#: :data:`GRAPH_BYTES` of them (a graph larger than that is built for each reach, not kept).
 GRAPHS_KEPT = 4
+GRAPH_BYTES = 512 * 1024 * 1024
+
+
+def _graph_size(graph: RoadGraph) -> int:
+    """A graph's weight in the graph cache: its bytes, but at least a ``GRAPHS_KEPT``-th of
+    the budget, so that the cache holds at most ``GRAPHS_KEPT`` graphs."""
+    return max(graph.nbytes, GRAPH_BYTES // GRAPHS_KEPT)
 
 
 class Engine(FeatureStore):
@@ -63,7 +71,8 @@ class Engine(FeatureStore):
         self._home = {f.id: s.meta.id for s in catalog for f in s.features}
         self._version: tuple[tuple[str, str] | None, str] = (None, catalog_version)
         #: Road graphs by (network, version): built once per version, a few kept.
-        self._graphs: LRUCache[tuple[str, str], RoadGraph] = LRUCache(maxsize=GRAPHS_KEPT)
+        self._graphs: LRUCache[tuple[str, str], RoadGraph] = LRUCache(
+            maxsize=GRAPH_BYTES, getsizeof=_graph_size)
         self._graph_lock = threading.Lock()
 
     @classmethod
@@ -257,8 +266,9 @@ class Engine(FeatureStore):
         with self._graph_lock:  # one build per version, even when requests race
             graph = self._graphs.get(key)
             if graph is None:
-                graph = self._graphs[key] = build_graph(
-                    (f.geometry, f.properties) for f in snap.features)
+                graph = build_graph((f.geometry, f.properties) for f in snap.features)
+                if graph.nbytes <= GRAPH_BYTES:
+                    self._graphs[key] = graph
         return graph
 
     def _reach(self, meta: CollectionMeta, origin: tuple[float, float], minutes: float,
