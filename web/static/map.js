@@ -679,7 +679,9 @@
   function restore() {
     var p = new URLSearchParams(location.search);
     var view = (p.get("map") || "").split("/").map(Number);
-    if (view.length === 3 && view.every(isFinite)) { map.setView(toLatLng(view[2], view[1]), view[0]); }
+    // Not animated: an animated zoom only starts on the next animation frame (late on a busy
+    // machine), so the page would say it is ready, and write its permalink, at the old zoom.
+    if (view.length === 3 && view.every(isFinite)) { map.setView(toLatLng(view[2], view[1]), view[0], { animate: false }); }
     else { fitInitial(); }
     if (p.has("layers")) {
       var want = {};
