@@ -276,9 +276,10 @@ server.serve_forever()
 
 
 @contextmanager
-def serving(geodata_dir: Path | None = None):
+def serving(geodata_dir: Path | None = None, layers_dir: Path | None = None):
     """The app served by werkzeug on a free loopback port, in a child process (over the
-    bundled data, or ``geodata_dir``). Yields the base URL; stops the server after."""
+    bundled data, or ``geodata_dir``; with the user layers of ``layers_dir``, if given).
+    Yields the base URL; stops the server after."""
     import os
     import subprocess
     import sys
@@ -286,6 +287,8 @@ def serving(geodata_dir: Path | None = None):
     env = dict(os.environ)
     if geodata_dir is not None:
         env["CORRIDOR_GEODATA_DIR"] = str(geodata_dir)
+    if layers_dir is not None:
+        env["CORRIDOR_LAYERS_DIR"] = str(layers_dir)
     proc = subprocess.Popen(
         [sys.executable, "-c", _SERVE], cwd=TESTS.parent, stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL, text=True, env=env,
