@@ -121,7 +121,9 @@ def test_screenshots_of_the_counts(chromium, user_server, artifacts, features, p
     cell = v.page.locator('tr[data-indicator="high-tech-enterprises"] td.imported')
     assert cell.inner_text().strip() == (
         f"imported: {len(features):,} features in layer “SYNTHETIC enterprises (test only)”, "
-        "target 8000 enterprises")
+        "target 8000 enterprises · by year")
+    by_year = cell.locator("a", has_text="by year").get_attribute("href")
+    assert by_year.startswith("#by-year-") and v.page.locator(by_year).count() == 1
     assert cell.is_visible()
     cell.scroll_into_view_if_needed()
     v.page.screenshot(path=str(artifacts / "stats-indicators-en.png"), full_page=True)
