@@ -50,11 +50,20 @@ class Interval:
         return self.end is None
 
 
-def _day(text: str, whole: str) -> date:
+def iso_date(text: str) -> date | None:
+    """The day of an ISO 8601 / RFC 3339 date or date-time (either case of ``T`` and ``Z``);
+    None when ``text`` is not a real one."""
     try:
         return datetime.fromisoformat(text.replace("z", "Z").replace("t", "T")).date()
     except ValueError:
-        raise InvalidParameter(f"datetime={whole!r}: {text!r} is not a real date; {EXPECTED}") from None
+        return None
+
+
+def _day(text: str, whole: str) -> date:
+    day = iso_date(text)
+    if day is None:
+        raise InvalidParameter(f"datetime={whole!r}: {text!r} is not a real date; {EXPECTED}")
+    return day
 
 
 def parse_interval(text: str) -> Interval:

@@ -30,8 +30,10 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
+
+from corridor.timeline import iso_date
 
 #: Years a value may name to count (older or later values are "not a date").
 YEARS = (1900, 2100)
@@ -94,11 +96,8 @@ def _real(y: int, m: int, d: int) -> bool:
 
 def _date_year(text: str) -> int | None:
     if m := _DAY.fullmatch(text):
-        if len(text) > 10:  # a date-time: the time must be real too
-            try:
-                datetime.fromisoformat(text.replace("z", "Z").replace("t", "T"))
-            except ValueError:
-                return None
+        if len(text) > 10 and iso_date(text) is None:  # a date-time: the time must be real too
+            return None
         y, mo, d = int(m[1]), int(m[2]), int(m[3])
     elif m := _MONTH.fullmatch(text):
         y, mo, d = int(m[1]), int(m[2]), 1
