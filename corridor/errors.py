@@ -43,3 +43,13 @@ class ReadOnly(CorridorError):
 class Unavailable(CorridorError):
     """The store cannot answer now (its database is down, restarting or every connection is
     busy); the request may succeed if retried shortly."""
+
+
+class MissingExtra(CorridorError):
+    """A feature needs an optional part of the install (an extra of ``pyproject.toml``) whose
+    packages are not installed; the message names them and the ``pip install`` that adds
+    them (:func:`corridor.extras.require`)."""
+
+    def __init__(self, extra: str, message: str):
+        self.extra = extra
+        super().__init__(message)

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from corridor.extras import require
 from corridor.settings import Settings
 from corridor.store.base import FeatureStore
 
@@ -32,8 +33,11 @@ def open_store(settings: Settings, *, lazy: bool = False, pool_size: int | None 
         If a geodata file is missing or invalid.
     corridor.errors.Unavailable
         If the database cannot be reached or has no schema.
+    corridor.errors.MissingExtra
+        If ``DATABASE_URL`` is set and the ``postgis`` extra is not installed.
     """
     if settings.database_url:
+        require("postgis")
         from corridor.store.postgis import PostgisStore
 
         store = PostgisStore(settings.database_url,

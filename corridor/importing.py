@@ -199,6 +199,8 @@ def read_layer(
         For a problem with the file or the arguments (format, encoding, coordinate system,
         columns, layer, a GeoJSON nesting too deep, a zip unpacking to too much); messages
         name the file by its name, never by the directory it is in.
+    MissingExtra
+        For an ``.osm.pbf`` when pyosmium (the ``osm`` extra) is not installed.
     """
     path = Path(path)
     cs = checks.coord_sys(coord_sys)

@@ -17,6 +17,7 @@ import pandas as pd
 import shapely
 
 from corridor.errors import InvalidParameter
+from corridor.extras import require
 from corridor.layerfiles import RawTable
 
 #: The tags kept as columns (besides the way id).
@@ -30,7 +31,10 @@ def read_osm(path: Path) -> RawTable:
     ------
     InvalidParameter
         If pyosmium cannot read the file, or it holds no highway way.
+    MissingExtra
+        If pyosmium (the ``osm`` extra) is not installed.
     """
+    require("osm")
     import osmium
 
     rows: dict[str, list[Any]] = {"id": [], **{t: [] for t in TAGS}}

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from corridor.errors import CorridorError
+from corridor.extras import require
 from corridor.factory import open_catalog
 from corridor.settings import Settings
 from web.cli_settings import command_settings
@@ -86,8 +87,9 @@ def _cmd_status(args: argparse.Namespace) -> int:
 def _run(fn: Any) -> Any:
     def wrapped(args: argparse.Namespace) -> int:
         try:
+            require("postgis")  # before a command imports the driver
             return int(fn(args))
-        except CorridorError as exc:  # DataError, a bad setting, the database
+        except CorridorError as exc:  # DataError, a bad setting, the database, no driver
             print(f"error: {exc}", file=sys.stderr)
             return 1
     return wrapped

@@ -43,6 +43,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.http import parse_options_header
 
 from corridor import checks
+from corridor.extras import require
 from corridor.gdalsafe import UnpackedTooLarge
 from corridor.geojson_input import check_nesting, parse_geometry
 from corridor.model import NewLayer
@@ -138,9 +139,8 @@ def _no_store(resp: Response) -> Response:
 
 
 def _unsupported(mimetype: str, expected: str) -> errors.ApiError:
-    err = errors.ApiError(f"Content-Type {mimetype or '(none)'!r} is not accepted; expected {expected}")
-    err.status, err.code = 415, "UnsupportedMediaType"
-    return err
+    return errors.UnsupportedMediaType(f"Content-Type {mimetype or '(none)'!r} is not accepted; "
+                                       f"expected {expected}")
 
 
 def _feature_body() -> dict[str, Any]:
@@ -227,6 +227,8 @@ def put_layer(cid: str) -> Response:
     suffix = UPLOAD_TYPES.get(request.mimetype)
     if suffix is None:
         raise _unsupported(request.mimetype, "one of " + ", ".join(sorted(set(UPLOAD_TYPES))))
+    if suffix == ".osm.pbf":
+        require("osm")  # without pyosmium a 415 naming the extra, before the upload is read
     limit = request.max_content_length = int(current_app.config["MAX_UPLOAD_LENGTH"])
     existed = cid in store.collection_ids()
     with tempfile.TemporaryDirectory(prefix="corridor-upload-") as tmp:

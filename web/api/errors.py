@@ -18,7 +18,14 @@ from flask import Blueprint, Response, jsonify, render_template, request
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
-from corridor.errors import Conflict, InvalidParameter, NotFound, ReadOnly, Unavailable
+from corridor.errors import (
+    Conflict,
+    InvalidParameter,
+    MissingExtra,
+    NotFound,
+    ReadOnly,
+    Unavailable,
+)
 from web.negotiate import error_format, is_api_path, page_lang
 
 log = logging.getLogger(__name__)
@@ -73,6 +80,14 @@ class MethodNotAllowed(ApiError):
     code = "MethodNotAllowed"
 
 
+class UnsupportedMediaType(ApiError):
+    """A body of a type the route does not take, or that this install cannot read: an
+    ``.osm.pbf`` without the ``osm`` extra (415)."""
+
+    status = 415
+    code = "UnsupportedMediaType"
+
+
 class PayloadTooLarge(ApiError):
     """A request whose body, or what it unpacks to, is over a limit (413)."""
 
@@ -120,6 +135,8 @@ def from_exception(exc: BaseException) -> ApiError:
         return MethodNotAllowed(str(exc))
     if isinstance(exc, Unavailable):
         return ServiceUnavailable(str(exc))
+    if isinstance(exc, MissingExtra):  # a file format this install cannot read
+        return UnsupportedMediaType(str(exc))
     if isinstance(exc, HTTPException):
         status = exc.code or 500
         for cls in (InvalidParameterValue, ResourceNotFound, NotAcceptable, MethodNotAllowed):
