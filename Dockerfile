@@ -1,5 +1,7 @@
 # The README's two steps, in a container: install the package into a virtualenv, then
-# `corridor serve` (gunicorn, the data loaded once before the workers fork).
+# `corridor serve` (gunicorn, the data loaded once before the workers fork). The image has
+# the postgis extra (compose.yaml runs it on a PostGIS database) and the osm extra (.osm.pbf
+# uploads).
 # No Docker engine runs on the development machines: tests/test_readme.py checks that these
 # steps stay the README's, and those are tested there.
 
@@ -10,7 +12,7 @@ COPY pyproject.toml README.md ./
 COPY corridor ./corridor
 COPY geodata ./geodata
 COPY web ./web
-RUN python3 -m venv /opt/venv && /opt/venv/bin/pip install --no-cache-dir .
+RUN python3 -m venv /opt/venv && /opt/venv/bin/pip install --no-cache-dir '.[postgis,osm]'
 
 # --- runtime: the virtualenv only, run by an unprivileged user ---------------------------
 FROM python:3.11-slim-bookworm

@@ -40,12 +40,15 @@ def test_ci_runs_exactly_the_readme_test_command():
 
 
 def test_dockerfile_mirrors_the_readme_run_command():
-    """The image installs the package as the README does and starts the same command, as a
-    user that is not root, with a health check; the build context leaves tests out."""
+    """The image installs the package as the README does, with the extras the README names
+    for a database (compose.yaml runs the image on PostGIS) and .osm.pbf imports, and starts
+    the same command, as a user that is not root, with a health check; the build context
+    leaves tests out."""
     docker = (ROOT / "Dockerfile").read_text(encoding="utf-8")
     run_cmd = _sh_blocks(README)[0]
     assert "pip install ." in run_cmd and "corridor serve" in run_cmd
-    assert "-m venv /opt/venv && /opt/venv/bin/pip install --no-cache-dir ." in docker
+    assert "-m venv /opt/venv && /opt/venv/bin/pip install --no-cache-dir '.[postgis,osm]'" in docker
+    assert "pip install '.[postgis]'" in README and "pip install '.[osm]'" in README
     assert docker.rstrip().splitlines()[-1] == 'CMD ["/opt/venv/bin/corridor", "serve"]'
     assert re.search(r"^USER corridor$", docker, re.M) and "useradd" in docker
     assert "HEALTHCHECK" in docker and "/healthz" in docker
