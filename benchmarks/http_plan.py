@@ -24,7 +24,17 @@ NEAR_OF, NEAR_KM = "ouc-laoshan", 5
 #: Qingdao, lon 120.30-120.50, lat 36.05-36.20): every answer is computed.
 NEAR_POINT = (120.38, 36.07)
 NEW_POINT_SCRIPT = f"""
-math.randomseed(os.time())
+-- each wrk thread has its own Lua state: seeded alike (os.time() alone), the threads would
+-- ask the same points in the same order, and all but the first asking would be answered
+-- from the cache. setup() numbers the threads; init() seeds each with its number.
+local threads = 0
+setup = function(thread)
+  threads = threads + 1
+  thread:set("id", threads)
+end
+init = function(args)
+  math.randomseed(os.time() * 1000 + id)
+end
 request = function()
   local lon = 120.30 + math.random() * 0.20
   local lat = 36.05 + math.random() * 0.15

@@ -47,6 +47,10 @@ ENVELOPE_PAD_M = 50.0
 #: comparisons) rather than projecting the box and asking the tree (which costs more
 #: than the comparisons until the collection is some thousands of points).
 SCAN_MAX_POINTS = 4096
+#: Up to this many points, a distance query measures the geodesic to every point in one
+#: vectorised call rather than asking the tree for candidates first (the tree's query costs
+#: as much as measuring some dozens of points).
+DIRECT_MAX_POINTS = 64
 #: A larger point collection answers a box query from its lon-sorted order when the box's
 #: lon slab holds at most this many points (comparing their lat is cheaper than projecting
 #: the box and asking the tree); a wider slab goes to the tree.
@@ -255,6 +259,10 @@ class GeodesicIndex:
         """:meth:`within` for a point layer and a point origin: the hot path, kept lean."""
         assert p.lonlat is not None and p.xy is not None
         (lon0, lat0), (ox, oy) = p.lonlat, p.xy
+        if len(self) <= DIRECT_MAX_POINTS:
+            d = point_distances_m(lon0, lat0, self.lon, self.lat)
+            pos = np.flatnonzero(d <= meters)
+            return _finish(pos, d[pos], distances)
         try:
             k_min, k_max = scale_bounds(ox - 1.01 * meters, ox + 1.01 * meters)
         except ValueError:

@@ -22,7 +22,7 @@ from datafiles import synthetic_store
 from geographiclib.geodesic import Geodesic
 from pyproj import Geod
 
-from corridor.geoindex import GeodesicIndex
+from corridor.geoindex import DIRECT_MAX_POINTS, GeodesicIndex
 from corridor.queries import within_distance
 
 GEOD = Geod(ellps="WGS84")
@@ -79,10 +79,11 @@ def _check(got_m: np.ndarray, ref_m: np.ndarray) -> None:
     np.testing.assert_allclose(got_m, ref_m, rtol=REL, atol=1.0)
 
 
-@pytest.mark.parametrize("seed", range(5))
-def test_point_layer_within_matches_geographiclib(seed: int) -> None:
+@pytest.mark.parametrize(("seed", "n"), [(s, 1500) for s in range(5)] + [(5, 40), (6, DIRECT_MAX_POINTS)])
+def test_point_layer_within_matches_geographiclib(seed: int, n: int) -> None:
+    """Large layers ask the tree for candidates; up to DIRECT_MAX_POINTS every point is measured."""
     rng = np.random.default_rng(seed)
-    lon, lat = _scatter(rng, 1500)
+    lon, lat = _scatter(rng, n)
     layer = GeodesicIndex.from_lonlat(lon, lat)
     for _ in range(6):
         o = shapely.Point(*_one(rng, 0.3))

@@ -157,3 +157,24 @@ def test_edits_and_map_views_keep_the_page_caches_within_their_bounds(app):
     pages = app.extensions["corridor_page_cache"]
     assert len(maps) == mapview.MAX_MAPS == maps.maxsize
     assert pages.renders >= 10 and 0 < pages.nbytes <= pages_cache.MAX_PAGE_BYTES
+
+
+def test_an_encoded_ampersand_is_part_of_its_value_in_the_key(app):
+    """``kind=a%26name_en%3Dx`` is one parameter whose value holds ``&``; ``kind=a&name_en=x``
+    is two. Each gets its own entry (decoded and joined, the two would read alike)."""
+    client = app.test_client()
+    one = client.get("/api/collections/universities/items?kind=university%26name_en%3Dx")
+    two = client.get("/api/collections/universities/items?kind=university&name_en=x")
+    assert one.status_code == two.status_code == 200
+    assert "kind=university%26name_en%3Dx" in one.get_data(as_text=True)
+    assert "kind=university&name_en=x" in two.get_data(as_text=True)
+
+
+def test_normal_query_orders_names_and_keeps_each_names_values_in_order():
+    from web.api.http import normal_query
+
+    assert normal_query("b=1&a=2") == normal_query("a=2&b=1")
+    assert normal_query("a=1&a=2") != normal_query("a=2&a=1")
+    assert normal_query("%61=1&a=2") != normal_query("a=2&%61=1")  # one decoded name, two orders
+    assert normal_query("a=b%26c%3Dd") != normal_query("a=b&c=d")
+    assert normal_query("") == ()

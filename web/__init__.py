@@ -63,11 +63,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.register_blueprint(edits_bp, url_prefix="/api")
     from web.api import init_app as init_api
 
-    init_api(app)  # compression and CORS
+    init_api(app)  # CORS
     app.register_blueprint(pages_bp)
     from web import ops
 
-    ops.init_app(app)  # last, so its response hook sees bodies before compression
+    ops.init_app(app)  # last: its WSGI wrapper sees every response, whatever made it
 
     @app.before_request
     def _catch_up() -> None:

@@ -59,7 +59,6 @@ class Negotiation:
         self.format: str | None = None  # set by negotiate()
         self._html_by_request: bool | None = None
         self._asked: tuple[Lang | None, str | None, InvalidParameter | None] | None = None
-        self._gzip: bool | None = None
 
     def asked_lang(self) -> tuple[Lang | None, str | None, InvalidParameter | None]:
         """The ``?lang=`` language (None when absent or unsupported); the value when
@@ -84,11 +83,6 @@ class Negotiation:
                 self._html_by_request = _html_first(request.environ.get("HTTP_ACCEPT", ""))
         return self._html_by_request
 
-    def accepts_gzip(self) -> bool:
-        if self._gzip is None:
-            # quality, not membership: "gzip;q=0" refuses it
-            self._gzip = request.accept_encodings["gzip"] > 0
-        return self._gzip
 
 
 def current() -> Negotiation:
@@ -241,4 +235,11 @@ def best_by_accept(accept: str, available: tuple[str, ...]) -> str | None:
 
 def accepts_gzip() -> bool:
     """Whether this request's ``Accept-Encoding`` takes gzip."""
-    return current().accepts_gzip()
+    return _takes_gzip(request.environ.get("HTTP_ACCEPT_ENCODING", ""))
+
+
+@lru_cache(maxsize=64)
+def _takes_gzip(accept_encoding: str) -> bool:
+    # quality, not membership: "gzip;q=0" refuses it. Clients send a handful of distinct
+    # headers, so each is parsed once (64 entries of at most a request line's 8 KiB)
+    return parse_accept_header(accept_encoding)["gzip"] > 0

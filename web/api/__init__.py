@@ -4,7 +4,7 @@ Modules: :mod:`~web.api.params` parses and validates, :mod:`~web.api.cql` filter
 :mod:`~web.api.crs` converts coordinates, :mod:`~web.api.formats` serialises (the format
 is negotiated in :mod:`web.negotiate`), :mod:`~web.api.openapi` describes,
 :mod:`~web.api.errors` answers errors, :mod:`~web.api.http` adds ETag/Cache-Control/
-compression/CORS. :mod:`~web.api.blueprint` holds the blueprint; the views live in
+CORS. :mod:`~web.api.blueprint` holds the blueprint; the views live in
 :mod:`~web.api.landing`, :mod:`~web.api.features`, :mod:`~web.api.spatial`,
 :mod:`~web.api.statistics`, :mod:`~web.api.reach`, :mod:`~web.api.match` and :mod:`~web.api.tiles`, imported here so that their routes
 are registered.
@@ -21,5 +21,5 @@ __all__ = ["bp", "init_app"]
 
 
 def init_app(app: Flask) -> None:
-    """App-level parts of the API: compression and CORS (see :mod:`web.api.http`)."""
+    """App-level parts of the API: CORS (see :mod:`web.api.http`)."""
     http.init_app(app)

@@ -8,26 +8,25 @@ package version: stable across restarts and workers, new whenever the served dat
 edit, too) or the code changes. Every successful GET of the API is kept: its final bytes and their gzip form, with its
 ETag, in a cache bounded in bytes and entries (:func:`responses`), keyed on what decides the
 answer (:func:`response_key`). A repeated request is one look-up: no view, no compression, no
-tagging. Responses too large to keep are compressed by Flask-Compress (gzip/br/zstd, by
-Accept-Encoding). CORS is flask-cors.
+tagging. A response too large to keep is compressed the same way, once, and served without
+being kept. CORS is flask-cors.
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
+from urllib.parse import unquote_plus
 
 from flask import Blueprint, Flask, Response, request
-from flask_compress import Compress
 from flask_cors import CORS
 
 from corridor.errors import NotFound
 from web.cache import BoundedCache, app_cache
 from web.conditional import (
-    GZIP_MIN_BYTES,
     Body,
     FinalResponse,
     add_vary,
@@ -42,23 +41,11 @@ from web.ops import content_security_policy, script_hashes
 
 #: Seconds clients and proxies may reuse an API response.
 MAX_AGE = 300
-COMPRESS_MIMETYPES = [
-    "application/json", "application/geo+json", "application/schema+json",
-    "application/vnd.oai.openapi+json", "application/vnd.google-earth.kml+xml",
-    "text/html", "text/csv", "text/css", "application/javascript", "text/javascript",
-]
 
 
 def init_app(app: Flask) -> None:
-    """Register compression and CORS on the app (CORS only for ``/api/*``)."""
-    app.config.setdefault("COMPRESS_MIMETYPES", COMPRESS_MIMETYPES)
-    app.config.setdefault("COMPRESS_MIN_SIZE", GZIP_MIN_BYTES)  # as the kept forms
-    # Flask-Compress iterates streamed responses (static files) without closing the file,
-    # leaking a handle per request; those files are small and cached, so send them as is.
-    app.config.setdefault("COMPRESS_STREAMS", False)
-    Compress(app)
-    # Flask runs after_request hooks last-registered first: this one, registered between
-    # Flask-Compress and flask-cors, runs after flask-cors and before Flask-Compress
+    """Register CORS on the app (only for ``/api/*``)."""
+    # Flask runs after_request hooks last-registered first: this one runs after flask-cors
     app.after_request(one_vary_header)
     origins = str(app.config.get("CORS_ORIGINS") or "*").strip()
     allowed: str | list[str] = "*" if origins == "*" else [o.strip() for o in origins.split(",")]
@@ -69,7 +56,7 @@ def init_app(app: Flask) -> None:
 
 def one_vary_header(resp: Response) -> Response:
     """Merge the response's ``Vary`` headers into one (flask-cors adds its ``Vary: Origin``
-    as a second header, which Flask-Compress, rewriting the first, would drop)."""
+    as a second header, where one list is easier on caches and clients)."""
     varies = resp.headers.getlist("Vary")
     if len(varies) > 1:
         names = (v.strip() for value in varies for v in value.split(","))
@@ -115,16 +102,27 @@ def responses() -> BoundedCache[CachedResponse]:
     return app_cache("corridor_responses", MAX_RESPONSE_BYTES, lambda r: r.nbytes, MAX_RESPONSES)
 
 
-def response_key() -> tuple[str, ...]:
-    """What decides a GET's answer: the data version, the URL (host, path, the query with
-    its parameters in name order, values of one name kept in their order) and the headers
-    that negotiate format and language (Accept, Accept-Language). The encoding is not in
-    the key: an entry holds both forms and :func:`respond` picks one."""
+def response_key() -> tuple[str, str, str, str, tuple[str, ...], str, str]:
+    """What decides a GET's answer: the data version, the URL (host, path, the query in
+    :func:`normal_query` form) and the headers that negotiate format and language (Accept,
+    Accept-Language). The encoding is not in the key: an entry holds both forms and
+    :func:`respond` picks one."""
     env = request.environ
-    query = "&".join(f"{k}={v}" for k, v in sorted(request.args.items(multi=True), key=lambda kv: kv[0]))
     return (get_store().version, env.get("HTTP_HOST", ""), env.get("SCRIPT_NAME", ""),
-            env.get("PATH_INFO", ""), query, env.get("HTTP_ACCEPT", ""),
-            env.get("HTTP_ACCEPT_LANGUAGE", ""))
+            env.get("PATH_INFO", ""), normal_query(env.get("QUERY_STRING", "")),
+            env.get("HTTP_ACCEPT", ""), env.get("HTTP_ACCEPT_LANGUAGE", ""))
+
+
+@lru_cache(maxsize=1024)
+def normal_query(query_string: str) -> tuple[str, ...]:
+    """A query string as the response cache keys it: its ``name=value`` parts as sent
+    (still percent-encoded, so a part's ``&`` or ``=`` cannot run into the next), in the
+    order of their decoded names, the parts of one name in their own order. Two queries
+    that differ only in the order of their names get one entry; any other difference gets
+    its own. Remembered per query string: 1,024 of them, each at most ``MAX_URL_LENGTH``."""
+    if not query_string:
+        return ()
+    return tuple(sorted(query_string.split("&"), key=lambda part: unquote_plus(part.partition("=")[0])))
 
 
 def _kept(resp: Response) -> CachedResponse:
@@ -211,10 +209,9 @@ def register(bp: Blueprint) -> None:
         if resp.direct_passthrough or resp.is_streamed:
             return resp  # a file sent as it is read
         kept = _kept(resp)
-        if kept.nbytes > MAX_KEPT_BYTES:
-            return resp
-        responses().put(key, kept)
-        return kept.serve()
+        if kept.nbytes <= MAX_KEPT_BYTES:
+            responses().put(key, kept)
+        return kept.serve()  # too large to keep: served all the same, gzipped once
 
 
 def cache_control() -> str:
