@@ -45,7 +45,7 @@ class Body:
     def of(cls, data: bytes, min_size: int = GZIP_MIN_BYTES) -> Body:
         """``data`` with its gzip form, made by ISA-L (python-isal) at its level 1: a near
         answer of 43 kB takes 0.13 ms to 14.6 kB, where the standard library's zlib at
-        level 1 takes 0.56 ms to 14.4 kB (benchmarks/README.md, "gzip"). No timestamp, so
+        level 1 takes 0.56 ms to 14.4 kB (benchmarks/README.md, bench_http, "quiet machine"). No timestamp, so
         the same bytes give the same gzip bytes in every worker."""
         packed = igzip.compress(data, compresslevel=1, mtime=0) if len(data) >= min_size else None
         return cls(data, packed)
