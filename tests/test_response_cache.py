@@ -178,3 +178,55 @@ def test_normal_query_orders_names_and_keeps_each_names_values_in_order():
     assert normal_query("%61=1&a=2") != normal_query("a=2&%61=1")  # one decoded name, two orders
     assert normal_query("a=b%26c%3Dd") != normal_query("a=b&c=d")
     assert normal_query("") == ()
+
+
+def test_a_repeated_tile_is_one_look_up_with_its_own_validator(app, monkeypatch):
+    """A tile's view keeps its answer in the response cache too: the second request renders
+    nothing and reads no tile cache, and keeps the tile's (collection-version) ETag."""
+    from web.api import tiles
+
+    rendered = []
+    real = tiles.render_tile
+    monkeypatch.setattr(tiles, "render_tile", lambda *a: rendered.append(a) or real(*a))
+    client = app.test_client()
+    url = "/api/collections/firms/tiles/WebMercatorQuad/11/803/1708"
+    first = client.get(url, headers=GZIP)
+    assert first.status_code in (200, 204) and len(rendered) == 1
+    looked = []
+    monkeypatch.setattr(tiles, "_cached_tile", lambda *a: looked.append(a))  # must not be asked
+    again = client.get(url, headers=GZIP)
+    assert looked == [] and again.get_data() == first.get_data()
+    assert again.headers["ETag"] == first.headers["ETag"] and again.status_code == first.status_code
+    assert again.headers["Content-Type"] == first.headers.get("Content-Type")
+    assert client.get(url, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+
+
+@pytest.mark.parametrize("origins", ["*", "https://planning.example, https://gis.example"])
+def test_a_kept_answer_keeps_flask_cors_headers_for_its_origin(origins, monkeypatch, tmp_path):
+    """The kept answer holds the CORS headers flask-cors gave the first request; another
+    Origin is another entry, so an allowed origin is never echoed to a different one."""
+    from web import create_app
+
+    monkeypatch.setenv("CORRIDOR_CORS_ORIGINS", origins)
+    app = create_app({"TESTING": True, "GEODATA_DIR": str(MINI_GEODATA)})
+    client = app.test_client()
+    url = "/api/collections/parks/items?limit=2"
+    seen = {}
+    for origin in ["https://gis.example", "https://planning.example", "https://elsewhere.example", None]:
+        headers = {"Origin": origin} if origin else {}
+        first, again = client.get(url, headers=headers), client.get(url, headers=headers)
+        assert first.status_code == again.status_code == 200
+        cors = [(k, v) for k, v in first.headers.items() if k.startswith("Access-Control-")]
+        assert cors == [(k, v) for k, v in again.headers.items() if k.startswith("Access-Control-")]
+        assert first.headers.get("Vary") == again.headers.get("Vary")
+        seen[origin] = again.headers.getlist("Access-Control-Allow-Origin")
+        with app.test_request_context(url, headers=headers):
+            entry = http_cache(app).get(http.response_key())
+        assert entry is not None
+    if origins == "*":
+        assert all(v == ["*"] for v in seen.values())
+    else:  # without an Origin, flask-cors names the first allowed one (its always_send)
+        assert seen == {"https://gis.example": ["https://gis.example"],
+                        "https://planning.example": ["https://planning.example"],
+                        "https://elsewhere.example": [],
+                        None: ["https://gis.example"]}

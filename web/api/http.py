@@ -15,7 +15,7 @@ being kept. CORS is flask-cors.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
@@ -44,14 +44,30 @@ MAX_AGE = 300
 
 
 def init_app(app: Flask) -> None:
-    """Register CORS on the app (only for ``/api/*``)."""
-    # Flask runs after_request hooks last-registered first: this one runs after flask-cors
+    """Register CORS on the app (only for ``/api/*``), and the hook that keeps a GET's
+    answer once every other hook has had its say (:func:`keep_final`)."""
+    # Flask runs after_request hooks last-registered first: keep_final runs last of all,
+    # one_vary_header after flask-cors
+    app.after_request(keep_final)
     app.after_request(one_vary_header)
     origins = str(app.config.get("CORS_ORIGINS") or "*").strip()
     allowed: str | list[str] = "*" if origins == "*" else [o.strip() for o in origins.split(",")]
     CORS(app, send_wildcard=allowed == "*", resources={r"/api/*": {"origins": allowed, "methods": ["GET", "HEAD", "OPTIONS"],
                                       "expose_headers": ["ETag", "Content-Crs", "Link",
                                                          "Content-Coord-Sys", "OATiles-hint"]}})
+
+
+def keep_final(resp: Response) -> Response:
+    """Keep the answer a view left for the response cache (:func:`keep`), with the headers
+    the app's later hooks added to it: flask-cors's (which leaves a response that already
+    carries ``Access-Control-Allow-Origin`` as it is, so a kept answer is not evaluated
+    again) and the merged ``Vary``. The key holds the request's ``Origin``, which flask-cors's
+    answer may echo."""
+    env = request.environ
+    kept: CachedResponse | None = env.pop(_PENDING, None)
+    if kept is not None and resp.status_code in (200, 204) and _KEY in env:
+        responses().put(env[_KEY], kept.with_headers_of(resp))
+    return resp
 
 
 def one_vary_header(resp: Response) -> Response:
@@ -71,6 +87,10 @@ MAX_RESPONSES = 8192
 #: push out hundreds of others.
 MAX_KEPT_BYTES = 8 * 2**20
 _KEY = "corridor.response_key"
+_PENDING = "corridor.response_to_keep"
+#: Headers a :class:`CachedResponse` holds in its own fields (or :func:`respond` makes).
+_OWN_HEADERS = frozenset({"content-type", "content-length", "content-encoding", "etag",
+                          "cache-control", "vary"})
 
 
 @dataclass(frozen=True)
@@ -91,6 +111,13 @@ class CachedResponse:
         """What the entry costs a byte-bounded cache."""
         return self.body.nbytes + sum(len(k) + len(v) for k, v in self.headers)
 
+    def with_headers_of(self, resp: Response) -> CachedResponse:
+        """This answer with the other headers and the ``Vary`` of ``resp`` (its final
+        response, after every hook)."""
+        h = resp.headers
+        others = tuple((k, v) for k, v in h.items() if k.lower() not in _OWN_HEADERS)
+        return replace(self, vary=h.get("Vary", self.vary), headers=others)
+
     def serve(self) -> Response:
         """This response to the current request: 304, gzip or identity (:func:`respond`)."""
         return respond(self.body, self.content_type, self.etag, weak=self.weak,
@@ -102,15 +129,16 @@ def responses() -> BoundedCache[CachedResponse]:
     return app_cache("corridor_responses", MAX_RESPONSE_BYTES, lambda r: r.nbytes, MAX_RESPONSES)
 
 
-def response_key() -> tuple[str, str, str, str, tuple[str, ...], str, str]:
+def response_key() -> tuple[str, str, str, str, tuple[str, ...], str, str, str]:
     """What decides a GET's answer: the data version, the URL (host, path, the query in
     :func:`normal_query` form) and the headers that negotiate format and language (Accept,
-    Accept-Language). The encoding is not in the key: an entry holds both forms and
+    Accept-Language), and the ``Origin`` the CORS headers answer. The encoding is not in the key: an entry holds both forms and
     :func:`respond` picks one."""
     env = request.environ
     return (get_store().version, env.get("HTTP_HOST", ""), env.get("SCRIPT_NAME", ""),
             env.get("PATH_INFO", ""), normal_query(env.get("QUERY_STRING", "")),
-            env.get("HTTP_ACCEPT", ""), env.get("HTTP_ACCEPT_LANGUAGE", ""))
+            env.get("HTTP_ACCEPT", ""), env.get("HTTP_ACCEPT_LANGUAGE", ""),
+            env.get("HTTP_ORIGIN", ""))
 
 
 @lru_cache(maxsize=1024)
@@ -208,10 +236,17 @@ def register(bp: Blueprint) -> None:
         _tag_response(resp, key[0])
         if resp.direct_passthrough or resp.is_streamed:
             return resp  # a file sent as it is read
-        kept = _kept(resp)
-        if kept.nbytes <= MAX_KEPT_BYTES:
-            responses().put(key, kept)
-        return kept.serve()  # too large to keep: served all the same, gzipped once
+        return keep(_kept(resp))  # too large to keep: served all the same, gzipped once
+
+
+def keep(kept: CachedResponse) -> Response:
+    """``kept`` served to this GET, and kept in the response cache (unless larger than
+    :data:`MAX_KEPT_BYTES`) once the app's last hook has run (:func:`keep_final`). For a
+    view that makes its own :class:`~web.conditional.Body` (a tile)."""
+    env = request.environ
+    if _KEY in env and kept.nbytes <= MAX_KEPT_BYTES:
+        env[_PENDING] = kept
+    return kept.serve()
 
 
 def cache_control() -> str:

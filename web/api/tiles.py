@@ -37,11 +37,11 @@ from web.api.blueprint import bp
 from web.api.crs import CRS84_URI
 from web.api.errors import ResourceNotFound
 from web.api.formats import json_response
-from web.api.http import cache_control, request_etag
+from web.api.http import CachedResponse, cache_control, keep, request_etag
 from web.api.links import REL_GEODATA, REL_TILING_SCHEME, link, url
 from web.api.openapi import Document, describes, ok
 from web.cache import BoundedCache, app_cache
-from web.conditional import Body, is_fresh, not_modified, respond
+from web.conditional import Body, is_fresh, not_modified
 from web.extensions import get_store
 from web.negotiate import MEDIA_TYPES, lang, negotiate
 
@@ -185,8 +185,9 @@ def tile(cid: str, tms: str, z: str, y: str, x: str) -> Response:
         return not_modified(tag, True, cache_control(), "Accept-Encoding")
     found = _cached_tile(cid, meta.version, index)
     hint = (("OATiles-hint", "empty"),) if not found.body.data and found.deep_empty else ()
-    return respond(found.body, MEDIA_TYPES["mvt"], tag, weak=True, cache_control=cache_control(),
-                   vary="Accept-Encoding", headers=hint)
+    # kept by the response cache as well: a repeated request is then one look-up
+    return keep(CachedResponse(found.body, MEDIA_TYPES["mvt"], tag, True, cache_control(),
+                               "Accept-Encoding", hint))
 
 
 def _cached_tile(cid: str, version: str, index: TileIndex) -> CachedTile:
