@@ -93,6 +93,9 @@ class Server:
         return [
             sys.executable, "-m", "gunicorn",
             "--workers", str(self.workers), "--worker-class", "sync", "--preload",
+            # corridor serve's pre_fork hook (gc.freeze of what the master loaded), for every
+            # server alike: the peers get it as well
+            "--config", "python:web.gunicorn_conf",
             "--bind", f"127.0.0.1:{self.port}",
             # Long enough for a cold first render of a big map page; no effect on throughput.
             "--timeout", str(self.worker_timeout),
