@@ -9,7 +9,8 @@ edit, too) or the code changes. Every successful GET of the API is kept: its fin
 ETag, in a cache bounded in bytes and entries (:func:`responses`), keyed on what decides the
 answer (:func:`response_key`). A repeated request is one look-up: no view, no compression, no
 tagging. A response too large to keep is compressed the same way, once, and served without
-being kept. CORS is flask-cors.
+being kept. CORS is flask-cors: an answer is kept once flask-cors has added its headers
+(:func:`keep_final`), and flask-cors leaves a response that carries them as it is.
 """
 
 from __future__ import annotations
