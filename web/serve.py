@@ -52,9 +52,9 @@ def freeze_before_fork(server: Any = None, worker: Any = None) -> None:
 
     The preloaded data (the catalog, its indexes and serialised features, the map page) is
     never garbage. Left to the collector, every full collection in a worker would walk all of
-    it (about 750,000 objects with a 100,000-point layer: a cached GET spent a tenth of its
-    time in the collector), and touching each object's header would copy the pages the
-    workers share with the master. What a worker makes later is collected as usual."""
+    it (the more features loaded, the longer), and touching each object's header would copy
+    the pages the workers share with the master. What a worker makes later is collected as
+    usual."""
     gc.collect()
     gc.freeze()
 

@@ -158,8 +158,7 @@ def _kept(resp: Response) -> CachedResponse:
     """What the response cache keeps of a view's tagged 200 response."""
     h = resp.headers
     data = resp.get_data()
-    others = [(k, v) for k, v in h.items()
-              if k.lower() not in ("content-type", "content-length", "etag", "cache-control", "vary")]
+    others = [(k, v) for k, v in h.items() if k.lower() not in _OWN_HEADERS]
     content_type = resp.content_type or ""
     if content_type.startswith("text/html") and "content-security-policy" not in header_names(h):
         # the app's page policy reads the body, which may go out gzipped: decided here
