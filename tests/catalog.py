@@ -1,7 +1,8 @@
 """The interface words as the shipped gettext catalog has them, for the tests' expectations.
 
 English is the msgid itself; Chinese is read from ``web/translations`` with Babel, apart from
-Flask-Babel, so a page test fails if a page is not in the words its language's catalog gives.
+the app's own reading (the standard library's gettext), so a page test fails if a page is not
+in the words its language's catalog gives.
 """
 
 from __future__ import annotations

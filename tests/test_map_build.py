@@ -1,5 +1,5 @@
 """The folium map builder and its helpers, without the app's routes or store (SYNTHETIC mini
-catalog): only a bare Flask app, whose Flask-Babel gives the words their language."""
+catalog): only a bare Flask app, whose words (web.map.words) have their language."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ def pane_z(script: str) -> dict[str, int]:
 
 @pytest.fixture(scope="module", autouse=True)
 def words_app():
-    """A bare app with Flask-Babel (the words' catalogs), its context around every test."""
+    """A bare app with the words' catalogs in its templates, its context around every test."""
     app = Flask("web")
     init_words(app)
     with app.app_context():

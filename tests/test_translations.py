@@ -11,9 +11,8 @@ from babel.messages.frontend import CommandLineInterface
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 from flask import Flask
-from flask_babel import gettext
 
-from web.map.words import speaking
+from web.map.words import gettext, speaking
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOGS = ROOT / "web" / "translations"
@@ -93,8 +92,8 @@ def test_every_gettext_call_in_the_source_is_extracted(extracted):
 
 
 def test_requests_sharing_an_app_context_each_speak_their_own_language(mini_app):
-    """Flask-Babel keeps the locale in the app context; a request decides afresh
-    (web.negotiate), even when one context holds several requests (tests, warm-up)."""
+    """Each request decides its language afresh (web.negotiate), even when one app context
+    holds several requests (tests, warm-up)."""
     client = mini_app.test_client()
     with mini_app.app_context():
         for lang, title in [("en", "High-tech zone parks"), ("zh", "高新区园区"),
@@ -116,9 +115,13 @@ def test_outside_a_request_the_default_language_and_speaking_switches(mini_app):
         assert gettext("Legend") == "图例"
 
 
-def test_speaking_needs_the_app():
-    with pytest.raises(RuntimeError, match="'zh'.*app context"), speaking("zh"):
-        pass
+def test_outside_an_app_only_speaking_gives_the_words_a_language():
+    with pytest.raises(RuntimeError, match="need a language: use speaking"):
+        gettext("Legend")
+    with speaking("zh"):
+        assert gettext("Legend") == "图例"
+    with speaking("en"):
+        assert gettext("Legend") == "Legend"
 
 
 def test_template_words_are_escaped_like_any_text():

@@ -47,7 +47,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from web.map import words
 
-    words.init_app(app)  # Flask-Babel: the words' catalogs in the language of each request
+    words.init_app(app)  # the words' catalogs, in the language of each request
     app.extensions[STORE] = open_store(app.config, app.instance_path)
     from web.pages.cache import PageCache
 

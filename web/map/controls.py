@@ -10,7 +10,6 @@ from typing import Any
 
 import folium
 from branca.element import MacroElement
-from flask_babel import gettext
 from folium import plugins
 from folium.map import Layer
 from folium.template import Template
@@ -19,7 +18,7 @@ from corridor.store import FeatureStore
 from web.map.options import MapOptions
 from web.map.popup import LinkTemplates, provenance, zh_marked
 from web.map.style import HIGHLIGHT_COLOUR, SEA_COLOUR, style_for
-from web.map.words import GROUP_TITLES, Lang, speaking
+from web.map.words import GROUP_TITLES, Lang, gettext, speaking
 
 #: The groups of collections in the layer control and the legend, in their order.
 GROUPS = ("basemap", "plan", "institutions", "user")

@@ -11,9 +11,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
-from flask_babel import gettext
-
-from web.map.words import BASIS, PLACEMENT, STATUS, Lang, kind_label, plan_ref, speaking
+from web.map.words import BASIS, PLACEMENT, STATUS, Lang, gettext, kind_label, plan_ref, speaking
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,14 @@
 """The interface words of the map and pages: English in the source, Chinese in a gettext
-catalog, read through Flask-Babel.
+catalog, read with the standard library's :mod:`gettext` and Jinja's i18n extension.
 
 The words are gettext messages: English msgids where they are used (``gettext`` and
 ``ngettext`` in Python, ``_()`` and ``ngettext`` in the templates), their Chinese in
 ``web/translations/zh/LC_MESSAGES/messages.po`` (compiled to ``messages.mo`` beside it;
-``babel.cfg`` tells ``pybabel extract`` where to look). A request speaks the language
-:func:`web.negotiate.page_lang` decided for it (Flask-Babel's locale selector asks it);
-code that renders for a given language, as the map builder does, says so with
-:func:`speaking`. Words chosen by a data value (a feature's kind, status...) are msgids in
+``babel.cfg`` tells ``pybabel extract`` where to look; Babel's tools are needed only to
+extract and compile, so they are in the ``dev`` and ``test`` extras, not the install). Each
+catalog is read once. A request speaks the language :func:`web.negotiate.page_lang`
+decides for it; code that renders for a given language, as the map builder does, says so
+with :func:`speaking`. Words chosen by a data value (a feature's kind, status...) are msgids in
 the tables below, marked with :func:`N_` for extraction and translated where shown.
 
 Feature names and plan text come from the data. The English reading of the plan's section
@@ -16,14 +17,17 @@ references and values (:func:`plan_ref`, :func:`value_text`) is made from the Ch
 
 from __future__ import annotations
 
+import gettext as stdlib_gettext
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 from flask import Flask, current_app, has_app_context, has_request_context
-from flask_babel import Babel, force_locale, get_locale, get_translations, gettext, refresh
-from markupsafe import escape
+from markupsafe import Markup, escape
 
 from corridor import checks
 from corridor.checks import LANGS, Lang  # noqa: F401 - re-exported for the pages
@@ -139,44 +143,82 @@ SCRIPT_WORDS: dict[str, str] = {
 
 
 def init_app(app: Flask) -> None:
-    """Set up Flask-Babel on ``app``: the catalogs of :data:`TRANSLATIONS`, the language
-    :func:`web.negotiate.page_lang` decided, and words that templates escape like any text."""
-    Babel(app, default_locale="en", default_translation_directories=str(TRANSLATIONS),
-          locale_selector=_request_locale)
-    # Flask-Babel keeps the locale in the app context, which one test or warm-up may share
-    # among several requests: each request asks again
-    app.before_request(refresh)
+    """Give ``app``'s templates the words (Jinja's i18n extension, ``_()`` and ``ngettext``)
+    in the language of the moment (:func:`current_lang`), escaped like any text."""
+    app.jinja_env.add_extension("jinja2.ext.i18n")
     # Jinja's i18n extension trusts translations as markup; ours are text ("S&T")
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # the i18n extension's
-        gettext=lambda s: escape(get_translations().ugettext(s)),
-        ngettext=lambda s, p, n: escape(get_translations().ungettext(s, p, n)),
-        newstyle=True,
-    )
+        gettext=_markup_gettext, ngettext=_markup_ngettext, newstyle=True)
 
 
-def _request_locale() -> Lang:
-    if has_request_context():
-        return page_lang()
-    return checks.lang(current_app.config.get("DEFAULT_LANG"), "zh")
+@cache
+def catalog(lang: Lang) -> stdlib_gettext.NullTranslations:
+    """The words of ``lang``, read once: English is the source's own (no catalog); another
+    language's catalog is ``TRANSLATIONS/<lang>/LC_MESSAGES/messages.mo``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If that catalog is missing (an install without its compiled catalog).
+    """
+    if lang == "en":
+        return stdlib_gettext.NullTranslations()
+    return stdlib_gettext.translation("messages", TRANSLATIONS, [lang])
 
 
-@contextmanager
-def speaking(lang: Lang) -> Iterator[None]:
-    """Translate into ``lang`` inside the block (Flask-Babel's :func:`~flask_babel.force_locale`;
-    nothing to do when the locale already is ``lang``).
+#: The language :func:`speaking` imposes (None: the request's or the app's own).
+_SPEAKING: ContextVar[Lang | None] = ContextVar("corridor_speaking", default=None)
+
+
+def current_lang() -> Lang:
+    """The language words are shown in now: the one :func:`speaking` imposes, else this
+    request's (:func:`web.negotiate.page_lang`), else the app's ``DEFAULT_LANG``.
 
     Raises
     ------
     RuntimeError
-        Outside an app context: Flask-Babel would answer in English whatever ``lang`` says.
+        Outside :func:`speaking` and without an app context: no language is known.
     """
-    if not has_app_context():
-        raise RuntimeError(f"interface words in {lang!r} need the app: push an app context")
-    if str(get_locale()) == lang:
+    forced = _SPEAKING.get()
+    if forced is not None:
+        return forced
+    if has_request_context():
+        return page_lang()
+    if has_app_context():
+        return checks.lang(current_app.config.get("DEFAULT_LANG"), "zh")
+    raise RuntimeError("interface words outside an app need a language: use speaking(lang)")
+
+
+def gettext(msgid: str, **variables: Any) -> str:
+    """``msgid`` in the current language, its ``%(name)s`` fields filled from ``variables``
+    (none given: the text as is)."""
+    text = catalog(current_lang()).gettext(msgid)
+    return text % variables if variables else text
+
+
+def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
+    """The form for ``num`` in the current language, its fields filled from ``variables``
+    and ``num`` (as ``%(num)d``)."""
+    variables.setdefault("num", num)
+    return catalog(current_lang()).ngettext(singular, plural, num) % variables
+
+
+def _markup_gettext(msgid: str) -> Markup:
+    return escape(catalog(current_lang()).gettext(msgid))
+
+
+def _markup_ngettext(singular: str, plural: str, num: int) -> Markup:
+    return escape(catalog(current_lang()).ngettext(singular, plural, num))
+
+
+@contextmanager
+def speaking(lang: Lang) -> Iterator[None]:
+    """Show the words in ``lang`` inside the block (whatever the request asked)."""
+    token = _SPEAKING.set(lang)
+    try:
         yield
-        return
-    with force_locale(lang):
-        yield
+    finally:
+        _SPEAKING.reset(token)
 
 
 def script_words() -> dict[str, str]:

@@ -6,10 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from flask_babel import gettext
-
 from corridor.model import Indicator
-from web.map.words import Lang, speaking, value_text
+from web.map.words import Lang, gettext, speaking, value_text
 
 BASE_COLOUR = "#9ecae1"
 TARGET_COLOUR = "#08519c"

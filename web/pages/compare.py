@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import render_template, request, url_for
-from flask_babel import gettext
 
 from corridor import checks
 from corridor.errors import InvalidParameter
@@ -21,7 +20,7 @@ from web.extensions import get_store
 from web.map.build import build_map
 from web.map.options import MapOptions, MapParts
 from web.map.style import style_for
-from web.map.words import Lang
+from web.map.words import Lang, gettext
 from web.pages.blueprint import bp
 from web.pages.cache import cached_page
 from web.pages.mapview import configured_tiles, link_templates

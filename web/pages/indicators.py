@@ -6,7 +6,6 @@ and cumulative, the cumulative count being what a count indicator's target compa
 from __future__ import annotations
 
 from flask import render_template
-from flask_babel import gettext, ngettext
 from markupsafe import Markup
 
 from corridor.indicators import tagged_layers
@@ -14,7 +13,7 @@ from corridor.model import CollectionMeta, Indicator
 from corridor.store import FeatureStore
 from corridor.yearcount import AMBIGUOUS, PLAN_YEARS
 from web.extensions import get_store
-from web.map.words import Lang, attribute_label, plan_ref, value_text
+from web.map.words import Lang, attribute_label, gettext, ngettext, plan_ref, value_text
 from web.pages.blueprint import bp
 from web.pages.cache import cached_page
 from web.pages.chart import indicator_svg, year_svg

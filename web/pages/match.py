@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import render_template, request, url_for
-from flask_babel import gettext
 from markupsafe import Markup
 
 from corridor.errors import InvalidParameter
@@ -17,7 +16,7 @@ from corridor.store import FeatureStore
 from web.api.errors import InvalidParameterValue
 from web.api.match import criteria_query, read_criteria
 from web.extensions import get_store
-from web.map.words import Lang
+from web.map.words import Lang, gettext
 from web.pages.blueprint import bp
 from web.pages.cache import cached_page
 from web.pages.industries import vocabulary

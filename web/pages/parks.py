@@ -9,7 +9,6 @@ import io
 from typing import Any
 
 from flask import Response, render_template, request, url_for
-from flask_babel import gettext
 from markupsafe import Markup
 
 from corridor.errors import NotFound
@@ -23,7 +22,7 @@ from web.map.build import build_map
 from web.map.controls import legend_html
 from web.map.options import MapOptions
 from web.map.style import HIGHLIGHT_COLOUR
-from web.map.words import STATUS, Lang, plan_ref
+from web.map.words import STATUS, Lang, gettext, plan_ref
 from web.pages.blueprint import bp
 from web.pages.cache import cached_page
 from web.pages.industries import INDUSTRY_GROUPS, OTHER_GROUP, groups_of

@@ -11,7 +11,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import jsonify, render_template, request, url_for
-from flask_babel import gettext
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
@@ -20,7 +19,7 @@ from corridor.checks import LANGS, Lang
 from corridor.errors import InvalidParameter, NotFound
 from web.api.errors import error_response
 from web.map.popup import zh_marked
-from web.map.words import LANGUAGE_NAMES
+from web.map.words import LANGUAGE_NAMES, gettext
 from web.negotiate import is_api_path, page_lang, unsupported_lang
 from web.pages.blueprint import bp
 

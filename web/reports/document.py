@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import segno
-from flask_babel import gettext
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
@@ -29,7 +28,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph, TableStyle
 
-from web.map.words import Lang, speaking
+from web.map.words import Lang, gettext, speaking
 
 FONT_FILE = Path(__file__).resolve().parent / "fonts" / "WenQuanYiMicroHei-subset.ttf"
 FONT = "WenQuanYiMicroHei"

@@ -14,7 +14,6 @@ from html import escape
 
 import numpy as np
 import shapely
-from flask_babel import gettext
 from reportlab.lib import colors
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable
@@ -24,7 +23,7 @@ from corridor.mapgeom import distance_buffer
 from corridor.model import Feature
 from corridor.store import FeatureStore
 from web.map.style import HIGHLIGHT_COLOUR, SEA_COLOUR, style_for
-from web.map.words import Lang, speaking
+from web.map.words import Lang, gettext, speaking
 from web.reports.document import font
 
 #: Map scales a scale bar may show, in km.

@@ -4,13 +4,12 @@ research the match counted (highlighted)."""
 
 from __future__ import annotations
 
-from flask_babel import gettext
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, PageBreak
 
 from corridor.match import WEIGHT_NAMES, Criteria, ParkMatch, Reason
 from corridor.store import FeatureStore
-from web.map.words import N_, Lang, speaking
+from web.map.words import N_, Lang, gettext, speaking
 from web.reports.document import FRAME_W, PageLink, build, para
 from web.reports.mapdraw import Spot
 from web.reports.park import (

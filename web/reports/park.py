@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from flask_babel import gettext
 from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepInFrame, PageBreak, Spacer, Table
@@ -20,7 +19,7 @@ from reportlab.platypus import Flowable, KeepInFrame, PageBreak, Spacer, Table
 from corridor.model import Feature
 from corridor.store import FeatureStore
 from web.layerstats import park_counts
-from web.map.words import N_, Lang, kind_label, plan_ref, speaking
+from web.map.words import N_, Lang, gettext, kind_label, plan_ref, speaking
 from web.reports.document import FRAME_H, FRAME_W, Footer, PageLink, build, para, table_style
 from web.reports.mapdraw import MapGeometry, ParkMap, Spot
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 import time
 
 from flask import Response, url_for
-from flask_babel import gettext
 
 from corridor.errors import NotFound
 from corridor.stats import zone_collection
 from web.extensions import get_store
+from web.map.words import gettext
 from web.negotiate import page_lang
 from web.pages.blueprint import bp
 from web.pages.parks import industry_matrix, layer_columns, no_such_park
