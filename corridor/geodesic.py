@@ -118,38 +118,72 @@ def _segments_ll(geom: shapely.Geometry) -> FloatArray:
 
 
 @dataclass(frozen=True, eq=False)
-class Edges:
-    """A geometry's densified edges, in lon/lat and in metric (EPSG:4549), prepared once so
-    that distances from many points need neither densifying nor projecting again."""
+class EdgeSet:
+    """The densified edges of many geometries, in lon/lat and in metric (EPSG:4549), in one
+    array for all: prepared once, so that distances from a point need neither densifying
+    nor projecting, and one vectorised pass answers for every geometry asked about.
+
+    Item ``i``'s edges are rows ``start[i]:start[i] + count[i]``; a point has none.
+    """
 
     ll: FloatArray
     m: FloatArray
-    x_range: tuple[float, float]
-    areal: bool
+    start: NDArray[np.intp]
+    count: NDArray[np.intp]
+    #: Each item's easting range over its edges (metric; 0 for a point).
+    x_min: FloatArray
+    x_max: FloatArray
+    #: Whether each item is a polygon (a point inside is at distance 0).
+    areal: NDArray[np.bool_]
 
     @classmethod
-    def of(cls, geom: shapely.Geometry) -> Edges:
-        ll = _segments_ll(geom)
+    def of(cls, geoms: NDArray[np.object_]) -> EdgeSet:
+        lls = [np.zeros((0, 4)) if shapely.get_type_id(g) == 0 else _segments_ll(g) for g in geoms]
+        count = np.array([len(a) for a in lls], dtype=np.intp)
+        start = np.zeros(len(lls), dtype=np.intp)
+        start[1:] = np.cumsum(count)[:-1]
+        ll = np.vstack(lls) if lls else np.zeros((0, 4))
         m = _to_metric_segs(ll)
-        xs = m[:, [0, 2]]
-        return cls(ll, m, (float(xs.min()), float(xs.max())), shapely.get_dimensions(geom) == 2)
+        xs = np.minimum(m[:, 0], m[:, 2]), np.maximum(m[:, 0], m[:, 2])
+        x_min = np.array([xs[0][a:a + n].min() if n else 0.0 for a, n in zip(start, count)])
+        x_max = np.array([xs[1][a:a + n].max() if n else 0.0 for a, n in zip(start, count)])
+        areal = np.asarray(shapely.get_dimensions(geoms) == 2, dtype=bool) if len(geoms) else np.zeros(0, bool)
+        return cls(ll, m, start, count, x_min, x_max, areal)
 
-    def distance_from_point(self, geom: shapely.Geometry, lon: float, lat: float,
-                            x: float, y: float) -> float:
-        """Exact geodesic distance in metres from (lon, lat), metric (x, y), to ``geom``
-        (whose edges these are): 0 inside, else as :func:`points_to_geometry_m`, examining
-        only the edges within the scale-bound window of the best metric distance."""
-        if self.areal and shapely.intersects_xy(geom, lon, lat):
-            return 0.0
-        seg = self.ll
-        try:
-            k_min, k_max = scale_bounds(min(x, self.x_range[0]), max(x, self.x_range[1]))
-        except ValueError:
-            pass
-        else:
-            d = _plane_seg_dist(np.full(len(seg), x), np.full(len(seg), y), self.m)
-            seg = seg[d <= d.min() * (k_max / k_min) + 2 * WINDOW_SLACK_M]
-        return float(_aeqd_seg_dist(np.full(len(seg), lon), np.full(len(seg), lat), seg).min())
+    def distances_from_point(self, geoms: NDArray[np.object_], items: NDArray[np.intp],
+                             lon: float, lat: float, x: float, y: float) -> FloatArray:
+        """Exact geodesic distances in metres from (lon, lat), metric (x, y), to
+        ``geoms[items]`` (items with edges; ``geoms`` the geometries these are the edges
+        of): 0 inside a polygon, else as :func:`points_to_geometry_m`, examining for each
+        item only the edges within the scale-bound window of its best metric distance."""
+        out = np.zeros(len(items))
+        if len(items) == 0:
+            return out
+        inside = self.areal[items] & shapely.intersects_xy(geoms[items], lon, lat)
+        todo = np.flatnonzero(~inside)
+        if len(todo) == 0:
+            return out
+        it = items[todo]
+        cnt = self.count[it]
+        offs = np.zeros(len(it), dtype=np.intp)
+        offs[1:] = np.cumsum(cnt)[:-1]
+        owner = np.repeat(np.arange(len(it)), cnt)
+        rows = np.arange(int(cnt.sum())) - np.repeat(offs, cnt) + np.repeat(self.start[it], cnt)
+        d = _plane_seg_dist(x, y, self.m[rows])  # type: ignore[arg-type]  # scalars broadcast
+        best = np.minimum.reduceat(d, offs)
+        window = np.full(len(it), np.inf)
+        for j, i in enumerate(it.tolist()):
+            try:
+                k_min, k_max = scale_bounds(min(x, self.x_min[i]), max(x, self.x_max[i]))
+            except ValueError:
+                continue  # too far from the central meridian: every edge is examined
+            window[j] = best[j] * (k_max / k_min) + 2 * WINDOW_SLACK_M
+        keep = d <= window[owner]
+        rows, own = rows[keep], owner[keep]  # every item keeps its best edge at least
+        exact = _aeqd_seg_dist(np.full(len(rows), lon), np.full(len(rows), lat), self.ll[rows])
+        firsts = np.flatnonzero(np.concatenate([[True], own[1:] != own[:-1]]))
+        out[todo] = np.minimum.reduceat(exact, firsts)
+        return out
 
 
 def _plane_seg_dist(px: FloatArray, py: FloatArray, seg: FloatArray) -> FloatArray:
@@ -157,19 +191,23 @@ def _plane_seg_dist(px: FloatArray, py: FloatArray, seg: FloatArray) -> FloatArr
     ax, ay, bx, by = seg[:, 0], seg[:, 1], seg[:, 2], seg[:, 3]
     dx, dy = bx - ax, by - ay
     ll = dx * dx + dy * dy
-    with np.errstate(invalid="ignore", divide="ignore"):
-        t = np.where(ll > 0, ((px - ax) * dx + (py - ay) * dy) / ll, 0.0)
-    t = np.clip(t, 0.0, 1.0)
+    # a zero-length edge has a zero numerator: divided by 1 instead, its t is 0
+    t = ((px - ax) * dx + (py - ay) * dy) / np.where(ll > 0, ll, 1.0)
+    t = np.minimum(np.maximum(t, 0.0), 1.0)
     return np.hypot(ax + t * dx - px, ay + t * dy - py)
 
 
 def _aeqd_seg_dist(qlon: FloatArray, qlat: FloatArray, seg_ll: FloatArray) -> FloatArray:
     """Geodesic distance from q[i] to edge seg_ll[i], row-wise, via the AEQD centred on q[i]."""
-    if len(qlon) == 0:
+    n = len(qlon)
+    if n == 0:
         return np.zeros(0)
-    a0, _, s0 = GEOD.inv(qlon, qlat, seg_ll[:, 0], seg_ll[:, 1])
-    a1, _, s1 = GEOD.inv(qlon, qlat, seg_ll[:, 2], seg_ll[:, 3])
-    a0, a1 = np.radians(a0), np.radians(a1)
+    # both ends in one call (the call's overhead is most of its cost for a few edges)
+    a, _, s = GEOD.inv(np.concatenate([qlon, qlon]), np.concatenate([qlat, qlat]),
+                       np.concatenate([seg_ll[:, 0], seg_ll[:, 2]]),
+                       np.concatenate([seg_ll[:, 1], seg_ll[:, 3]]))
+    a0, a1 = np.radians(a[:n]), np.radians(a[n:])
+    s0, s1 = s[:n], s[n:]
     xy = np.column_stack([s0 * np.sin(a0), s0 * np.cos(a0), s1 * np.sin(a1), s1 * np.cos(a1)])
     zero = np.zeros(len(qlon))
     return _plane_seg_dist(zero, zero, xy)

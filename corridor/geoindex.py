@@ -31,7 +31,7 @@ from corridor.crs import to_metric
 from corridor.geodesic import (
     DENSIFY_DEG,
     WINDOW_SLACK_M,
-    Edges,
+    EdgeSet,
     distances_to_geometries_m,
     point_distances_m,
     points_to_geometry_m,
@@ -133,10 +133,14 @@ class GeodesicIndex:
                 dense, lambda c: np.column_stack(to_metric(c[:, 0], c[:, 1]))
             )
             self.tree = shapely.STRtree(self.metric)
-            #: Each item's densified edges in lon/lat and metric (None for points).
-            self._edges: list[Edges | None] | None = [
-                None if shapely.get_type_id(g) == 0 else Edges.of(g) for g in geoms
-            ]
+            #: Every item's densified edges in lon/lat and metric (points have none).
+            self._edges: EdgeSet | None = EdgeSet.of(geoms)
+            #: Which items are points, and their lon/lat (NaN for the others).
+            self._is_point = shapely.get_type_id(geoms) == 0
+            self._pt_lon = np.where(self._is_point, shapely.get_x(geoms), np.nan)
+            self._pt_lat = np.where(self._is_point, shapely.get_y(geoms), np.nan)
+            # a point-in-polygon test of a prepared polygon costs a lookup, not a ring walk
+            shapely.prepare(geoms[self._edges.areal])
             b = shapely.total_bounds(geoms)
             #: (minx, miny, maxx, maxy) of the items in lon/lat.
             self.bounds: tuple[float, float, float, float] = (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
@@ -242,15 +246,15 @@ class GeodesicIndex:
         if p.lonlat is None or self.points_only or self._edges is None:
             return self.distances_m(p.geom, positions)
         assert self.geoms is not None and p.xy is not None
-        lon0, lat0 = p.lonlat
+        (lon0, lat0), (x0, y0) = p.lonlat, p.xy
         out = np.empty(len(positions))
-        for j, i in enumerate(positions):
-            edges = self._edges[i]
-            if edges is None:  # a point among areas (a mixed collection)
-                g = self.geoms[i]
-                out[j] = point_distances_m(lon0, lat0, np.array([g.x]), np.array([g.y]))[0]
-            else:
-                out[j] = edges.distance_from_point(self.geoms[i], lon0, lat0, *p.xy)
+        points = self._is_point[positions]
+        if points.any():  # points among areas (a mixed collection)
+            pp = positions[points]
+            out[points] = point_distances_m(lon0, lat0, self._pt_lon[pp], self._pt_lat[pp])
+        if not points.all():
+            out[~points] = self._edges.distances_from_point(self.geoms, positions[~points],
+                                                            lon0, lat0, x0, y0)
         return out
 
     def _within_point(

@@ -37,6 +37,7 @@ from corridor.reach import Reach, reach_on_graph
 from corridor.roads import RoadGraph, build_graph
 from corridor.store.base import FeatureStore
 from corridor.store.engine.gpkglayer import LayerDir
+from corridor.store.engine.joint import JointIndex
 from corridor.store.engine.snapshot import Snapshot, feature_json
 from corridor.store.geodata import read_geodata
 from corridor.yearcount import Candidate, Tally
@@ -64,6 +65,8 @@ class Engine(FeatureStore):
     def __init__(self, catalog: Sequence[Snapshot], indicators: Sequence[Indicator],
                  catalog_version: str, layers: LayerDir | None = None) -> None:
         self._catalog = {s.meta.id: s for s in catalog}
+        #: The small catalog collections as one index, for near questions over many.
+        self._joint = JointIndex(catalog)
         self._metas = [s.meta for s in catalog]
         self._indicators = tuple(indicators)
         self._catalog_version = catalog_version
@@ -231,7 +234,11 @@ class Engine(FeatureStore):
     def within_each(self, cids: Sequence[str], origin: shapely.Geometry, meters: float
                     ) -> dict[str, list[tuple[Feature, float]]]:
         prepared = probe(origin)  # projected once for every collection
-        return {cid: self._snap(cid).within(prepared, meters) for cid in cids}
+        joint: dict[str, list[tuple[Feature, float]]] = {}
+        if prepared.lonlat is not None and sum(cid in self._joint.cids for cid in cids) > 1:
+            joint = self._joint.within(prepared, meters, cids)  # one query for all of them
+        return {cid: joint[cid] if cid in joint else self._snap(cid).within(prepared, meters)
+                for cid in cids}
 
     def nearest(self, cid: str, origin: shapely.Geometry, k: int) -> list[tuple[Feature, float]]:
         return self._snap(cid).nearest(origin, k)
