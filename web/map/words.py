@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from functools import cache
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -151,7 +151,7 @@ def init_app(app: Flask) -> None:
         gettext=_markup_gettext, ngettext=_markup_ngettext, newstyle=True)
 
 
-@cache
+@lru_cache(maxsize=len(LANGS))  # one entry a language the service speaks
 def catalog(lang: Lang) -> stdlib_gettext.NullTranslations:
     """The words of ``lang``, read once: English is the source's own (no catalog); another
     language's catalog is ``TRANSLATIONS/<lang>/LC_MESSAGES/messages.mo``.
