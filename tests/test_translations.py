@@ -159,3 +159,20 @@ def one_feature_client(tmp_path_factory):
     geodata = geodata_with_synthetic(tmp_path_factory.mktemp("one-feature"), synthetic_points(1),
                                      GEODATA_DIR, SYNTHETIC_USER_ENTRY)
     return create_app({"TESTING": True, "GEODATA_DIR": str(geodata)}).test_client()
+
+
+def test_the_catalogs_are_kept_one_per_spoken_language_and_no_more(mini_app):
+    # the bound: the languages the service speaks (corridor.checks.LANGS: "zh" and "en"),
+    # each read once however many requests ask for it
+    from corridor.checks import LANGS
+    from web.map.words import catalog
+
+    catalog.cache_clear()
+    client = mini_app.test_client()
+    for _ in range(3):
+        for lang in ("zh", "en", "fr", "de"):  # unknown languages fall back to a spoken one
+            assert client.get("/", headers={"Accept-Language": lang}).status_code == 200
+    info = catalog.cache_info()
+    assert info.maxsize == len(LANGS) == 2
+    assert info.currsize <= 2
+    assert info.misses == 2  # each spoken language's catalog was read once
